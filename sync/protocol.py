@@ -1,0 +1,369 @@
+"""The wire contract of sync protocol v1 (PROTOCOL.md) as pydantic models shared by till and server."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_serializer,
+    model_validator,
+)
+
+PROTOCOL_VERSION = 1
+MAX_BATCH_ITEMS = 1000
+MAX_BODY_BYTES = 1024 * 1024
+INT32_MIN = -(2**31)
+INT32_MAX = 2**31 - 1
+MAX_PURCHASE_CENTS = 1_000_000_000
+MAX_ADJUSTMENT = 100_000
+CARD_NUMBER_PATTERN = r"^[A-Za-z0-9-]{1,32}$"
+DEFAULT_PULL_LIMIT = 500
+MAX_PULL_LIMIT = 1000
+CARD_HISTORY_LIMIT = 50
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), NoNul]
+Email = Annotated[str, StringConstraints(max_length=254), NoNul]
+Phone = Annotated[str, StringConstraints(max_length=32), NoNul]
+ShortId = Annotated[str, StringConstraints(min_length=1, max_length=50), NoNul]
+OrderReference = Annotated[str, StringConstraints(min_length=1, max_length=100), NoNul]
+Notes = Annotated[str, StringConstraints(max_length=1000), NoNul]
+Label = Annotated[str, StringConstraints(max_length=255), NoNul]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=255), NoNul]
+
+
+Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
+PositiveId = Annotated[int, Field(ge=1, le=INT32_MAX)]
+NonNegInt32 = Annotated[int, Field(ge=0, le=INT32_MAX)]
+CardNumber = Annotated[str, StringConstraints(pattern=CARD_NUMBER_PATTERN)]
+Timestamp = AwareDatetime
+
+
+class TransactionType(enum.StrEnum):
+    """Every kind of ledger transaction; points_expired is made by the server only."""
+
+    STAMP_EARNED = "stamp_earned"
+    STAMP_REDEEMED = "stamp_redeemed"
+    STAMP_VOIDED = "stamp_voided"
+    POINTS_EARNED = "points_earned"
+    POINTS_REDEEMED = "points_redeemed"
+    POINTS_VOIDED = "points_voided"
+    STAMP_ADJUSTMENT = "stamp_adjustment"
+    POINTS_ADJUSTMENT = "points_adjustment"
+    CARD_CREATED = "card_created"
+    CARD_DEACTIVATED = "card_deactivated"
+    CARD_REACTIVATED = "card_reactivated"
+    WELCOME_BONUS = "welcome_bonus"
+    POINTS_EXPIRED = "points_expired"
+
+
+class Reason(enum.StrEnum):
+    """Why the server (or the till, provisionally) rejected a transaction."""
+
+    DUPLICATE_ID = "duplicate_id"
+    SEQUENCE_REUSED = "sequence_reused"
+    UNKNOWN_CARD = "unknown_card"
+    CARD_NUMBER_TAKEN = "card_number_taken"
+    UNKNOWN_STAFF = "unknown_staff"
+    NOT_PERMITTED = "not_permitted"
+    NOT_IN_PROGRAM = "not_in_program"
+    CARD_INACTIVE = "card_inactive"
+    CARD_ACTIVE = "card_active"
+    INVALID_DELTA = "invalid_delta"
+    REASON_REQUIRED = "reason_required"
+    UNKNOWN_REWARD = "unknown_reward"
+    INVALID_POINTS = "invalid_points"
+    DUPLICATE_ORDER_REFERENCE = "duplicate_order_reference"
+    DAILY_STAMP_LIMIT = "daily_stamp_limit"
+    INVALID_WELCOME_BONUS = "invalid_welcome_bonus"
+    UNKNOWN_RELATED_TRANSACTION = "unknown_related_transaction"
+    ALREADY_VOIDED = "already_voided"
+    INSUFFICIENT_POINTS = "insufficient_points"
+    INSUFFICIENT_STAMPS = "insufficient_stamps"
+
+
+class TxStatus(enum.StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class ProgramType(enum.StrEnum):
+    STAMPS = "stamps"
+    POINTS = "points"
+    HYBRID = "hybrid"
+
+
+class Role(enum.StrEnum):
+    STAFF = "staff"
+    STORE_MANAGER = "store_manager"
+    MERCHANT_OWNER = "merchant_owner"
+
+    @property
+    def rank(self) -> int:
+        return _ROLE_RANK[self]
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank
+
+
+_ROLE_RANK = {Role.STAFF: 0, Role.STORE_MANAGER: 1, Role.MERCHANT_OWNER: 2}
+
+
+class WireModel(BaseModel):
+    """Base of every wire model: strict JSON types, unknown fields ignored, UUIDs lower-case."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class OutModel(BaseModel):
+    """Base of models the server builds itself (lax, so ORM values convert)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, from_attributes=True)
+
+
+# --- transactions -------------------------------------------------------------------------
+
+
+class Customer(WireModel):
+    name: Name | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+
+
+class Tx(WireModel):
+    """One transaction as a till sends it."""
+
+    id: uuid.UUID
+    seq: Annotated[int, Field(ge=1, le=INT32_MAX)]
+    type: TransactionType
+    card_number: CardNumber
+    staff_id: PositiveId
+    transaction_at: Timestamp
+    stamps_delta: Int32 = 0
+    points_delta: Int32 = 0
+    purchase_amount_cents: Annotated[int, Field(ge=0, le=MAX_PURCHASE_CENTS)] | None = None
+    order_reference: OrderReference | None = None
+    reward_id: ShortId | None = None
+    related_transaction_id: uuid.UUID | None = None
+    notes: Notes | None = None
+    customer: Customer | None = None
+    program_version: PositiveId | None = None
+
+    @field_serializer("id", "related_transaction_id")
+    def _uuid_lower(self, value: uuid.UUID | None) -> str | None:
+        return None if value is None else str(value)
+
+
+class PushRequest(WireModel):
+    transactions: Annotated[list[Tx], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
+
+    @model_validator(mode="after")
+    def _ordered_and_distinct(self) -> PushRequest:
+        seen: set[uuid.UUID] = set()
+        previous_seq = 0
+        for index, tx in enumerate(self.transactions):
+            if tx.seq <= previous_seq:
+                raise ValueError(f"transactions/{index}: seq must be strictly increasing")
+            if tx.id in seen:
+                raise ValueError(f"transactions/{index}: id repeated within the batch")
+            seen.add(tx.id)
+            previous_seq = tx.seq
+        return self
+
+
+class CardState(OutModel):
+    """A card's authoritative balances, as answered after each pushed item."""
+
+    card_number: str
+    stamp_count: int
+    points_balance: int
+    is_active: bool
+
+
+class PushResult(OutModel):
+    id: str
+    status: TxStatus
+    reason: Reason | None = None
+    replayed: bool = False
+    card: CardState | None = None
+
+
+class PushResponse(OutModel):
+    results: list[PushResult]
+    server_time: datetime
+
+
+class ImportRequest(WireModel):
+    """A till's export-pending file, imported by head office."""
+
+    device_id: ShortId
+    transactions: Annotated[list[Tx], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
+
+    @model_validator(mode="after")
+    def _ordered_and_distinct(self) -> ImportRequest:
+        PushRequest(transactions=self.transactions)
+        return self
+
+
+# --- enrolment ------------------------------------------------------------------------------
+
+
+class RegisterRequest(WireModel):
+    enrolment_code: Code
+    device_name: Name
+
+
+class StoreOut(OutModel):
+    id: int
+    name: str
+    timezone: str
+
+
+class MerchantOut(OutModel):
+    id: int
+    name: str
+
+
+class RegisterResponse(OutModel):
+    device_id: str
+    token: str
+    store: StoreOut
+    merchant: MerchantOut
+
+
+# --- program, staff, cards --------------------------------------------------------------------
+
+
+class Reward(WireModel):
+    id: ShortId
+    name: Name
+    points_cost: Annotated[int, Field(ge=1, le=INT32_MAX)]
+
+
+class ProgramFields(WireModel):
+    """The program's settings as head office writes them (PUT /v1/office/program)."""
+
+    type: ProgramType
+    stamps_target: Annotated[int, Field(ge=1, le=1000)] = 10
+    stamps_reward_description: Label = ""
+    points_per_currency_unit: Annotated[int, Field(ge=0, le=1_000_000)] = 1
+    minimum_purchase_cents: Annotated[int, Field(ge=0, le=MAX_PURCHASE_CENTS)] = 0
+    rewards: Annotated[list[Reward], Field(max_length=200)] = Field(default_factory=list)
+    welcome_bonus_points: Annotated[int, Field(ge=0, le=MAX_ADJUSTMENT)] = 0
+    points_expiration_days: Annotated[int, Field(ge=1, le=36500)] | None = None
+    max_daily_stamps: Annotated[int, Field(ge=1, le=1000)] | None = None
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
+    pin_max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    pin_lockout_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
+
+    @model_validator(mode="after")
+    def _reward_ids_distinct(self) -> ProgramFields:
+        ids = [reward.id for reward in self.rewards]
+        if len(ids) != len(set(ids)):
+            raise ValueError("reward ids must be distinct")
+        return self
+
+    def reward(self, reward_id: str) -> Reward | None:
+        return next((r for r in self.rewards if r.id == reward_id), None)
+
+    @property
+    def has_stamps(self) -> bool:
+        return self.type in (ProgramType.STAMPS, ProgramType.HYBRID)
+
+    @property
+    def has_points(self) -> bool:
+        return self.type in (ProgramType.POINTS, ProgramType.HYBRID)
+
+
+class Program(ProgramFields):
+    """The program as pulled, with its version."""
+
+    version: PositiveId
+
+
+class StaffOut(OutModel):
+    """A staff member as pulled by a till (with the PIN hash, for offline login)."""
+
+    id: int
+    name: str
+    role: Role
+    store_id: int | None
+    pin_hash: str
+    is_active: bool
+
+
+class CardOut(OutModel):
+    """A card as pulled or looked up: no contact details, no wallet ids."""
+
+    card_number: str
+    customer_name: str | None
+    stamp_count: int
+    points_balance: int
+    is_active: bool
+    updated_at: datetime
+
+
+class PullResponse(OutModel):
+    store: StoreOut
+    program: Program | None
+    staff: list[StaffOut] | None
+    cards: list[CardOut]
+    cursor: str
+    has_more: bool
+
+
+class CardTxOut(OutModel):
+    id: str
+    type: TransactionType
+    stamps_delta: int
+    points_delta: int
+    transaction_at: datetime
+    store_id: int | None
+    status: TxStatus
+    reason: Reason | None
+
+
+class CardDetail(OutModel):
+    card: CardOut
+    transactions: list[CardTxOut]
+
+
+class Health(OutModel):
+    status: Literal["ok", "error"]
+    database: Literal["ok", "unreachable"]
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+class ProblemError(OutModel):
+    loc: str
+    msg: str
+
+
+class Problem(OutModel):
+    """RFC 9457 problem details, with the machine code this protocol adds."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[ProblemError] | None = None

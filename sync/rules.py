@@ -1,0 +1,325 @@
+"""The loyalty rules, once: pure checks both the till (provisionally) and the server (finally) call."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sync.protocol import (
+    MAX_ADJUSTMENT,
+    ProgramFields,
+    Reason,
+    Role,
+    TransactionType,
+    Tx,
+)
+
+T = TransactionType
+
+STAMP_TYPES = frozenset({T.STAMP_EARNED, T.STAMP_REDEEMED, T.STAMP_VOIDED, T.STAMP_ADJUSTMENT})
+POINTS_TYPES = frozenset(
+    {
+        T.POINTS_EARNED,
+        T.POINTS_REDEEMED,
+        T.POINTS_VOIDED,
+        T.POINTS_ADJUSTMENT,
+        T.WELCOME_BONUS,
+        T.POINTS_EXPIRED,
+    }
+)
+LIFECYCLE_TYPES = frozenset({T.CARD_CREATED, T.CARD_DEACTIVATED, T.CARD_REACTIVATED})
+ADJUSTMENT_TYPES = frozenset({T.STAMP_ADJUSTMENT, T.POINTS_ADJUSTMENT})
+VOID_TYPES = frozenset({T.STAMP_VOIDED, T.POINTS_VOIDED})
+# What each void type may void.
+VOIDABLE = {T.STAMP_VOIDED: T.STAMP_EARNED, T.POINTS_VOIDED: T.POINTS_EARNED}
+
+# What a cashier reads when the till or the server refuses something.
+REASON_TEXT: dict[Reason, str] = {
+    Reason.DUPLICATE_ID: "This transaction was already recorded by another till.",
+    Reason.SEQUENCE_REUSED: "The till reused a sequence number; ask IT to check this till.",
+    Reason.UNKNOWN_CARD: "This card is not known. Check the number or enrol the card first.",
+    Reason.CARD_NUMBER_TAKEN: "A card with this number already exists.",
+    Reason.UNKNOWN_STAFF: "This staff member cannot work at this shop.",
+    Reason.NOT_PERMITTED: "Your role does not allow this. Ask a manager or the owner.",
+    Reason.NOT_IN_PROGRAM: "The loyalty programme does not offer this.",
+    Reason.CARD_INACTIVE: "This card is deactivated.",
+    Reason.CARD_ACTIVE: "This card is already active.",
+    Reason.INVALID_DELTA: "That amount is not allowed for this action.",
+    Reason.REASON_REQUIRED: "Please give a reason for the adjustment.",
+    Reason.UNKNOWN_REWARD: "That reward is not in the programme (or its cost changed).",
+    Reason.INVALID_POINTS: "The points do not match the purchase (or it is below the minimum).",
+    Reason.DUPLICATE_ORDER_REFERENCE: "Points were already given for this order.",
+    Reason.DAILY_STAMP_LIMIT: "This card has had all the stamps allowed today.",
+    Reason.INVALID_WELCOME_BONUS: "The welcome bonus was already given or is not offered.",
+    Reason.UNKNOWN_RELATED_TRANSACTION: "The purchase to void was not found on this card.",
+    Reason.ALREADY_VOIDED: "That purchase has already been voided (in full or in part).",
+    Reason.INSUFFICIENT_POINTS: "Not enough points on the card.",
+    Reason.INSUFFICIENT_STAMPS: "Not enough stamps on the card.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CardState:
+    """What the rules need to know of a card."""
+
+    card_number: str
+    stamp_count: int = 0
+    points_balance: int = 0
+    is_active: bool = True
+    welcome_bonus_granted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    id: int
+    role: Role
+    store_id: int | None
+    is_active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """The transaction a void points at, as its owner's ledger knows it."""
+
+    card_number: str
+    type: TransactionType
+    accepted: bool
+    stamps_delta: int
+    points_delta: int
+    voided_so_far: int  # absolute amount already voided by accepted voids
+
+    @property
+    def amount(self) -> int:
+        return abs(self.stamps_delta) if self.type == T.STAMP_EARNED else abs(self.points_delta)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """Everything about the world one transaction is judged against, gathered by the caller.
+
+    The caller (till ledger or server) looks these up; the rules only decide. `staff` is
+    None when the staff id is unknown at this merchant. `stamps_earned_that_day` counts the
+    card's accepted stamp_earned on the store-local day of the transaction.
+    """
+
+    program: ProgramFields
+    store_id: int
+    card: CardState | None
+    staff: StaffMember | None
+    card_number_taken: bool = False
+    order_reference_used: bool = False
+    stamps_earned_that_day: int = 0
+    original: Original | None = None
+    made_by_server: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    reason: Reason | None
+    card: CardState | None  # the card after this transaction (unchanged when rejected)
+
+    @property
+    def accepted(self) -> bool:
+        return self.reason is None
+
+
+def local_day(moment: datetime, timezone: str) -> date:
+    """The calendar day of `moment` in a store's IANA timezone."""
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def points_for_purchase(program: ProgramFields, purchase_amount_cents: int) -> int:
+    """The points a purchase earns under the program's rule (0 below the minimum)."""
+    if purchase_amount_cents < program.minimum_purchase_cents:
+        return 0
+    return purchase_amount_cents * program.points_per_currency_unit // 100
+
+
+def evaluate(tx: Tx, facts: Facts) -> Decision:
+    """Judge one transaction: the first reason that applies, or accepted with the new state."""
+    reason = _first_reason(tx, facts)
+    if reason is not None:
+        return Decision(reason=reason, card=facts.card)
+    return Decision(reason=None, card=apply(tx, facts.card))
+
+
+def apply(tx: Tx, card: CardState | None) -> CardState:
+    """The card after an accepted transaction."""
+    if tx.type == T.CARD_CREATED or card is None:
+        return CardState(card_number=tx.card_number)
+    return dataclasses.replace(
+        card,
+        stamp_count=card.stamp_count + tx.stamps_delta,
+        points_balance=card.points_balance + tx.points_delta,
+        is_active=_active_after(tx.type, card.is_active),
+        welcome_bonus_granted=card.welcome_bonus_granted or tx.type == T.WELCOME_BONUS,
+    )
+
+
+def _active_after(kind: TransactionType, was_active: bool) -> bool:
+    if kind == T.CARD_DEACTIVATED:
+        return False
+    if kind == T.CARD_REACTIVATED:
+        return True
+    return was_active
+
+
+def _first_reason(tx: Tx, facts: Facts) -> Reason | None:
+    for check in (
+        _check_card,
+        _check_staff,
+        _check_permission,
+        _check_program,
+        _check_activity,
+        _check_delta,
+        _check_notes,
+        _check_specifics,
+        _check_balance,
+    ):
+        reason = check(tx, facts)
+        if reason is not None:
+            return reason
+    return None
+
+
+def _check_card(tx: Tx, facts: Facts) -> Reason | None:
+    if tx.type == T.CARD_CREATED:
+        return Reason.CARD_NUMBER_TAKEN if facts.card is not None or facts.card_number_taken else None
+    return Reason.UNKNOWN_CARD if facts.card is None else None
+
+
+def _check_staff(tx: Tx, facts: Facts) -> Reason | None:
+    staff = facts.staff
+    if facts.made_by_server and tx.type == T.POINTS_EXPIRED:
+        return None
+    if staff is None or staff.id != tx.staff_id or not staff.is_active:
+        return Reason.UNKNOWN_STAFF
+    if staff.store_id is not None and staff.store_id != facts.store_id:
+        return Reason.UNKNOWN_STAFF
+    return None
+
+
+def _check_permission(tx: Tx, facts: Facts) -> Reason | None:
+    if tx.type == T.POINTS_EXPIRED:
+        return None if facts.made_by_server else Reason.NOT_PERMITTED
+    role = facts.staff.role if facts.staff is not None else Role.STAFF
+    if tx.type in ADJUSTMENT_TYPES and role != Role.MERCHANT_OWNER:
+        return Reason.NOT_PERMITTED
+    if tx.type in (T.CARD_DEACTIVATED, T.CARD_REACTIVATED) and not role.at_least(Role.STORE_MANAGER):
+        return Reason.NOT_PERMITTED
+    return None
+
+
+def _check_program(tx: Tx, facts: Facts) -> Reason | None:
+    if tx.type in STAMP_TYPES and not facts.program.has_stamps:
+        return Reason.NOT_IN_PROGRAM
+    if tx.type in POINTS_TYPES and not facts.program.has_points:
+        return Reason.NOT_IN_PROGRAM
+    return None
+
+
+def _check_activity(tx: Tx, facts: Facts) -> Reason | None:
+    card = facts.card
+    if card is None or tx.type == T.CARD_CREATED:
+        return None
+    if tx.type == T.CARD_REACTIVATED:
+        return Reason.CARD_ACTIVE if card.is_active else None
+    return None if card.is_active else Reason.CARD_INACTIVE
+
+
+def _check_delta(tx: Tx, facts: Facts) -> Reason | None:
+    stamps, points = tx.stamps_delta, tx.points_delta
+    kind = tx.type
+    if kind in LIFECYCLE_TYPES:
+        ok = stamps == 0 and points == 0
+    elif kind == T.STAMP_EARNED:
+        ok = stamps == 1 and points == 0
+    elif kind == T.STAMP_REDEEMED:
+        ok = stamps == -facts.program.stamps_target and points == 0
+    elif kind == T.STAMP_VOIDED:
+        ok = stamps == -1 and points == 0
+    elif kind == T.POINTS_EARNED:
+        ok = stamps == 0 and points >= 0
+    elif kind == T.WELCOME_BONUS:
+        ok = stamps == 0 and points > 0
+    elif kind in (T.POINTS_REDEEMED, T.POINTS_VOIDED, T.POINTS_EXPIRED):
+        ok = stamps == 0 and points < 0
+    elif kind == T.STAMP_ADJUSTMENT:
+        ok = points == 0 and 0 < abs(stamps) <= MAX_ADJUSTMENT
+    else:  # points_adjustment
+        ok = stamps == 0 and 0 < abs(points) <= MAX_ADJUSTMENT
+    if not ok:
+        return Reason.INVALID_DELTA
+    if kind in VOID_TYPES and _original_fits(tx, facts):
+        assert facts.original is not None
+        if abs(stamps + points) > facts.original.amount:
+            return Reason.INVALID_DELTA
+    return None
+
+
+def _check_notes(tx: Tx, facts: Facts) -> Reason | None:
+    if tx.type in ADJUSTMENT_TYPES and not (tx.notes or "").strip():
+        return Reason.REASON_REQUIRED
+    return None
+
+
+def _check_specifics(tx: Tx, facts: Facts) -> Reason | None:
+    program = facts.program
+    kind = tx.type
+    if kind == T.POINTS_REDEEMED:
+        reward = program.reward(tx.reward_id) if tx.reward_id is not None else None
+        if reward is None or tx.points_delta != -reward.points_cost:
+            return Reason.UNKNOWN_REWARD
+    elif kind == T.POINTS_EARNED:
+        amount = tx.purchase_amount_cents
+        if (
+            amount is None
+            or amount < program.minimum_purchase_cents
+            or tx.points_delta != points_for_purchase(program, amount)
+        ):
+            return Reason.INVALID_POINTS
+        if tx.order_reference is not None and facts.order_reference_used:
+            return Reason.DUPLICATE_ORDER_REFERENCE
+    elif kind == T.STAMP_EARNED:
+        limit = program.max_daily_stamps
+        if limit is not None and facts.stamps_earned_that_day >= limit:
+            return Reason.DAILY_STAMP_LIMIT
+    elif kind == T.WELCOME_BONUS:
+        assert facts.card is not None
+        if (
+            program.welcome_bonus_points <= 0
+            or facts.card.welcome_bonus_granted
+            or tx.points_delta != program.welcome_bonus_points
+        ):
+            return Reason.INVALID_WELCOME_BONUS
+    elif kind in VOID_TYPES:
+        if not _original_fits(tx, facts):
+            return Reason.UNKNOWN_RELATED_TRANSACTION
+        assert facts.original is not None
+        if abs(tx.stamps_delta + tx.points_delta) > facts.original.amount - facts.original.voided_so_far:
+            return Reason.ALREADY_VOIDED
+    return None
+
+
+def _original_fits(tx: Tx, facts: Facts) -> bool:
+    original = facts.original
+    return (
+        tx.related_transaction_id is not None
+        and original is not None
+        and original.card_number == tx.card_number
+        and original.type == VOIDABLE[tx.type]
+        and original.accepted
+    )
+
+
+def _check_balance(tx: Tx, facts: Facts) -> Reason | None:
+    card = facts.card
+    if card is None:
+        return None
+    if card.stamp_count + tx.stamps_delta < 0:
+        return Reason.INSUFFICIENT_STAMPS
+    if card.points_balance + tx.points_delta < 0:
+        return Reason.INSUFFICIENT_POINTS
+    return None
