@@ -1,4 +1,4 @@
-"""What the sync engine needs from a till's local ledger (the ledger implements it; sync imports no desktop code)."""
+"""What the sync engine needs from a till's local ledger; the ledger implements it."""
 
 from __future__ import annotations
 
