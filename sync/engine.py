@@ -1,0 +1,262 @@
+"""One sync round, no threads: push the outbox in batches, pull changes, check convergence."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sync.errors import Offline, ProtocolError, SyncError
+from sync.ports import LedgerPort, Mismatch
+from sync.protocol import MAX_BATCH_ITEMS, CardState, PullResponse, PushResponse, Tx, TxStatus
+from sync.transport import SyncClient
+
+log = logging.getLogger(__name__)
+
+PULL_PAGE_SIZE = 500
+MAX_PULL_PAGES = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """What one round moved."""
+
+    pushed: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    batches: int = 0
+    pulled_pages: int = 0
+    pulled_cards: int = 0
+    program_updated: bool = False
+    staff_updated: bool = False
+    mismatches: tuple[Mismatch, ...] = ()
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        text = (
+            f"pushed {self.pushed} transaction(s) in {self.batches} batch(es): "
+            f"{self.accepted} accepted, {self.rejected} rejected; "
+            f"pulled {self.pulled_cards} card change(s) in {self.pulled_pages} page(s)"
+        )
+        if self.program_updated:
+            text += ", a new program"
+        if self.staff_updated:
+            text += ", the staff list"
+        return text + f"; {len(self.mismatches)} mismatch(es) repaired ({self.seconds:.2f} s)"
+
+
+@dataclass(slots=True)
+class BatchSizer:
+    """Adaptive batch size: halves after a timeout, doubles after a fast answer."""
+
+    size: int = 250
+    floor: int = 10
+    ceiling: int = MAX_BATCH_ITEMS
+    fast_seconds: float = 2.0
+
+    def answered(self, seconds: float) -> None:
+        if seconds < self.fast_seconds:
+            self.size = min(self.ceiling, self.size * 2)
+
+    def timed_out(self) -> None:
+        self.size = max(self.floor, self.size // 2)
+
+    def too_large(self) -> None:
+        self.size = max(1, self.size // 2)
+
+
+@dataclass(slots=True)
+class _Round:
+    """Counters of the round in progress."""
+
+    started: float
+    pushed: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    batches: int = 0
+    pulled_pages: int = 0
+    pulled_cards: int = 0
+    program_updated: bool = False
+    staff_updated: bool = False
+    server_cards: dict[str, CardState] = field(default_factory=dict)
+
+
+class SyncEngine:
+    """Moves one till's ledger to the server and the server's state back, one round at a time.
+
+    Batches are keyed by their transaction ids: an unanswered batch resent unchanged goes
+    with the same Idempotency-Key (kept in memory for this engine's life), so a lost answer
+    is replayed by the server. After a crash the keys are gone, but a new key is safe: the
+    server applies each transaction id at most once and answers a replay with the original
+    outcome.
+    """
+
+    def __init__(
+        self,
+        ledger: LedgerPort,
+        client: SyncClient,
+        *,
+        sizer: BatchSizer | None = None,
+        pull_page_size: int = PULL_PAGE_SIZE,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.client = client
+        self.sizer = sizer or BatchSizer()
+        self.pull_page_size = pull_page_size
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._keys: dict[tuple[uuid.UUID, ...], str] = {}
+
+    def close(self) -> None:
+        self.client.close()
+
+    def run_once(self) -> SyncReport:
+        """Push everything pending, pull every change, repair mismatches; record the outcome."""
+        progress = _Round(started=time.monotonic())
+        try:
+            self._push_all(progress)
+            self._pull_all(progress)
+            mismatches = self._reconcile(progress)
+        except SyncError as error:
+            self.ledger.record_sync(at=self._clock(), succeeded=False, message=error.message)
+            raise
+        self.ledger.record_sync(at=self._clock(), succeeded=True)
+        report = _report(progress, mismatches)
+        log.info("sync round: %s", report.summary())
+        return report
+
+    def pull_all(self) -> SyncReport:
+        """Only the pull half (enrolment's first sync)."""
+        progress = _Round(started=time.monotonic())
+        self._pull_all(progress)
+        return _report(progress, ())
+
+    # --- push -------------------------------------------------------------------------------
+
+    def _push_all(self, progress: _Round) -> None:
+        while True:
+            batch = self.ledger.pending_transactions(self.sizer.size)
+            if not batch:
+                return
+            response = self._push_batch(batch)
+            if response is None:
+                continue  # the batch was too large: resend smaller
+            self.ledger.apply_push_results(batch, response.results)
+            _count_results(progress, batch, response)
+
+    def _push_batch(self, batch: Sequence[Tx]) -> PushResponse | None:
+        ids = tuple(tx.id for tx in batch)
+        key = self._keys.setdefault(ids, str(uuid.uuid4()))
+        started = time.monotonic()
+        try:
+            response = self.client.push(batch, key)
+        except Offline as error:
+            if error.timed_out:
+                self.sizer.timed_out()
+            raise
+        except ProtocolError as error:
+            self._after_refused_batch(ids, batch, error)
+            return None
+        del self._keys[ids]
+        self.sizer.answered(time.monotonic() - started)
+        return response
+
+    def _after_refused_batch(
+        self, ids: tuple[uuid.UUID, ...], batch: Sequence[Tx], error: ProtocolError
+    ) -> None:
+        """Recover from the refusals a resend fixes; anything else is a bug to surface."""
+        del self._keys[ids]
+        if error.code == "payload_too_large" and len(batch) > 1:
+            self.sizer.too_large()
+            log.warning("batch of %d too large; trying %d", len(batch), self.sizer.size)
+            return
+        if error.code == "idempotency_key_reused":
+            log.warning("idempotency key refused as reused; resending with a new key")
+            return
+        raise error
+
+    # --- pull -------------------------------------------------------------------------------
+
+    def _pull_all(self, progress: _Round) -> None:
+        cursor = self.ledger.pull_cursor()
+        for _ in range(MAX_PULL_PAGES):
+            page = self._pull_page(cursor)
+            self.ledger.apply_pull_page(page)
+            progress.pulled_pages += 1
+            progress.pulled_cards += len(page.cards)
+            progress.program_updated |= page.program is not None
+            progress.staff_updated |= page.staff is not None
+            for card in page.cards:
+                progress.server_cards[card.card_number] = CardState(
+                    card_number=card.card_number,
+                    stamp_count=card.stamp_count,
+                    points_balance=card.points_balance,
+                    is_active=card.is_active,
+                )
+            if not page.has_more:
+                return
+            if page.cursor == cursor:
+                raise ProtocolError(status=200, code="bad_answer", detail="has_more without progress")
+            cursor = page.cursor
+        raise ProtocolError(status=200, code="bad_answer", detail="the pull never ends")
+
+    def _pull_page(self, cursor: str | None) -> PullResponse:
+        try:
+            return self.client.pull(cursor, self.pull_page_size)
+        except ProtocolError as error:
+            if error.code != "invalid_cursor" or cursor is None:
+                raise
+        # The server no longer knows our cursor (restored from a backup?): start over, which
+        # is always safe because applying a page only sets confirmed states.
+        log.warning("the server refused our pull cursor; pulling everything again")
+        return self.client.pull(None, self.pull_page_size)
+
+    # --- convergence ------------------------------------------------------------------------
+
+    def _reconcile(self, progress: _Round) -> tuple[Mismatch, ...]:
+        if not progress.server_cards:
+            return ()
+        mismatches = tuple(self.ledger.reconcile(list(progress.server_cards.values())))
+        for mismatch in mismatches:
+            log.warning(
+                "card %s: till view %s differed from the server's %s; repaired from the server",
+                mismatch.card_number,
+                _state_text(mismatch.local),
+                _state_text(mismatch.server),
+            )
+        return mismatches
+
+
+def _count_results(progress: _Round, batch: Sequence[Tx], response: PushResponse) -> None:
+    progress.batches += 1
+    progress.pushed += len(batch)
+    for result in response.results:
+        if result.status is TxStatus.ACCEPTED:
+            progress.accepted += 1
+        else:
+            progress.rejected += 1
+        if result.card is not None:
+            progress.server_cards[result.card.card_number] = result.card
+
+
+def _report(progress: _Round, mismatches: tuple[Mismatch, ...]) -> SyncReport:
+    return SyncReport(
+        pushed=progress.pushed,
+        accepted=progress.accepted,
+        rejected=progress.rejected,
+        batches=progress.batches,
+        pulled_pages=progress.pulled_pages,
+        pulled_cards=progress.pulled_cards,
+        program_updated=progress.program_updated,
+        staff_updated=progress.staff_updated,
+        mismatches=mismatches,
+        seconds=time.monotonic() - progress.started,
+    )
+
+
+def _state_text(state: CardState) -> str:
+    active = "active" if state.is_active else "inactive"
+    return f"(stamps {state.stamp_count}, points {state.points_balance}, {active})"
