@@ -1,0 +1,96 @@
+"""Turning a fresh till into an enrolled device: by one-time code, or by adopting a known token."""
+
+from __future__ import annotations
+
+import logging
+
+from sync.engine import SyncEngine
+from sync.errors import AlreadyEnrolled
+from sync.ports import DeviceIdentity, LedgerPort
+from sync.transport import DEFAULT_TIMEOUT, SyncClient
+
+log = logging.getLogger(__name__)
+
+
+def enrol(
+    ledger: LedgerPort,
+    server_url: str,
+    code: str,
+    device_name: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> DeviceIdentity:
+    """Register with a one-time enrolment code, save the identity, then pull everything.
+
+    Raises AlreadyEnrolled when the ledger has an identity, EnrolmentRefused for a bad
+    code, Offline when the server cannot be reached (nothing is saved then).
+    """
+    existing = ledger.identity()
+    if existing is not None:
+        raise AlreadyEnrolled(existing.device_id)
+    with SyncClient(server_url, timeout=timeout) as anonymous:
+        answer = anonymous.register(code, device_name)
+    identity = DeviceIdentity(
+        device_id=answer.device_id,
+        token=answer.token,
+        server_url=server_url.rstrip("/"),
+        store_id=answer.store.id,
+        store_name=answer.store.name,
+        store_timezone=answer.store.timezone,
+        merchant_id=answer.merchant.id,
+        merchant_name=answer.merchant.name,
+    )
+    ledger.save_identity(identity)
+    log.info("enrolled as device %s of store %d", identity.device_id, identity.store_id)
+    first_pull(ledger, identity, timeout=timeout)
+    return identity
+
+
+def adopt_device(
+    ledger: LedgerPort,
+    server_url: str,
+    device_id: str,
+    token: str,
+    *,
+    merchant_id: int = 0,
+    merchant_name: str = "",
+    timeout: float = DEFAULT_TIMEOUT,
+) -> DeviceIdentity:
+    """Use a device token issued elsewhere (the demo's seed output): check it with a pull,
+    save the identity, then pull everything. The pull names the store; the merchant comes
+    from the caller (the pull does not carry it).
+
+    Adopting the device the ledger already has only refreshes it; another is refused.
+    """
+    existing = ledger.identity()
+    if existing is not None and existing.device_id != device_id:
+        raise AlreadyEnrolled(existing.device_id)
+    with SyncClient(server_url, token, timeout=timeout) as client:
+        page = client.pull(None, 1)  # raises AuthFailed for a bad token: nothing saved
+    identity = DeviceIdentity(
+        device_id=device_id,
+        token=token,
+        server_url=server_url.rstrip("/"),
+        store_id=page.store.id,
+        store_name=page.store.name,
+        store_timezone=page.store.timezone,
+        merchant_id=merchant_id,
+        merchant_name=merchant_name,
+    )
+    ledger.save_identity(identity)
+    log.info("adopted device %s of store %d", device_id, identity.store_id)
+    first_pull(ledger, identity, timeout=timeout)
+    return identity
+
+
+def engine_for(ledger: LedgerPort, identity: DeviceIdentity, *, timeout: float = DEFAULT_TIMEOUT) -> SyncEngine:
+    """A sync engine talking to the identity's server with its token."""
+    return SyncEngine(ledger, SyncClient(identity.server_url, identity.token, timeout=timeout))
+
+
+def first_pull(ledger: LedgerPort, identity: DeviceIdentity, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    engine = engine_for(ledger, identity, timeout=timeout)
+    try:
+        engine.pull_all()
+    finally:
+        engine.close()
