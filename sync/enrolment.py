@@ -83,7 +83,9 @@ def adopt_device(
     return identity
 
 
-def engine_for(ledger: LedgerPort, identity: DeviceIdentity, *, timeout: float = DEFAULT_TIMEOUT) -> SyncEngine:
+def engine_for(
+    ledger: LedgerPort, identity: DeviceIdentity, *, timeout: float = DEFAULT_TIMEOUT
+) -> SyncEngine:
     """A sync engine talking to the identity's server with its token."""
     return SyncEngine(ledger, SyncClient(identity.server_url, identity.token, timeout=timeout))
 
