@@ -1,0 +1,100 @@
+"""`loyalty-server serve | seed-demo | expire-points`: each migrates the database first."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from server_stub.config import DEFAULT_HOST, DEFAULT_PORT, Settings, resolve_database_url
+from server_stub.db import Database, create_database, migrate
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--database-url",
+        default=None,
+        help="SQLAlchemy URL (postgresql+psycopg://... or sqlite:///...); else LOYALTY_DATABASE_URL, "
+        "else a SQLite file in the user data folder",
+    )
+    parser = argparse.ArgumentParser(prog="loyalty-server", description="The loyalty sync server.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", parents=[common], help="serve the API")
+    serve.add_argument("--host", default=DEFAULT_HOST)
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    commands.add_parser("seed-demo", parents=[common], help="create the demo world and print it as JSON")
+    expire = commands.add_parser("expire-points", parents=[common], help="expire the points of idle cards")
+    expire.add_argument("--now", default=None, help="RFC 3339 time to judge by (default: now)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    settings = Settings(database_url=resolve_database_url(args.database_url))
+    database = create_database(settings.database_url)
+    try:
+        migrate(database)
+        if args.command == "serve":
+            return _serve(settings, database, host=args.host, port=args.port)
+        if args.command == "seed-demo":
+            return _seed(database)
+        return _expire(database, args.now)
+    finally:
+        database.dispose()
+
+
+def _serve(settings: Settings, database: Database, *, host: str, port: int) -> int:
+    import uvicorn
+
+    from server_stub.app import create_app
+    from server_stub.service.push import forget_old_keys
+
+    now = datetime.now(UTC)
+    with database.session() as session, session.begin():
+        dropped = forget_old_keys(
+            session, now=now, keep=timedelta(hours=settings.idempotency_retention_hours)
+        )
+    log.info("dropped %d old idempotency keys; serving on %s:%d", dropped, host, port)
+    uvicorn.run(create_app(settings, database=database), host=host, port=port, log_level="info")
+    return 0
+
+
+def _seed(database: Database) -> int:
+    from server_stub.service.seed import WorldExists, seed_demo
+
+    try:
+        with database.session() as session, session.begin():
+            document = seed_demo(session, now=datetime.now(UTC))
+    except WorldExists as exc:
+        print(f"loyalty-server seed-demo: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(document, indent=2))
+    return 0
+
+
+def _expire(database: Database, now_text: str | None) -> int:
+    from server_stub.service.expiry import expire_points
+
+    try:
+        now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)
+    except ValueError:
+        now = None
+    if now is None or now.tzinfo is None:
+        print("loyalty-server expire-points: --now must be an RFC 3339 time with an offset", file=sys.stderr)
+        return 2
+    expired = expire_points(database, now=now)
+    print(json.dumps({"expired_cards": expired}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

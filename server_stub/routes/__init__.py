@@ -1,0 +1,1 @@
+"""HTTP routes of the sync protocol (devices, sync, cards, health)."""

@@ -1,0 +1,55 @@
+"""Reading request bodies ourselves: size limits first, then strict validation from the raw bytes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from server_stub.errors import ApiError, invalid_request, validation_error
+from sync.protocol import MAX_BATCH_ITEMS, MAX_BODY_BYTES, ProblemError
+
+M = TypeVar("M", bound=BaseModel)
+
+TOO_LARGE = "At most 1000 transactions and 1 MiB per request."
+
+
+async def read_body(request: Request) -> bytes:
+    """The raw body; 413 as soon as it is known to exceed 1 MiB (before parsing anything)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise ApiError(413, "payload_too_large", TOO_LARGE)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ApiError(413, "payload_too_large", TOO_LARGE)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def load_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise invalid_request([ProblemError(loc="/", msg=f"malformed JSON: {exc}")]) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def check_batch_size(value: Any, field: str = "transactions") -> None:
+    """More than 1000 items is 413, not 422 (a till should split the batch)."""
+    if isinstance(value, dict) and isinstance(value.get(field), list) and len(value[field]) > MAX_BATCH_ITEMS:
+        raise ApiError(413, "payload_too_large", TOO_LARGE)
+
+
+def parse_model(model: type[M], raw: bytes) -> M:
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise validation_error(exc) from None

@@ -1,0 +1,1 @@
+"""The server's use cases, independent of HTTP: batches, pull feed, enrolment, expiry, seeding."""

@@ -1,0 +1,67 @@
+"""Who is calling: a device token or an admin token, looked up by its SHA-256."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from server_stub.models import AdminToken, Device, Store
+from server_stub.security import token_hash
+
+LAST_SEEN_RESOLUTION = timedelta(seconds=60)
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceContext:
+    device_id: str
+    merchant_id: int
+    store_id: int
+    store_name: str
+    store_timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdminContext:
+    token_id: int
+    merchant_id: int
+    name: str  # the actor in the audit log
+
+
+class TokenRejected(Exception):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def authenticate_device(session: Session, token: str, *, now: datetime) -> DeviceContext:
+    row = session.execute(
+        select(Device, Store)
+        .join(Store, Store.id == Device.store_id)
+        .where(Device.token_hash == token_hash(token))
+    ).one_or_none()
+    if row is None:
+        raise TokenRejected("invalid_token")
+    device, store = row.tuple()
+    if device.revoked_at is not None:
+        raise TokenRejected("device_revoked")
+    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
+        session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
+    return DeviceContext(
+        device_id=device.id,
+        merchant_id=device.merchant_id,
+        store_id=store.id,
+        store_name=store.name,
+        store_timezone=store.timezone,
+    )
+
+
+def authenticate_admin(session: Session, token: str) -> AdminContext:
+    row = session.execute(
+        select(AdminToken).where(AdminToken.token_hash == token_hash(token))
+    ).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        raise TokenRejected("invalid_token")
+    return AdminContext(token_id=row.id, merchant_id=row.merchant_id, name=row.name)

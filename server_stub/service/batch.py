@@ -1,0 +1,302 @@
+"""Applying a batch of transactions: set-based facts, the shared rules in request order, bulk writes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import case, insert, update
+from sqlalchemy.orm import Session
+
+from server_stub.models import Card, Device, LedgerTransaction
+from server_stub.service import facts as gather
+from server_stub.service.changes import next_change_number
+from server_stub.service.facts import CardWork, OriginalWork, SeenTransaction
+from server_stub.service.programs import current_program, programs_by_version
+from sync import rules
+from sync.protocol import CardState, Program, PushResult, Reason, TransactionType, Tx, TxStatus
+
+T = TransactionType
+
+
+@dataclass(frozen=True, slots=True)
+class BatchContext:
+    """Who submits: a device (its store and timezone), or the server itself (device_id None)."""
+
+    merchant_id: int
+    store_id: int | None
+    timezone: str
+    device_id: str | None
+    made_by_server: bool = False
+
+
+class UnknownProgramVersion(Exception):
+    def __init__(self, index: int, version: int) -> None:
+        super().__init__(f"program version {version} is unknown")
+        self.index = index
+        self.version = version
+
+
+def apply_batch(session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: datetime) -> list[PushResult]:
+    """Judge and store `txs` in the caller's transaction; the caller commits (or rolls back)."""
+    programs, current = _programs(session, ctx.merchant_id, txs)
+    seen = gather.seen_transactions(session, [str(tx.id) for tx in txs])
+    used_seqs = (
+        gather.used_sequences(session, device_id=ctx.device_id, seqs=[tx.seq for tx in txs])
+        if ctx.device_id is not None
+        else set()
+    )
+    numbers = {tx.card_number for tx in txs} | {prior.card_number for prior in seen.values()}
+    cards = gather.lock_cards(session, merchant_id=ctx.merchant_id, numbers=numbers)
+    days = {rules.local_day(tx.transaction_at, ctx.timezone) for tx in txs if tx.type == T.STAMP_EARNED}
+    work = _Batch(
+        ctx=ctx,
+        programs=programs,
+        current=current,
+        cards=cards,
+        seen=seen,
+        used_seqs=used_seqs,
+        staff=gather.staff_members(session, merchant_id=ctx.merchant_id, ids={tx.staff_id for tx in txs}),
+        order_refs=gather.used_order_references(
+            session,
+            merchant_id=ctx.merchant_id,
+            references={tx.order_reference for tx in txs if tx.order_reference is not None},
+        ),
+        stamp_days=gather.stamps_per_day(session, merchant_id=ctx.merchant_id, numbers=numbers, days=days),
+        originals=gather.originals(
+            session,
+            merchant_id=ctx.merchant_id,
+            ids=[str(tx.related_transaction_id) for tx in txs if tx.related_transaction_id is not None],
+        ),
+        now=now,
+    )
+    results = [work.process(tx) for tx in txs]
+    _write(session, work, now=now)
+    return results
+
+
+def _programs(session: Session, merchant_id: int, txs: Sequence[Tx]) -> tuple[dict[int, Program], Program]:
+    current = current_program(session, merchant_id)
+    cited = {tx.program_version for tx in txs if tx.program_version is not None} - {current.version}
+    programs = programs_by_version(session, merchant_id, cited)
+    programs[current.version] = current
+    for index, tx in enumerate(txs):
+        if tx.program_version is not None and tx.program_version not in programs:
+            raise UnknownProgramVersion(index, tx.program_version)
+    return programs, current
+
+
+@dataclass(slots=True)
+class _Batch:
+    """The batch's working state: facts updated as items are accepted, rows to write."""
+
+    ctx: BatchContext
+    programs: dict[int, Program]
+    current: Program
+    cards: dict[str, CardWork]
+    seen: dict[str, SeenTransaction]
+    used_seqs: set[int]
+    staff: dict[int, rules.StaffMember]
+    order_refs: set[str]
+    stamp_days: dict[tuple[str, date], int]
+    originals: dict[str, OriginalWork]
+    now: datetime
+    max_seq: int | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def process(self, tx: Tx) -> PushResult:
+        tx_id = str(tx.id)
+        prior = self.seen.get(tx_id)
+        if prior is not None:
+            if prior.device_id == self.ctx.device_id:
+                return PushResult(
+                    id=tx_id,
+                    status=TxStatus(prior.status),
+                    reason=Reason(prior.reason) if prior.reason else None,
+                    replayed=True,
+                    card=self._card_out(prior.card_number),
+                )
+            return self._unstored(tx, Reason.DUPLICATE_ID)
+        if tx.seq in self.used_seqs and self.ctx.device_id is not None:
+            return self._unstored(tx, Reason.SEQUENCE_REUSED)
+        day = rules.local_day(tx.transaction_at, self.ctx.timezone)
+        decision = rules.evaluate(tx, self._facts(tx, day))
+        self._record(tx, decision, day)
+        return PushResult(
+            id=tx_id,
+            status=TxStatus.ACCEPTED if decision.accepted else TxStatus.REJECTED,
+            reason=decision.reason,
+            card=self._card_out(tx.card_number),
+        )
+
+    def _unstored(self, tx: Tx, reason: Reason) -> PushResult:
+        return PushResult(
+            id=str(tx.id), status=TxStatus.REJECTED, reason=reason, card=self._card_out(tx.card_number)
+        )
+
+    def _facts(self, tx: Tx, day: date) -> rules.Facts:
+        work = self.cards.get(tx.card_number)
+        original = (
+            self.originals.get(str(tx.related_transaction_id))
+            if tx.related_transaction_id is not None
+            else None
+        )
+        return rules.Facts(
+            program=self.programs[tx.program_version or self.current.version],
+            store_id=self.ctx.store_id or 0,
+            card=work.state if work is not None else None,
+            staff=self.staff.get(tx.staff_id),
+            order_reference_used=tx.order_reference in self.order_refs,
+            stamps_earned_that_day=self.stamp_days.get((tx.card_number, day), 0),
+            original=original.frozen() if original is not None else None,
+            made_by_server=self.ctx.made_by_server,
+        )
+
+    def _record(self, tx: Tx, decision: rules.Decision, day: date) -> None:
+        accepted = decision.accepted
+        if accepted:
+            self._accept(tx, decision, day)
+        if tx.type in (T.STAMP_EARNED, T.POINTS_EARNED):
+            self.originals[str(tx.id)] = OriginalWork(
+                card_number=tx.card_number,
+                type=tx.type,
+                accepted=accepted,
+                stamps_delta=tx.stamps_delta,
+                points_delta=tx.points_delta,
+                voided_so_far=0,
+            )
+        self.used_seqs.add(tx.seq)
+        if self.ctx.device_id is not None:
+            self.max_seq = max(self.max_seq or 0, tx.seq)
+        self.rows.append(self._row(tx, decision.reason, day))
+
+    def _accept(self, tx: Tx, decision: rules.Decision, day: date) -> None:
+        assert decision.card is not None
+        work = self.cards.get(tx.card_number)
+        if tx.type == T.CARD_CREATED or work is None:
+            customer = tx.customer
+            self.cards[tx.card_number] = CardWork(
+                id=None,
+                state=decision.card,
+                dirty=True,
+                customer=(customer.name, customer.email, customer.phone) if customer else (None, None, None),
+            )
+        else:
+            work.state = decision.card
+            work.dirty = True
+        if tx.type == T.POINTS_EARNED and tx.order_reference is not None:
+            self.order_refs.add(tx.order_reference)
+        elif tx.type == T.STAMP_EARNED:
+            key = (tx.card_number, day)
+            self.stamp_days[key] = self.stamp_days.get(key, 0) + 1
+        elif tx.type in rules.VOID_TYPES and tx.related_transaction_id is not None:
+            self.originals[str(tx.related_transaction_id)].voided_so_far += abs(
+                tx.stamps_delta + tx.points_delta
+            )
+
+    def _row(self, tx: Tx, reason: Reason | None, day: date) -> dict[str, Any]:
+        return {
+            "id": str(tx.id),
+            "merchant_id": self.ctx.merchant_id,
+            "store_id": self.ctx.store_id,
+            "device_id": self.ctx.device_id,
+            "seq": tx.seq if self.ctx.device_id is not None else None,
+            "card_number": tx.card_number,
+            "type": tx.type.value,
+            "status": (TxStatus.ACCEPTED if reason is None else TxStatus.REJECTED).value,
+            "reason": reason.value if reason is not None else None,
+            "stamps_delta": tx.stamps_delta,
+            "points_delta": tx.points_delta,
+            "purchase_amount_cents": tx.purchase_amount_cents,
+            "order_reference": tx.order_reference,
+            "reward_id": tx.reward_id,
+            "related_transaction_id": str(tx.related_transaction_id) if tx.related_transaction_id else None,
+            "staff_id": None if tx.type == T.POINTS_EXPIRED and self.ctx.made_by_server else tx.staff_id,
+            "notes": tx.notes,
+            "program_version": tx.program_version,
+            "transaction_at": tx.transaction_at,
+            "local_date": day,
+            "received_at": self.now,
+        }
+
+    def _card_out(self, number: str) -> CardState | None:
+        work = self.cards.get(number)
+        if work is None:
+            return None
+        state = work.state
+        return CardState(
+            card_number=state.card_number,
+            stamp_count=state.stamp_count,
+            points_balance=state.points_balance,
+            is_active=state.is_active,
+        )
+
+
+def _write(session: Session, work: _Batch, *, now: datetime) -> None:
+    """Bulk writes in a fixed lock order: new cards, ledger rows, device, then the change counter."""
+    merchant_id = work.ctx.merchant_id
+    new_cards = sorted((number, card) for number, card in work.cards.items() if card.id is None)
+    if new_cards:
+        inserted = session.execute(
+            insert(Card).returning(Card.id, Card.card_number),
+            [_new_card_row(merchant_id, number, card, now) for number, card in new_cards],
+        ).all()
+        ids = {row.card_number: row.id for row in inserted}
+        for number, card in new_cards:
+            card.id = ids[number]
+    if work.rows:
+        session.execute(insert(LedgerTransaction), work.rows)
+    if work.ctx.device_id is not None and work.max_seq is not None:
+        top = work.max_seq
+        session.execute(
+            update(Device)
+            .where(Device.id == work.ctx.device_id)
+            .values(
+                last_seen_at=now,
+                last_seq=case(
+                    (Device.last_seq.is_(None), top), (Device.last_seq < top, top), else_=Device.last_seq
+                ),
+            )
+        )
+    dirty = [card for card in work.cards.values() if card.dirty]
+    if dirty:
+        change_no = next_change_number(session, merchant_id)
+        session.execute(
+            update(Card),
+            [
+                {
+                    "id": card.id,
+                    "stamp_count": card.state.stamp_count,
+                    "points_balance": card.state.points_balance,
+                    "is_active": card.state.is_active,
+                    "welcome_bonus_granted": card.state.welcome_bonus_granted,
+                    "updated_at": now,
+                    "change_no": change_no,
+                }
+                for card in dirty
+            ],
+        )
+
+
+def _new_card_row(merchant_id: int, number: str, card: CardWork, now: datetime) -> dict[str, Any]:
+    name, email, phone = card.customer
+    return {
+        "merchant_id": merchant_id,
+        "card_number": number,
+        "customer_name": name,
+        "customer_email": email,
+        "customer_phone": phone,
+        "stamp_count": 0,
+        "points_balance": 0,
+        "is_active": True,
+        "welcome_bonus_granted": False,
+        "change_no": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

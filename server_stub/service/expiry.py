@@ -1,0 +1,87 @@
+"""The points expiry job: cards idle longer than the program allows lose their points (server-made rows)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from server_stub.db import Database
+from server_stub.models import Card, LedgerTransaction, Merchant
+from server_stub.service.batch import BatchContext, apply_batch
+from server_stub.service.facts import lock_cards
+from server_stub.service.programs import current_program
+from sync.protocol import TransactionType, Tx, TxStatus
+
+log = logging.getLogger(__name__)
+T = TransactionType
+
+
+def expire_points(database: Database, *, now: datetime) -> int:
+    """Expire idle balances for every merchant; returns how many cards lost points. Idempotent."""
+    with database.session() as session:
+        merchant_ids = list(session.execute(select(Merchant.id).order_by(Merchant.id)).scalars())
+    total = 0
+    for merchant_id in merchant_ids:
+        with database.session() as session, session.begin():
+            total += _expire_merchant(session, merchant_id=merchant_id, now=now)
+    return total
+
+
+def _expire_merchant(session: Session, *, merchant_id: int, now: datetime) -> int:
+    program = current_program(session, merchant_id)
+    if program.points_expiration_days is None or not program.has_points:
+        return 0
+    cutoff = now - timedelta(days=program.points_expiration_days)
+    candidates = _idle_cards(session, merchant_id=merchant_id, cutoff=cutoff)
+    if not candidates:
+        return 0
+    locked = lock_cards(session, merchant_id=merchant_id, numbers=candidates)
+    still_idle = set(
+        _idle_cards(session, merchant_id=merchant_id, cutoff=cutoff)
+    )  # re-checked under the lock
+    txs = [
+        Tx.model_construct(
+            id=uuid.uuid4(),
+            seq=1,
+            type=T.POINTS_EXPIRED,
+            card_number=number,
+            staff_id=0,
+            transaction_at=now,
+            stamps_delta=0,
+            points_delta=-work.state.points_balance,
+        )
+        for number, work in sorted(locked.items())
+        if number in still_idle and work.state.points_balance > 0
+    ]
+    if not txs:
+        return 0
+    ctx = BatchContext(
+        merchant_id=merchant_id, store_id=None, timezone="UTC", device_id=None, made_by_server=True
+    )
+    results = apply_batch(session, ctx, txs, now=now)
+    expired = sum(1 for result in results if result.status == TxStatus.ACCEPTED)
+    log.info("merchant %d: expired the points of %d cards", merchant_id, expired)
+    return expired
+
+
+def _idle_cards(session: Session, *, merchant_id: int, cutoff: datetime) -> list[str]:
+    latest = (
+        select(LedgerTransaction.card_number, func.max(LedgerTransaction.transaction_at).label("last_at"))
+        .where(
+            LedgerTransaction.merchant_id == merchant_id,
+            LedgerTransaction.status == TxStatus.ACCEPTED.value,
+            LedgerTransaction.type != T.POINTS_EXPIRED.value,
+        )
+        .group_by(LedgerTransaction.card_number)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Card.card_number)
+        .join(latest, latest.c.card_number == Card.card_number)
+        .where(Card.merchant_id == merchant_id, Card.points_balance > 0, latest.c.last_at < cutoff)
+    ).scalars()
+    return list(rows)

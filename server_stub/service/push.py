@@ -1,0 +1,148 @@
+"""The push endpoint's work: batch idempotency (stored hash and response), retries, atomic apply."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from server_stub.db import Database
+from server_stub.models import IdempotencyKey
+from server_stub.service.auth import DeviceContext
+from server_stub.service.batch import BatchContext, apply_batch
+from sync.protocol import PushRequest, PushResponse
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+
+
+class KeyInProgress(Exception):
+    """Another request with this Idempotency-Key is being processed right now."""
+
+
+class KeyReused(Exception):
+    """The Idempotency-Key was used before with a different body."""
+
+
+@dataclass(frozen=True, slots=True)
+class PushOutcome:
+    body: str  # the JSON response
+    replayed: bool
+
+
+class InFlightKeys:
+    """Keys being processed in this process (PostgreSQL adds an advisory lock across processes)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: set[tuple[str, str]] = set()
+
+    @contextmanager
+    def claim(self, device_id: str, key: str) -> Iterator[None]:
+        token = (device_id, key)
+        with self._lock:
+            if token in self._keys:
+                raise KeyInProgress
+            self._keys.add(token)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._keys.discard(token)
+
+
+def canonical_hash(value: object) -> str:
+    """SHA-256 of the JSON value in canonical form: keys sorted, no insignificant whitespace."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def handle_push(
+    db: Database,
+    *,
+    device: DeviceContext,
+    key: str,
+    request_hash: str,
+    batch: PushRequest,
+    in_flight: InFlightKeys,
+    clock: Callable[[], datetime],
+) -> PushOutcome:
+    """Apply the batch once: replays answer the stored response; a crash leaves no trace."""
+    with in_flight.claim(device.device_id, key):
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with db.session() as session, session.begin():
+                    return _push_once(
+                        db,
+                        session,
+                        device=device,
+                        key=key,
+                        request_hash=request_hash,
+                        batch=batch,
+                        now=clock(),
+                    )
+            except (IntegrityError, OperationalError) as exc:
+                # A concurrent batch took an id, order reference or card number first (or a
+                # deadlock victim): run again against the now-committed state.
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                log.info("push retried after %s (attempt %d)", type(exc.orig).__name__, attempt)
+    raise AssertionError("unreachable")
+
+
+def _push_once(
+    db: Database,
+    session: Session,
+    *,
+    device: DeviceContext,
+    key: str,
+    request_hash: str,
+    batch: PushRequest,
+    now: datetime,
+) -> PushOutcome:
+    if db.is_postgres:
+        lock_id = int.from_bytes(
+            hashlib.sha256(f"{device.device_id}\n{key}".encode()).digest()[:8], "big", signed=True
+        )
+        if not session.execute(select(func.pg_try_advisory_xact_lock(lock_id))).scalar_one():
+            raise KeyInProgress
+    stored = session.get(IdempotencyKey, (device.device_id, key))
+    if stored is not None:
+        if stored.request_hash != request_hash:
+            raise KeyReused
+        return PushOutcome(body=stored.response, replayed=True)
+    ctx = BatchContext(
+        merchant_id=device.merchant_id,
+        store_id=device.store_id,
+        timezone=device.store_timezone,
+        device_id=device.device_id,
+    )
+    results = apply_batch(session, ctx, batch.transactions, now=now)
+    body = PushResponse(results=results, server_time=now).model_dump_json()
+    session.add(
+        IdempotencyKey(
+            device_id=device.device_id,
+            key=key,
+            merchant_id=device.merchant_id,
+            request_hash=request_hash,
+            response=body,
+            created_at=now,
+        )
+    )
+    return PushOutcome(body=body, replayed=False)
+
+
+def forget_old_keys(session: Session, *, now: datetime, keep: timedelta) -> int:
+    """Drop Idempotency-Keys older than `keep` (at least 24 hours by contract)."""
+    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - keep))
+    return int(result.rowcount)  # type: ignore[attr-defined]
