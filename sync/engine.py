@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sync.errors import Offline, ProtocolError, SyncError
+from sync.lock import RoundLock
 from sync.ports import LedgerPort, Mismatch
 from sync.protocol import MAX_BATCH_ITEMS, CardState, PullResponse, PushResponse, Tx, TxStatus
 from sync.transport import SyncClient
@@ -102,8 +103,10 @@ class SyncEngine:
         sizer: BatchSizer | None = None,
         pull_page_size: int = PULL_PAGE_SIZE,
         clock: Callable[[], datetime] | None = None,
+        lock: RoundLock | None = None,
     ) -> None:
         self.ledger = ledger
+        self.lock = lock
         self.client = client
         self.sizer = sizer or BatchSizer()
         self.pull_page_size = pull_page_size
@@ -114,7 +117,16 @@ class SyncEngine:
         self.client.close()
 
     def run_once(self) -> SyncReport:
-        """Push everything pending, pull every change, repair mismatches; record the outcome."""
+        """Push everything pending, pull every change, repair mismatches; record the outcome.
+
+        With a lock, the round holds it (SyncBusy when another process keeps it too long).
+        """
+        if self.lock is None:
+            return self._run_round()
+        with self.lock:
+            return self._run_round()
+
+    def _run_round(self) -> SyncReport:
         progress = _Round(started=time.monotonic())
         try:
             self._push_all(progress)

@@ -6,6 +6,7 @@ import logging
 
 from sync.engine import SyncEngine
 from sync.errors import AlreadyEnrolled
+from sync.lock import RoundLock
 from sync.ports import DeviceIdentity, LedgerPort
 from sync.transport import DEFAULT_TIMEOUT, SyncClient
 
@@ -84,10 +85,15 @@ def adopt_device(
 
 
 def engine_for(
-    ledger: LedgerPort, identity: DeviceIdentity, *, timeout: float = DEFAULT_TIMEOUT
+    ledger: LedgerPort,
+    identity: DeviceIdentity,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    lock: RoundLock | None = None,
 ) -> SyncEngine:
     """A sync engine talking to the identity's server with its token."""
-    return SyncEngine(ledger, SyncClient(identity.server_url, identity.token, timeout=timeout))
+    client = SyncClient(identity.server_url, identity.token, timeout=timeout)
+    return SyncEngine(ledger, client, lock=lock)
 
 
 def first_pull(ledger: LedgerPort, identity: DeviceIdentity, *, timeout: float = DEFAULT_TIMEOUT) -> None:
