@@ -1,0 +1,48 @@
+"""The till's local ledger: SQLite via SQLAlchemy 2, the till's verbs, PIN login, and the sync outbox."""
+
+from __future__ import annotations
+
+from desktop.ledger.errors import (
+    InvalidInput,
+    LedgerError,
+    LockedOut,
+    NoProgram,
+    NotEnrolled,
+    NotFound,
+    NothingPending,
+    Refused,
+    StaffInactive,
+    UnknownStaff,
+    WrongPin,
+)
+from desktop.ledger.ledger import Ledger, open_ledger
+from desktop.ledger.views import (
+    CardView,
+    Recorded,
+    StaffView,
+    SyncStatus,
+    TodayTotals,
+    TransactionView,
+)
+
+__all__ = [
+    "CardView",
+    "InvalidInput",
+    "Ledger",
+    "LedgerError",
+    "LockedOut",
+    "NoProgram",
+    "NotEnrolled",
+    "NotFound",
+    "NothingPending",
+    "Recorded",
+    "Refused",
+    "StaffInactive",
+    "StaffView",
+    "SyncStatus",
+    "TodayTotals",
+    "TransactionView",
+    "UnknownStaff",
+    "WrongPin",
+    "open_ledger",
+]

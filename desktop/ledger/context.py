@@ -1,0 +1,111 @@
+"""What every part of the ledger shares: the database, the clock and the cached till configuration."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import MappingProxyType
+
+from sqlalchemy import Connection, select, update
+
+from desktop.ledger.db import Database
+from desktop.ledger.models import RowLike, device_state, staff
+from sync.ports import DeviceIdentity
+from sync.protocol import Program, Role
+from sync.rules import StaffMember
+
+Clock = Callable[[], datetime]
+
+BUMP_SEQ = (
+    update(device_state)
+    .where(device_state.c.id == 1)
+    .values(last_seq=device_state.c.last_seq + 1)
+    .returning(device_state.c.last_seq, device_state.c.config_generation)
+)
+BUMP_GENERATION = (
+    update(device_state)
+    .where(device_state.c.id == 1)
+    .values(config_generation=device_state.c.config_generation + 1)
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class TillConfig:
+    """Identity, program and staff as of one config generation (they change only on enrolment or pull)."""
+
+    generation: int
+    identity: DeviceIdentity | None
+    program: Program | None
+    staff: Mapping[int, StaffMember] = field(default_factory=lambda: MappingProxyType({}))
+
+
+def identity_from_row(row: RowLike) -> DeviceIdentity | None:
+    if row["device_id"] is None:
+        return None
+    return DeviceIdentity(
+        device_id=str(row["device_id"]),
+        token=str(row["token"]),
+        server_url=str(row["server_url"]),
+        store_id=int(str(row["store_id"])),
+        store_name=str(row["store_name"]),
+        store_timezone=str(row["store_timezone"]),
+        merchant_id=int(str(row["merchant_id"])),
+        merchant_name=str(row["merchant_name"]),
+    )
+
+
+def load_config(conn: Connection) -> TillConfig:
+    row = conn.execute(select(device_state).where(device_state.c.id == 1)).mappings().one()
+    program_json = row["program_json"]
+    program = Program.model_validate_json(program_json) if program_json else None
+    members = {
+        r.id: StaffMember(id=r.id, role=Role(r.role), store_id=r.store_id, is_active=r.is_active)
+        for r in conn.execute(select(staff.c.id, staff.c.role, staff.c.store_id, staff.c.is_active))
+    }
+    return TillConfig(
+        generation=row["config_generation"],
+        identity=identity_from_row(row),
+        program=program,
+        staff=MappingProxyType(members),
+    )
+
+
+class ConfigCache:
+    """Keeps the parsed configuration; reloads it when the stored generation moved on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._config: TillConfig | None = None
+
+    def at(self, conn: Connection, generation: int) -> TillConfig:
+        with self._lock:
+            cached = self._config
+        if cached is not None and cached.generation == generation:
+            return cached
+        fresh = load_config(conn)
+        with self._lock:
+            self._config = fresh
+        return fresh
+
+    def current(self, conn: Connection) -> TillConfig:
+        generation = conn.execute(select(device_state.c.config_generation)).scalar_one()
+        return self.at(conn, generation)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    db: Database
+    clock: Clock
+    config: ConfigCache
+
+    def now(self) -> datetime:
+        moment = self.clock()
+        if moment.tzinfo is None:
+            raise ValueError("the ledger's clock must return UTC-aware datetimes")
+        return moment

@@ -1,0 +1,81 @@
+"""The ledger's errors: one base with a title and a message a cashier can read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sync.protocol import Reason
+from sync.rules import REASON_TEXT
+
+
+class LedgerError(Exception):
+    """Base of every expected problem the till's ledger reports."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(f"{title}: {message}")
+        self.title = title
+        self.message = message
+
+
+class Refused(LedgerError):
+    """The loyalty rules refused the action; nothing was written."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__("Not allowed", REASON_TEXT[reason])
+        self.reason = reason
+
+
+class WrongPin(LedgerError):
+    def __init__(self, attempts_left: int) -> None:
+        plural = "attempt" if attempts_left == 1 else "attempts"
+        super().__init__("Wrong PIN", f"That PIN is not right. {attempts_left} {plural} left.")
+        self.attempts_left = attempts_left
+
+
+class LockedOut(LedgerError):
+    def __init__(self, until: datetime) -> None:
+        super().__init__(
+            "Locked out",
+            f"Too many wrong PINs. Try again after {until.astimezone().strftime('%H:%M')}.",
+        )
+        self.until = until
+
+
+class UnknownStaff(LedgerError):
+    def __init__(self) -> None:
+        super().__init__("Unknown staff member", "This staff member cannot work at this shop.")
+
+
+class StaffInactive(LedgerError):
+    def __init__(self) -> None:
+        super().__init__("Staff member inactive", "This staff member has been deactivated.")
+
+
+class NotEnrolled(LedgerError):
+    def __init__(self) -> None:
+        super().__init__("Till not set up", "This till is not enrolled yet. Ask IT to enrol it.")
+
+
+class NoProgram(LedgerError):
+    def __init__(self) -> None:
+        super().__init__(
+            "No loyalty programme yet",
+            "The programme has not been downloaded yet. Connect the till to the server once.",
+        )
+
+
+class NotFound(LedgerError):
+    def __init__(self, what: str = "transaction") -> None:
+        super().__init__("Not found", f"That {what} was not found on this till.")
+
+
+class InvalidInput(LedgerError):
+    """A value the cashier typed cannot be recorded (e.g. a malformed card number)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("Invalid input", message)
+
+
+class NothingPending(LedgerError):
+    def __init__(self) -> None:
+        super().__init__("Nothing to export", "Every transaction of this till has been synced.")

@@ -1,0 +1,183 @@
+"""The till's SQLite schema as SQLAlchemy 2 models (the statements use their tables through Core)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+PENDING = "pending"
+ACCEPTED = "accepted"
+REJECTED = "rejected"
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as naive UTC text (sortable); naive input is a programming error."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the ledger; use UTC-aware times")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class DeviceState(Base):
+    """The one row of this till's own state: identity, seq counter, pull cursor, program, sync."""
+
+    __tablename__ = "device_state"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_device_state_single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    device_id: Mapped[str | None] = mapped_column(String(255))
+    token: Mapped[str | None] = mapped_column(Text)
+    server_url: Mapped[str | None] = mapped_column(Text)
+    store_id: Mapped[int | None] = mapped_column(Integer)
+    store_name: Mapped[str | None] = mapped_column(Text)
+    store_timezone: Mapped[str | None] = mapped_column(String(64))
+    merchant_id: Mapped[int | None] = mapped_column(Integer)
+    merchant_name: Mapped[str | None] = mapped_column(Text)
+    last_seq: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    # Bumped whenever identity, program or staff change, so caches know to reload.
+    config_generation: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    pull_cursor: Mapped[str | None] = mapped_column(Text)
+    program_version: Mapped[int | None] = mapped_column(Integer)
+    program_json: Mapped[str | None] = mapped_column(Text)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_sync_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_sync_error: Mapped[str | None] = mapped_column(Text)
+
+
+class StaffRow(Base):
+    """A staff member as last pulled (argon2 PIN hash for offline login)."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    role: Mapped[str] = mapped_column(String(20), nullable=False)
+    store_id: Mapped[int | None] = mapped_column(Integer)
+    pin_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+class StaffLogin(Base):
+    """PIN failures counted on this till; kept apart from `staff` so a pulled list never resets them."""
+
+    __tablename__ = "staff_logins"
+
+    staff_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=text("0"))
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CardRow(Base):
+    """A card: the server-confirmed state plus the till's view (confirmed + pending), kept in step."""
+
+    __tablename__ = "cards"
+
+    card_number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    customer_name: Mapped[str | None] = mapped_column(Text)
+    # Known to the till: confirmed by the server, or enrolled here and not (yet) rejected.
+    known: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    server_known: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    confirmed_stamp_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    confirmed_points_balance: Mapped[int] = mapped_column(Integer, nullable=False)
+    confirmed_is_active: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    confirmed_welcome_bonus: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    stamp_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    points_balance: Mapped[int] = mapped_column(Integer, nullable=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    welcome_bonus_granted: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    pending_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
+class TransactionRow(Base):
+    """One ledger transaction (the reference model's fields plus id, seq, device and sync state)."""
+
+    __tablename__ = "transactions"
+    __table_args__ = (
+        Index("ix_transactions_card_seq", "card_number", "seq"),
+        Index("ix_transactions_pending_seq", "seq", sqlite_where=text("sync_state = 'pending'")),
+        Index(
+            "ix_transactions_order_reference",
+            "order_reference",
+            sqlite_where=text("order_reference IS NOT NULL"),
+        ),
+        Index(
+            "ix_transactions_related",
+            "related_transaction_id",
+            sqlite_where=text("related_transaction_id IS NOT NULL"),
+        ),
+        Index("ix_transactions_transaction_at", "transaction_at"),
+        CheckConstraint("sync_state IN ('pending', 'accepted', 'rejected')", name="ck_tx_sync_state"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
+    device_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    store_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    type: Mapped[str] = mapped_column(String(30), nullable=False)
+    card_number: Mapped[str] = mapped_column(ForeignKey("cards.card_number"), nullable=False)
+    staff_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    stamps_delta: Mapped[int] = mapped_column(Integer, nullable=False)
+    points_delta: Mapped[int] = mapped_column(Integer, nullable=False)
+    stamps_balance_after: Mapped[int | None] = mapped_column(Integer)
+    points_balance_after: Mapped[int | None] = mapped_column(Integer)
+    purchase_amount_cents: Mapped[int | None] = mapped_column(Integer)
+    order_reference: Mapped[str | None] = mapped_column(String(100))
+    reward_id: Mapped[str | None] = mapped_column(String(50))
+    reward_description: Mapped[str | None] = mapped_column(String(255))
+    related_transaction_id: Mapped[str | None] = mapped_column(ForeignKey("transactions.id"))
+    notes: Mapped[str | None] = mapped_column(Text)
+    customer_name: Mapped[str | None] = mapped_column(Text)
+    customer_email: Mapped[str | None] = mapped_column(Text)
+    customer_phone: Mapped[str | None] = mapped_column(Text)
+    program_version: Mapped[int | None] = mapped_column(Integer)
+    transaction_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    sync_state: Mapped[str] = mapped_column(String(10), nullable=False, server_default=text("'pending'"))
+    reason: Mapped[str | None] = mapped_column(String(40))
+    synced_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acknowledged: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("0"))
+    acknowledged_by: Mapped[int | None] = mapped_column(Integer)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# The tables, for Core statements (the hot paths skip the ORM's unit of work).
+device_state = cast(Table, DeviceState.__table__)
+staff = cast(Table, StaffRow.__table__)
+staff_logins = cast(Table, StaffLogin.__table__)
+cards = cast(Table, CardRow.__table__)
+transactions = cast(Table, TransactionRow.__table__)
+
+# A row as read (RowMapping) or as about to be written (a dict of column values).
+RowLike = Mapping[Any, Any]

@@ -1,0 +1,259 @@
+"""The till's verbs: each is judged by sync.rules against the card's view and committed before it returns."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from desktop.ledger.cardstate import SELECT_CARD, UPDATE_VIEW, card_view, view_state
+from desktop.ledger.context import BUMP_SEQ, Context, TillConfig
+from desktop.ledger.errors import InvalidInput, NoProgram, NotEnrolled, Refused
+from desktop.ledger.models import PENDING, REJECTED, RowLike, cards, transactions
+from desktop.ledger.views import Recorded, StaffView
+from desktop.ledger.wire import transaction_view
+from sync import rules
+from sync.ports import DeviceIdentity
+from sync.protocol import Program, TransactionType, Tx
+
+log = logging.getLogger(__name__)
+T = TransactionType
+
+INSERT_TX = insert(transactions)
+SELECT_TX = select(transactions).where(transactions.c.id == bindparam("id"))
+VOIDED_SO_FAR = select(
+    func.coalesce(func.sum(func.abs(transactions.c.stamps_delta + transactions.c.points_delta)), 0)
+).where(
+    transactions.c.related_transaction_id == bindparam("id"),
+    transactions.c.type.in_([T.STAMP_VOIDED.value, T.POINTS_VOIDED.value]),
+    transactions.c.sync_state != REJECTED,
+)
+ORDER_REFERENCE_USED = select(transactions.c.id).where(
+    transactions.c.order_reference == bindparam("reference"),
+    transactions.c.type == T.POINTS_EARNED.value,
+    transactions.c.sync_state != REJECTED,
+)
+STAMPS_EARNED_BETWEEN = select(func.count()).where(
+    transactions.c.card_number == bindparam("card_number"),
+    transactions.c.type == T.STAMP_EARNED.value,
+    transactions.c.sync_state != REJECTED,
+    transactions.c.transaction_at >= bindparam("start"),
+    transactions.c.transaction_at < bindparam("end"),
+)
+VOID_OF = {original: void for void, original in rules.VOIDABLE.items()}
+# Placeholder cost for a reward the program does not have, so the rules answer unknown_reward
+# in their own order (an unknown card or staff member is reported first).
+_UNKNOWN_REWARD_COST = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """One verb's write transaction: the connection, the configuration and the moment."""
+
+    conn: Connection
+    config: TillConfig
+    identity: DeviceIdentity
+    program: Program
+    now: datetime
+    first_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One transaction a verb wants to record: its type, its fields, and facts beyond the card."""
+
+    kind: TransactionType
+    fields: RowLike = field(default_factory=dict)
+    facts: RowLike = field(default_factory=dict)
+    reward_description: str | None = None
+
+
+Plan = Callable[[Work, rules.CardState | None], list[Step]]
+
+
+def record(ctx: Context, staff: StaffView, card_number: str, plan: Plan) -> Recorded:
+    """Judge the plan's steps in order against the card's view and write them all, or nothing."""
+    with ctx.db.write() as conn:
+        work = _start(ctx, conn)
+        row = conn.execute(SELECT_CARD, {"card_number": card_number}).mappings().first()
+        state = view_state(row)
+        values: list[dict[str, Any]] = []
+        for index, step in enumerate(plan(work, state)):
+            seq = work.first_seq if index == 0 else conn.execute(BUMP_SEQ).one()[0]
+            tx = _new_tx(work, staff, step, card_number=card_number, seq=seq)
+            facts = rules.Facts(
+                program=work.program,
+                store_id=work.identity.store_id,
+                card=state,
+                staff=work.config.staff.get(staff.id),
+                **step.facts,
+            )
+            decision = rules.evaluate(tx, facts)
+            if decision.reason is not None:
+                raise Refused(decision.reason)
+            assert decision.card is not None
+            state = decision.card
+            values.append(_row_values(work, tx, state, step))
+        assert state is not None and values, "a plan has at least one step"
+        card = _write_card(work, row, state, values)
+        conn.execute(INSERT_TX, values)
+    return Recorded(transaction=transaction_view(values[-1]), card=card_view(card))
+
+
+def _start(ctx: Context, conn: Connection) -> Work:
+    seq, generation = conn.execute(BUMP_SEQ).one()
+    config = ctx.config.at(conn, generation)
+    if config.identity is None:
+        raise NotEnrolled()
+    if config.program is None:
+        raise NoProgram()
+    return Work(conn, config, config.identity, config.program, ctx.now(), seq)
+
+
+def _new_tx(work: Work, staff: StaffView, step: Step, *, card_number: str, seq: int) -> Tx:
+    try:
+        return Tx(
+            id=uuid.uuid4(),
+            seq=seq,
+            type=step.kind,
+            card_number=card_number,
+            staff_id=staff.id,
+            transaction_at=work.now,
+            program_version=work.program.version,
+            **step.fields,
+        )
+    except ValidationError as exc:
+        raise InvalidInput(_input_message(exc)) from None
+
+
+CUSTOMER_MESSAGE = "Name up to 200 characters, email up to 254, phone up to 32."
+_FIELD_MESSAGES = {
+    "card_number": "A card number is 1 to 32 letters, digits or dashes.",
+    "order_reference": "An order reference is 1 to 100 characters.",
+    "notes": "A reason is at most 1000 characters.",
+    "customer": CUSTOMER_MESSAGE,
+    "purchase_amount_cents": "The purchase amount must be between 0 and 10,000,000.00.",
+    "staff_id": "Log in first.",
+}
+
+
+def _input_message(exc: ValidationError) -> str:
+    for error in exc.errors():
+        location = str(error["loc"][0]) if error["loc"] else ""
+        if location in _FIELD_MESSAGES:
+            return _FIELD_MESSAGES[location]
+    return "That amount is out of range."
+
+
+def _row_values(work: Work, tx: Tx, after: rules.CardState, step: Step) -> dict[str, Any]:
+    customer = tx.customer
+    return {
+        "id": str(tx.id),
+        "seq": tx.seq,
+        "device_id": work.identity.device_id,
+        "store_id": work.identity.store_id,
+        "type": tx.type.value,
+        "card_number": tx.card_number,
+        "staff_id": tx.staff_id,
+        "stamps_delta": tx.stamps_delta,
+        "points_delta": tx.points_delta,
+        "stamps_balance_after": after.stamp_count,
+        "points_balance_after": after.points_balance,
+        "purchase_amount_cents": tx.purchase_amount_cents,
+        "order_reference": tx.order_reference,
+        "reward_id": tx.reward_id,
+        "reward_description": step.reward_description,
+        "related_transaction_id": str(tx.related_transaction_id) if tx.related_transaction_id else None,
+        "notes": tx.notes,
+        "customer_name": customer.name if customer else None,
+        "customer_email": customer.email if customer else None,
+        "customer_phone": customer.phone if customer else None,
+        "program_version": tx.program_version,
+        "transaction_at": tx.transaction_at,
+        "recorded_at": work.now,
+        "sync_state": PENDING,
+        "reason": None,
+        "synced_at": None,
+        "acknowledged": False,
+        "acknowledged_by": None,
+        "acknowledged_at": None,
+    }
+
+
+def _write_card(
+    work: Work, row: RowLike | None, state: rules.CardState, values: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Store the card's new view; returns the card row as it now is."""
+    view = {
+        "stamp_count": state.stamp_count,
+        "points_balance": state.points_balance,
+        "is_active": state.is_active,
+        "welcome_bonus_granted": state.welcome_bonus_granted,
+        "updated_at": work.now,
+    }
+    added = len(values)
+    if row is not None and row["known"]:
+        work.conn.execute(UPDATE_VIEW, {"key": state.card_number, "added": added, **view})
+        return {**row, **view, "pending_count": row["pending_count"] + added}
+    # A card enrolled here (new to the till, or once enrolled and rejected by the server).
+    name = values[0]["customer_name"]
+    fresh = {
+        "card_number": state.card_number,
+        "customer_name": name,
+        "known": True,
+        "server_known": False,
+        "confirmed_stamp_count": 0,
+        "confirmed_points_balance": 0,
+        "confirmed_is_active": True,
+        "confirmed_welcome_bonus": False,
+        "pending_count": added,
+        **view,
+    }
+    update_set = {
+        **view,
+        "known": True,
+        "customer_name": name,
+        "pending_count": cards.c.pending_count + added,
+    }
+    work.conn.execute(
+        sqlite_insert(cards)
+        .values(fresh)
+        .on_conflict_do_update(index_elements=["card_number"], set_=update_set)
+    )
+    return fresh if row is None else {**row, **fresh, "pending_count": row["pending_count"] + added}
+
+
+def stamps_earned_on_day(work: Work, card_number: str) -> int:
+    """Non-rejected stamp_earned of this card on the store-local day of `work.now`."""
+    zone = ZoneInfo(work.identity.store_timezone)
+    day = rules.local_day(work.now, work.identity.store_timezone)
+    start = datetime.combine(day, time(), tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+    params = {"card_number": card_number, "start": start, "end": end}
+    return int(work.conn.execute(STAMPS_EARNED_BETWEEN, params).scalar_one())
+
+
+def order_reference_used(work: Work, reference: str | None) -> bool:
+    if reference is None:
+        return False
+    return work.conn.execute(ORDER_REFERENCE_USED, {"reference": reference}).first() is not None
+
+
+def voided_so_far(conn: Connection, transaction_id: str) -> int:
+    return int(conn.execute(VOIDED_SO_FAR, {"id": transaction_id}).scalar_one())
+
+
+def find_original(conn: Connection, transaction_id: str) -> RowLike | None:
+    try:
+        key = str(uuid.UUID(transaction_id))
+    except ValueError:
+        return None
+    return conn.execute(SELECT_TX, {"id": key}).mappings().first()

@@ -1,0 +1,223 @@
+"""The ledger's side of sync (sync.ports.LedgerPort): pending transactions out, results and pulls in."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from desktop.ledger.cardstate import SELECT_CARD, refresh_view, store_confirmed
+from desktop.ledger.context import BUMP_GENERATION, Context
+from desktop.ledger.errors import NothingPending
+from desktop.ledger.models import PENDING, device_state, staff, transactions
+from desktop.ledger.wire import wire_tx
+from sync import rules
+from sync.ports import DeviceIdentity, Mismatch, PendingSummary
+from sync.protocol import (
+    MAX_BATCH_ITEMS,
+    CardState,
+    ImportRequest,
+    PullResponse,
+    PushResult,
+    TransactionType,
+    Tx,
+    TxStatus,
+)
+
+log = logging.getLogger(__name__)
+
+SELECT_PENDING = (
+    select(transactions)
+    .where(transactions.c.sync_state == PENDING)
+    .order_by(transactions.c.seq)
+    .limit(bindparam("n"))
+)
+
+
+def identity(ctx: Context) -> DeviceIdentity | None:
+    with ctx.db.read() as conn:
+        return ctx.config.current(conn).identity
+
+
+def save_identity(ctx: Context, ident: DeviceIdentity) -> None:
+    fields = {
+        "device_id": ident.device_id,
+        "token": ident.token,
+        "server_url": ident.server_url,
+        "store_id": ident.store_id,
+        "store_name": ident.store_name,
+        "store_timezone": ident.store_timezone,
+        "merchant_id": ident.merchant_id,
+        "merchant_name": ident.merchant_name,
+    }
+    with ctx.db.write() as conn:
+        conn.execute(update(device_state).where(device_state.c.id == 1).values(**fields))
+        conn.execute(BUMP_GENERATION)
+    log.info("till enrolled as device %s of store %s", ident.device_id, ident.store_id)
+
+
+def pending_transactions(ctx: Context, limit: int) -> list[Tx]:
+    with ctx.db.read() as conn:
+        return [wire_tx(row) for row in conn.execute(SELECT_PENDING, {"n": max(limit, 0)}).mappings()]
+
+
+def pending_summary(ctx: Context) -> PendingSummary:
+    query = select(func.count(), func.min(transactions.c.recorded_at)).where(
+        transactions.c.sync_state == PENDING
+    )
+    with ctx.db.read() as conn:
+        count, oldest = conn.execute(query).one()
+    return PendingSummary(count=count, oldest_recorded_at=oldest)
+
+
+def export_pending(ctx: Context) -> ImportRequest:
+    """The oldest pending transactions (at most one batch) as a file head office can import."""
+    ident = identity(ctx)
+    batch = pending_transactions(ctx, MAX_BATCH_ITEMS)
+    if ident is None or not batch:
+        raise NothingPending()
+    return ImportRequest.model_construct(device_id=ident.device_id, transactions=batch)
+
+
+def apply_push_results(ctx: Context, sent: Sequence[Tx], results: Sequence[PushResult]) -> None:
+    """Each sent transaction leaves pending; each answered card state becomes the confirmed one."""
+    if len(sent) != len(results):
+        raise ValueError(f"{len(results)} results for {len(sent)} transactions")
+    for tx, result in zip(sent, results, strict=True):
+        if uuid.UUID(result.id) != tx.id:
+            raise ValueError(f"result for {result.id} where {tx.id} was sent")
+    now = ctx.now()
+    touched: set[str] = set()
+    with ctx.db.write() as conn:
+        for tx, result in zip(sent, results, strict=True):
+            accepted = result.status == TxStatus.ACCEPTED
+            conn.execute(
+                update(transactions)
+                .where(transactions.c.id == str(tx.id))
+                .values(sync_state=result.status.value, reason=_reason(result), synced_at=now)
+            )
+            touched.add(tx.card_number)
+            if result.card is not None:
+                welcome = accepted and tx.type == TransactionType.WELCOME_BONUS
+                _confirm(conn, result.card, welcome=welcome, now=now)
+                touched.add(result.card.card_number)
+        for card_number in sorted(touched):
+            if conn.execute(SELECT_CARD, {"card_number": card_number}).first() is not None:
+                refresh_view(conn, card_number, now=now)
+
+
+def _reason(result: PushResult) -> str | None:
+    if result.status == TxStatus.ACCEPTED:
+        return None
+    return result.reason.value if result.reason is not None else None
+
+
+def _confirm(
+    conn: Connection, card: CardState, *, welcome: bool, now: datetime, customer_name: str | None = None
+) -> None:
+    """Store a server-answered card state, keeping what the till knows of its welcome bonus."""
+    row = conn.execute(SELECT_CARD, {"card_number": card.card_number}).mappings().first()
+    granted = welcome or bool(row is not None and row["confirmed_welcome_bonus"])
+    store_confirmed(conn, _rules_state(card, granted=granted), now=now, customer_name=customer_name)
+
+
+def pull_cursor(ctx: Context) -> str | None:
+    with ctx.db.read() as conn:
+        cursor: str | None = conn.execute(select(device_state.c.pull_cursor)).scalar_one()
+    return cursor
+
+
+def apply_pull_page(ctx: Context, page: PullResponse) -> None:
+    now = ctx.now()
+    with ctx.db.write() as conn:
+        values: dict[str, object] = {"pull_cursor": page.cursor}
+        if page.program is not None:
+            values["program_version"] = page.program.version
+            values["program_json"] = page.program.model_dump_json()
+        ident = ctx.config.current(conn).identity
+        if ident is not None and ident.store_id == page.store.id:
+            values["store_name"] = page.store.name
+            values["store_timezone"] = page.store.timezone
+        conn.execute(update(device_state).where(device_state.c.id == 1).values(**values))
+        if page.staff is not None:
+            conn.execute(delete(staff).where(staff.c.id.not_in([member.id for member in page.staff])))
+            for member in page.staff:
+                fields = member.model_dump(include={"name", "role", "store_id", "pin_hash", "is_active"})
+                statement = sqlite_insert(staff).values(id=member.id, **fields)
+                conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=fields))
+        if page.program is not None or page.staff is not None or len(values) > 1:
+            conn.execute(BUMP_GENERATION)
+        for card in page.cards:
+            state = CardState(
+                card_number=card.card_number,
+                stamp_count=card.stamp_count,
+                points_balance=card.points_balance,
+                is_active=card.is_active,
+            )
+            _confirm(conn, state, welcome=False, now=now, customer_name=card.customer_name)
+            refresh_view(conn, card.card_number, now=now)
+
+
+def reconcile(ctx: Context, server_cards: Sequence[CardState]) -> list[Mismatch]:
+    """For cards with nothing pending: the till's view must equal the server's; repair it if not."""
+    now = ctx.now()
+    mismatches: list[Mismatch] = []
+    with ctx.db.write() as conn:
+        for server in server_cards:
+            row = conn.execute(SELECT_CARD, {"card_number": server.card_number}).mappings().first()
+            if row is not None and row["pending_count"] > 0:
+                continue
+            if row is None or not row["known"]:
+                _confirm(conn, server, welcome=False, now=now)
+                refresh_view(conn, server.card_number, now=now)
+                continue
+            local = CardState(
+                card_number=row["card_number"],
+                stamp_count=row["stamp_count"],
+                points_balance=row["points_balance"],
+                is_active=bool(row["is_active"]),
+            )
+            if (local.stamp_count, local.points_balance, local.is_active) == (
+                server.stamp_count,
+                server.points_balance,
+                server.is_active,
+            ):
+                continue
+            log.warning(
+                "card %s: till view %s/%s/%s differs from server %s/%s/%s; repaired from the server",
+                server.card_number,
+                local.stamp_count,
+                local.points_balance,
+                local.is_active,
+                server.stamp_count,
+                server.points_balance,
+                server.is_active,
+            )
+            mismatches.append(Mismatch(card_number=server.card_number, local=local, server=server))
+            _confirm(conn, server, welcome=False, now=now)
+            refresh_view(conn, server.card_number, now=now)
+    return mismatches
+
+
+def _rules_state(card: CardState, *, granted: bool) -> rules.CardState:
+    return rules.CardState(
+        card_number=card.card_number,
+        stamp_count=card.stamp_count,
+        points_balance=card.points_balance,
+        is_active=card.is_active,
+        welcome_bonus_granted=granted,
+    )
+
+
+def record_sync(ctx: Context, *, at: datetime, succeeded: bool, message: str | None = None) -> None:
+    values: dict[str, object] = {"last_sync_attempt_at": at}
+    if succeeded:
+        values.update(last_sync_at=at, last_sync_error=None)
+    else:
+        values["last_sync_error"] = message or "sync failed"
+    with ctx.db.write() as conn:
+        conn.execute(update(device_state).where(device_state.c.id == 1).values(**values))

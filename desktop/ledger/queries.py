@@ -1,0 +1,187 @@
+"""Read-only questions the till asks its ledger; answers are frozen views."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, or_, select
+
+from desktop.ledger.cardstate import SELECT_CARD, card_view
+from desktop.ledger.context import Context
+from desktop.ledger.models import PENDING, REJECTED, cards, device_state, transactions
+from desktop.ledger.views import CardView, SyncStatus, TodayTotals, TransactionView
+from desktop.ledger.wire import VOIDABLE_TYPES, transaction_view
+from sync import rules
+from sync.protocol import TransactionType
+
+T = TransactionType
+_VOID_TYPES = [kind.value for kind in rules.VOID_TYPES]
+
+
+def find_card(ctx: Context, card_number: str) -> CardView | None:
+    with ctx.db.read() as conn:
+        row = conn.execute(SELECT_CARD, {"card_number": card_number.strip()}).mappings().first()
+    return card_view(row) if row is not None and row["known"] else None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def search_cards(ctx: Context, text: str, *, limit: int = 20) -> list[CardView]:
+    """Cards whose customer name contains `text` (any case) or whose number starts with it."""
+    needle = _escape_like(text.strip())
+    if not needle:
+        return []
+    query = (
+        select(cards)
+        .where(
+            cards.c.known,
+            or_(
+                func.lower(cards.c.customer_name).like(f"%{needle.lower()}%", escape="\\"),
+                cards.c.card_number.like(f"{needle}%", escape="\\"),
+            ),
+        )
+        .order_by(cards.c.card_number)
+        .limit(max(limit, 0))
+    )
+    with ctx.db.read() as conn:
+        return [card_view(row) for row in conn.execute(query).mappings()]
+
+
+def _voided_amounts(conn: Connection, ids: list[str]) -> dict[str, int]:
+    if not ids:
+        return {}
+    query = (
+        select(
+            transactions.c.related_transaction_id,
+            func.sum(func.abs(transactions.c.stamps_delta + transactions.c.points_delta)),
+        )
+        .where(
+            transactions.c.related_transaction_id.in_(ids),
+            transactions.c.type.in_(_VOID_TYPES),
+            transactions.c.sync_state != REJECTED,
+        )
+        .group_by(transactions.c.related_transaction_id)
+    )
+    return {str(related): int(total) for related, total in conn.execute(query)}
+
+
+def _views(conn: Connection, rows: list[Any]) -> list[TransactionView]:
+    voidable = [row["id"] for row in rows if row["type"] in VOIDABLE_TYPES]
+    voided = _voided_amounts(conn, voidable)
+    return [transaction_view(row, voided=voided.get(row["id"], 0)) for row in rows]
+
+
+def card_history(ctx: Context, card_number: str, *, limit: int = 100) -> list[TransactionView]:
+    query = (
+        select(transactions)
+        .where(transactions.c.card_number == card_number.strip())
+        .order_by(transactions.c.seq.desc())
+        .limit(max(limit, 0))
+    )
+    with ctx.db.read() as conn:
+        return _views(conn, list(conn.execute(query).mappings()))
+
+
+def voidable(ctx: Context, card_number: str) -> list[TransactionView]:
+    """The card's non-rejected stamp_earned / points_earned with something left to void, newest first."""
+    query = (
+        select(transactions)
+        .where(
+            transactions.c.card_number == card_number.strip(),
+            transactions.c.type.in_([kind.value for kind in VOIDABLE_TYPES]),
+            transactions.c.sync_state != REJECTED,
+        )
+        .order_by(transactions.c.seq.desc())
+    )
+    with ctx.db.read() as conn:
+        views = _views(conn, list(conn.execute(query).mappings()))
+    return [view for view in views if (view.remaining_voidable or 0) > 0]
+
+
+def rejections(ctx: Context, *, include_acknowledged: bool = False) -> list[TransactionView]:
+    query = select(transactions).where(transactions.c.sync_state == REJECTED)
+    if not include_acknowledged:
+        query = query.where(transactions.c.acknowledged.is_(False))
+    with ctx.db.read() as conn:
+        return _views(conn, list(conn.execute(query.order_by(transactions.c.seq.desc())).mappings()))
+
+
+def day_bounds(moment: datetime, timezone: str) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(timezone)
+    day = rules.local_day(moment, timezone)
+    start = datetime.combine(day, time(), tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+
+
+def today_totals(ctx: Context, *, now: datetime | None = None) -> TodayTotals:
+    moment = now or ctx.now()
+    with ctx.db.read() as conn:
+        identity = ctx.config.current(conn).identity
+        timezone = identity.store_timezone if identity is not None else "UTC"
+        start, end = day_bounds(moment, timezone)
+        query = (
+            select(
+                transactions.c.type,
+                transactions.c.sync_state,
+                func.count(),
+                func.sum(transactions.c.stamps_delta),
+                func.sum(transactions.c.points_delta),
+            )
+            .where(transactions.c.transaction_at >= start, transactions.c.transaction_at < end)
+            .group_by(transactions.c.type, transactions.c.sync_state)
+        )
+        rows = conn.execute(query).all()
+        pending = conn.execute(select(func.count()).where(transactions.c.sync_state == PENDING)).scalar_one()
+    return _totals(rules.local_day(moment, timezone), rows, pending_count=pending)
+
+
+def _totals(day: date, rows: Sequence[Any], *, pending_count: int) -> TodayTotals:
+    counts: Counter[TransactionType] = Counter()
+    stamps: Counter[TransactionType] = Counter()
+    points: Counter[TransactionType] = Counter()
+    rejected = 0
+    for kind, state, count, stamps_sum, points_sum in rows:
+        if state == REJECTED:
+            rejected += count
+            continue
+        kind = TransactionType(kind)
+        counts[kind] += count
+        stamps[kind] += stamps_sum or 0
+        points[kind] += points_sum or 0
+    return TodayTotals(
+        day=day,
+        counts=MappingProxyType(dict(counts)),
+        transactions=sum(counts.values()),
+        stamps_given=stamps[T.STAMP_EARNED],
+        stamps_redeemed=-stamps[T.STAMP_REDEEMED],
+        points_given=points[T.POINTS_EARNED] + points[T.WELCOME_BONUS],
+        points_redeemed=-points[T.POINTS_REDEEMED],
+        rewards_redeemed=counts[T.POINTS_REDEEMED] + counts[T.STAMP_REDEEMED],
+        voids=counts[T.STAMP_VOIDED] + counts[T.POINTS_VOIDED],
+        rejected=rejected,
+        pending_count=pending_count,
+    )
+
+
+def sync_status(ctx: Context) -> SyncStatus:
+    with ctx.db.read() as conn:
+        state = conn.execute(select(device_state)).mappings().one()
+        count, oldest = conn.execute(
+            select(func.count(), func.min(transactions.c.recorded_at)).where(
+                transactions.c.sync_state == PENDING
+            )
+        ).one()
+    return SyncStatus(
+        pending_count=count,
+        oldest_pending_at=oldest,
+        last_sync_at=state["last_sync_at"],
+        last_sync_error=state["last_sync_error"],
+        cursor=state["pull_cursor"],
+    )

@@ -1,0 +1,184 @@
+"""Each till verb as a plan of steps for operations.record (enrol, stamps, points, rewards, voids...)."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import ValidationError
+
+from desktop.ledger.context import Context
+from desktop.ledger.errors import InvalidInput, NotFound, Refused
+from desktop.ledger.models import REJECTED
+from desktop.ledger.operations import (
+    _UNKNOWN_REWARD_COST,
+    CUSTOMER_MESSAGE,
+    VOID_OF,
+    Step,
+    Work,
+    find_original,
+    order_reference_used,
+    record,
+    stamps_earned_on_day,
+    voided_so_far,
+)
+from desktop.ledger.views import Recorded, StaffView
+from sync import rules
+from sync.protocol import Customer, Reason, TransactionType
+
+T = TransactionType
+
+
+def _clean(text: str | None) -> str | None:
+    """Blank text typed by a cashier means 'none'."""
+    if text is None:
+        return None
+    stripped = text.strip()
+    return stripped or None
+
+
+def enrol_card(
+    ctx: Context,
+    staff: StaffView,
+    card_number: str,
+    *,
+    customer_name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+) -> Recorded:
+    name, mail, tel = _clean(customer_name), _clean(email), _clean(phone)
+
+    def plan(work: Work, card: rules.CardState | None) -> list[Step]:
+        customer = _customer(name, mail, tel)
+        steps = [Step(T.CARD_CREATED, {"customer": customer} if customer else {})]
+        bonus = work.program.welcome_bonus_points
+        if work.program.has_points and bonus > 0:
+            steps.append(Step(T.WELCOME_BONUS, {"points_delta": bonus}))
+        return steps
+
+    return record(ctx, staff, card_number.strip(), plan)
+
+
+def _customer(name: str | None, email: str | None, phone: str | None) -> Customer | None:
+    if not (name or email or phone):
+        return None
+    try:
+        return Customer(name=name, email=email, phone=phone)
+    except ValidationError:
+        raise InvalidInput(CUSTOMER_MESSAGE) from None
+
+
+def add_stamp(ctx: Context, staff: StaffView, card_number: str) -> Recorded:
+    number = card_number.strip()
+
+    def plan(work: Work, card: rules.CardState | None) -> list[Step]:
+        earned = 0
+        if work.program.max_daily_stamps is not None and card is not None:
+            earned = stamps_earned_on_day(work, number)
+        return [Step(T.STAMP_EARNED, {"stamps_delta": 1}, {"stamps_earned_that_day": earned})]
+
+    return record(ctx, staff, number, plan)
+
+
+def redeem_stamps(ctx: Context, staff: StaffView, card_number: str) -> Recorded:
+    def plan(work: Work, card: rules.CardState | None) -> list[Step]:
+        return [Step(T.STAMP_REDEEMED, {"stamps_delta": -work.program.stamps_target})]
+
+    return record(ctx, staff, card_number.strip(), plan)
+
+
+def earn_points(
+    ctx: Context,
+    staff: StaffView,
+    card_number: str,
+    *,
+    purchase_amount_cents: int,
+    order_reference: str | None,
+) -> Recorded:
+    reference = _clean(order_reference)
+
+    def plan(work: Work, card: rules.CardState | None) -> list[Step]:
+        points = rules.points_for_purchase(work.program, max(purchase_amount_cents, 0))
+        fields = {
+            "points_delta": points,
+            "purchase_amount_cents": purchase_amount_cents,
+            "order_reference": reference,
+        }
+        used = order_reference_used(work, reference)
+        return [Step(T.POINTS_EARNED, fields, {"order_reference_used": used})]
+
+    return record(ctx, staff, card_number.strip(), plan)
+
+
+def redeem_reward(ctx: Context, staff: StaffView, card_number: str, reward_id: str) -> Recorded:
+    def plan(work: Work, card: rules.CardState | None) -> list[Step]:
+        reward = work.program.reward(reward_id)
+        cost = reward.points_cost if reward is not None else _UNKNOWN_REWARD_COST
+        fields = {"points_delta": -cost, "reward_id": reward_id}
+        return [Step(T.POINTS_REDEEMED, fields, reward_description=reward.name if reward else None)]
+
+    return record(ctx, staff, card_number.strip(), plan)
+
+
+def void(ctx: Context, staff: StaffView, transaction_id: str, *, points: int | None = None) -> Recorded:
+    """Void a stamp (always 1) or points (the rest of the purchase by default, or `points`)."""
+    with ctx.db.read() as conn:
+        found = find_original(conn, transaction_id)
+    if found is None:
+        raise NotFound()
+    original_id = found["id"]
+
+    def plan(work: Work, card: rules.CardState | None) -> list[Step]:
+        original = find_original(work.conn, original_id)
+        assert original is not None  # rows are never deleted
+        kind = VOID_OF.get(TransactionType(original["type"]))
+        if kind is None:
+            raise Refused(Reason.UNKNOWN_RELATED_TRANSACTION)
+        voided = voided_so_far(work.conn, original_id)
+        fact = rules.Original(
+            card_number=original["card_number"],
+            type=TransactionType(original["type"]),
+            accepted=original["sync_state"] != REJECTED,
+            stamps_delta=original["stamps_delta"],
+            points_delta=original["points_delta"],
+            voided_so_far=voided,
+        )
+        if kind == T.STAMP_VOIDED:
+            fields = {"stamps_delta": -1}
+        else:
+            rest = fact.amount - voided
+            fields = {"points_delta": -(points if points is not None else rest if rest > 0 else fact.amount)}
+        fields["related_transaction_id"] = uuid.UUID(original_id)
+        return [Step(kind, fields, {"original": fact})]
+
+    return record(ctx, staff, found["card_number"], plan)
+
+
+def adjust(
+    ctx: Context,
+    staff: StaffView,
+    card_number: str,
+    *,
+    stamps_delta: int = 0,
+    points_delta: int = 0,
+    reason: str,
+) -> Recorded:
+    """Correct a balance (merchant owner only); both fields at once record two transactions."""
+    notes = reason.strip()
+
+    def plan(work: Work, card: rules.CardState | None) -> list[Step]:
+        steps = []
+        if stamps_delta != 0:
+            steps.append(Step(T.STAMP_ADJUSTMENT, {"stamps_delta": stamps_delta, "notes": notes}))
+        if points_delta != 0 or not steps:
+            steps.append(Step(T.POINTS_ADJUSTMENT, {"points_delta": points_delta, "notes": notes}))
+        return steps
+
+    return record(ctx, staff, card_number.strip(), plan)
+
+
+def deactivate(ctx: Context, staff: StaffView, card_number: str) -> Recorded:
+    return record(ctx, staff, card_number.strip(), lambda work, card: [Step(T.CARD_DEACTIVATED)])
+
+
+def reactivate(ctx: Context, staff: StaffView, card_number: str) -> Recorded:
+    return record(ctx, staff, card_number.strip(), lambda work, card: [Step(T.CARD_REACTIVATED)])

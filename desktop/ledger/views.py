@@ -1,0 +1,93 @@
+"""Frozen views the ledger hands out: the UI and the sync engine never hold a row or a session."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal
+
+from sync.protocol import Reason, Role, TransactionType
+
+SyncState = Literal["pending", "accepted", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class StaffView:
+    id: int
+    name: str
+    role: Role
+    store_id: int | None
+    is_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """The till's view of a card (confirmed state plus pending transactions) and the confirmed part."""
+
+    card_number: str
+    customer_name: str | None
+    stamp_count: int
+    points_balance: int
+    is_active: bool
+    pending_count: int
+    has_pending: bool
+    confirmed_stamp_count: int
+    confirmed_points_balance: int
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionView:
+    id: str
+    seq: int
+    type: TransactionType
+    card_number: str
+    staff_id: int
+    stamps_delta: int
+    points_delta: int
+    purchase_amount_cents: int | None
+    order_reference: str | None
+    reward_id: str | None
+    related_transaction_id: str | None
+    notes: str | None
+    transaction_at: datetime
+    recorded_at: datetime
+    sync_state: SyncState
+    reason: Reason | None
+    reason_text: str | None
+    acknowledged: bool
+    remaining_voidable: int | None  # for stamp_earned / points_earned: what is left to void
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What a verb returns: the transaction written and the card's view after it."""
+
+    transaction: TransactionView
+    card: CardView
+
+
+@dataclass(frozen=True, slots=True)
+class TodayTotals:
+    """This till's transactions of the store-local day (rejected ones counted apart, not summed)."""
+
+    day: date
+    counts: Mapping[TransactionType, int]  # non-rejected transactions by type
+    transactions: int
+    stamps_given: int
+    stamps_redeemed: int
+    points_given: int  # points_earned and welcome_bonus
+    points_redeemed: int
+    rewards_redeemed: int  # points_redeemed and stamp_redeemed
+    voids: int
+    rejected: int
+    pending_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    pending_count: int
+    oldest_pending_at: datetime | None
+    last_sync_at: datetime | None
+    last_sync_error: str | None
+    cursor: str | None

@@ -1,0 +1,72 @@
+"""Stored transactions in their wire form (sync.protocol.Tx) and back into views."""
+
+from __future__ import annotations
+
+import uuid
+
+from desktop.ledger.models import RowLike
+from desktop.ledger.views import TransactionView
+from sync.protocol import Customer, Reason, TransactionType, Tx
+from sync.rules import REASON_TEXT, VOIDABLE
+
+VOIDABLE_TYPES = frozenset(VOIDABLE.values())
+
+
+def wire_tx(row: RowLike) -> Tx:
+    """The Tx of a stored row, built without re-validation (it was validated when recorded)."""
+    customer = None
+    if row["type"] == TransactionType.CARD_CREATED and (
+        row["customer_name"] or row["customer_email"] or row["customer_phone"]
+    ):
+        customer = Customer.model_construct(
+            name=row["customer_name"], email=row["customer_email"], phone=row["customer_phone"]
+        )
+    related = row["related_transaction_id"]
+    return Tx.model_construct(
+        id=uuid.UUID(row["id"]),
+        seq=row["seq"],
+        type=TransactionType(row["type"]),
+        card_number=row["card_number"],
+        staff_id=row["staff_id"],
+        transaction_at=row["transaction_at"],
+        stamps_delta=row["stamps_delta"],
+        points_delta=row["points_delta"],
+        purchase_amount_cents=row["purchase_amount_cents"],
+        order_reference=row["order_reference"],
+        reward_id=row["reward_id"],
+        related_transaction_id=uuid.UUID(related) if related else None,
+        notes=row["notes"],
+        customer=customer,
+        program_version=row["program_version"],
+    )
+
+
+def transaction_view(row: RowLike, *, voided: int = 0) -> TransactionView:
+    """A stored transaction as the UI sees it; `voided` is what non-rejected voids took from it."""
+    kind = TransactionType(row["type"])
+    reason = Reason(row["reason"]) if row["reason"] else None
+    remaining: int | None = None
+    if kind in VOIDABLE_TYPES:
+        amount = abs(row["stamps_delta"]) + abs(row["points_delta"])
+        remaining = 0 if row["sync_state"] == "rejected" else max(amount - voided, 0)
+    return TransactionView(
+        id=row["id"],
+        seq=row["seq"],
+        type=kind,
+        card_number=row["card_number"],
+        staff_id=row["staff_id"],
+        stamps_delta=row["stamps_delta"],
+        points_delta=row["points_delta"],
+        purchase_amount_cents=row["purchase_amount_cents"],
+        order_reference=row["order_reference"],
+        reward_id=row["reward_id"],
+        related_transaction_id=row["related_transaction_id"],
+        notes=row["notes"],
+        transaction_at=row["transaction_at"],
+        recorded_at=row["recorded_at"],
+        sync_state=row["sync_state"],
+        reason=reason,
+        reason_text=REASON_TEXT[reason] if reason else None,
+        acknowledged=bool(row["acknowledged"]),
+        remaining_voidable=remaining,
+    )
