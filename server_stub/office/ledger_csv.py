@@ -1,0 +1,121 @@
+"""The accepted ledger as CSV, streamed in chunks, each read in its own short transaction.
+
+CSV injection: a spreadsheet runs a cell starting with `=`, `+`, `-`, `@`, a tab or a
+carriage return as a formula. Free-text columns (card_number, order_reference, reward_id)
+that start with one of those, or with an apostrophe, get one leading apostrophe (`'`); a
+reader recovers the stored value by dropping one leading apostrophe from those columns.
+Card numbers may start with `-` (`^[A-Za-z0-9-]{1,32}$`), so `-A1` is written `'-A1`.
+Numeric, id, type and time columns are never changed (a negative delta stays `-1`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from server_stub.models import LedgerTransaction
+from server_stub.office.params import TimeRange
+from server_stub.office.reports import in_range
+from sync.protocol import TxStatus
+
+Tx = LedgerTransaction
+COLUMNS = (
+    "id",
+    "seq",
+    "device_id",
+    "store_id",
+    "card_number",
+    "type",
+    "stamps_delta",
+    "points_delta",
+    "purchase_amount_cents",
+    "order_reference",
+    "reward_id",
+    "related_transaction_id",
+    "staff_id",
+    "transaction_at",
+    "received_at",
+)
+TEXT_COLUMNS = frozenset({"card_number", "order_reference", "reward_id"})
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+CHUNK_ROWS = 2000
+
+
+def neutralise(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (see the module docstring)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def csv_cell(column: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = str(value)
+    return neutralise(text) if column in TEXT_COLUMNS else text
+
+
+def ledger_csv(
+    sessions: Callable[[], AbstractContextManager[Session]],
+    merchant_id: int,
+    *,
+    period: TimeRange,
+    received_until: datetime,
+) -> Iterator[str]:
+    """The header, then accepted rows in received order (received_at, id) up to `received_until`.
+
+    Each chunk is read in its own transaction, so a long download never holds a lock
+    (on SQLite every transaction is a writer); `received_until` fixes the end of the export.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    yield _drain(buffer)
+    after: tuple[datetime, str] | None = None
+    while True:
+        with sessions() as session:
+            rows = _chunk(session, merchant_id, period=period, received_until=received_until, after=after)
+        if not rows:
+            return
+        for row in rows:
+            writer.writerow([csv_cell(column, getattr(row, column)) for column in COLUMNS])
+        yield _drain(buffer)
+        last = rows[-1]
+        after = (last.received_at, last.id)
+
+
+def _chunk(
+    session: Session,
+    merchant_id: int,
+    *,
+    period: TimeRange,
+    received_until: datetime,
+    after: tuple[datetime, str] | None,
+) -> list[Any]:
+    columns = [getattr(Tx, column) for column in COLUMNS]
+    query = select(*columns).where(
+        Tx.merchant_id == merchant_id,
+        Tx.status == TxStatus.ACCEPTED.value,
+        Tx.received_at <= received_until,
+    )
+    if after is not None:
+        received_at, tx_id = after
+        query = query.where(
+            or_(Tx.received_at > received_at, and_(Tx.received_at == received_at, Tx.id > tx_id))
+        )
+    query = in_range(query, period).order_by(Tx.received_at, Tx.id).limit(CHUNK_ROWS)
+    return list(session.execute(query).all())
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text

@@ -1,0 +1,171 @@
+"""Head-office writes: import a till's file, revoke a till, enrolment codes, the program, staff."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from server_stub.deps import AdminDep, DatabaseDep, SessionDep
+from server_stub.errors import ApiError, invalid_request
+from server_stub.office import admin as office_admin
+from server_stub.office import staff as office_staff
+from server_stub.office.imports import import_file
+from server_stub.office.schemas import (
+    EnrolmentCodeRequest,
+    EnrolmentCodeResponse,
+    StaffCreate,
+    StaffItem,
+    StaffPatch,
+    body_schema,
+)
+from server_stub.openapi import problems
+from server_stub.routes.body import check_batch_size, load_json, parse_model, read_body
+from server_stub.service.batch import UnknownProgramVersion
+from server_stub.service.push import KeyInProgress, KeyReused, canonical_hash
+from sync.protocol import INT32_MAX, ImportRequest, ProblemError, Program, ProgramFields, PushResponse
+
+router = APIRouter(tags=["office"])
+M = TypeVar("M", bound=BaseModel)
+
+
+def json_body(model: type[M]) -> Callable[[Request], Awaitable[M]]:
+    """A dependency reading the raw body (1 MiB at most) and validating it in strict JSON mode."""
+
+    async def read(request: Request) -> M:
+        raw = await read_body(request)
+        load_json(raw)
+        return parse_model(model, raw)
+
+    return read
+
+
+EnrolmentBody = Annotated[EnrolmentCodeRequest, Depends(json_body(EnrolmentCodeRequest))]
+ProgramBody = Annotated[ProgramFields, Depends(json_body(ProgramFields))]
+StaffCreateBody = Annotated[StaffCreate, Depends(json_body(StaffCreate))]
+StaffPatchBody = Annotated[StaffPatch, Depends(json_body(StaffPatch))]
+DeviceId = Annotated[str, Path(max_length=64)]
+StaffId = Annotated[int, Path(ge=1, le=INT32_MAX)]
+OptionalKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="Optional here: 1..255 printable ASCII characters."),
+]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _optional_key(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if len(value) > 255 or any(not 0x20 <= ord(char) <= 0x7E for char in value):
+        raise ApiError(400, "idempotency_key_invalid", "Idempotency-Key: 1..255 printable ASCII characters.")
+    return value
+
+
+@router.post(
+    "/import",
+    response_model=PushResponse,
+    responses=problems(400, 401, 404, 409, 413, 422),
+    openapi_extra=body_schema(ImportRequest),
+)
+async def import_transactions(
+    request: Request, admin: AdminDep, database: DatabaseDep, idempotency_key: OptionalKey = None
+) -> Response:
+    """A till's export-pending file, applied exactly as that till's push (a revoked till's too)."""
+    key = _optional_key(idempotency_key)
+    raw = await read_body(request)
+    value = load_json(raw)
+    check_batch_size(value)
+    payload = parse_model(ImportRequest, raw)
+    try:
+        outcome = await run_in_threadpool(
+            import_file,
+            database,
+            admin,
+            payload,
+            key=key,
+            # Hashed as the till's own push body, so its later push with this key replays.
+            request_hash=canonical_hash({"transactions": value["transactions"]}),
+            in_flight=request.app.state.in_flight,
+            clock=_now,
+        )
+    except KeyInProgress:
+        raise ApiError(
+            409,
+            "request_in_progress",
+            "A request with this Idempotency-Key is running.",
+            headers={"Retry-After": "1"},
+        ) from None
+    except KeyReused:
+        raise ApiError(
+            422, "idempotency_key_reused", "This Idempotency-Key was used with another body."
+        ) from None
+    except UnknownProgramVersion as exc:
+        raise invalid_request(
+            [ProblemError(loc=f"/transactions/{exc.index}/program_version", msg=str(exc))]
+        ) from None
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    return Response(content=outcome.body, media_type="application/json", headers=headers)
+
+
+@router.post(
+    "/devices/{device_id}/revoke",
+    status_code=204,
+    response_class=Response,
+    responses=problems(401, 404, 422),
+)
+def revoke_device(admin: AdminDep, session: SessionDep, device_id: DeviceId) -> None:
+    """A lost or stolen till's token stops working at once (401 device_revoked); its ledger stays."""
+    office_admin.revoke_device(session, admin, device_id, now=_now())
+
+
+@router.post(
+    "/enrolment-codes",
+    status_code=201,
+    response_model=EnrolmentCodeResponse,
+    responses=problems(401, 404, 413, 422),
+    openapi_extra=body_schema(EnrolmentCodeRequest),
+)
+def create_enrolment_code(admin: AdminDep, body: EnrolmentBody, session: SessionDep) -> EnrolmentCodeResponse:
+    """A one-time code for a new till at that store."""
+    return office_admin.issue_enrolment_code(session, admin, body.store_id, now=_now())
+
+
+@router.put(
+    "/program",
+    response_model=Program,
+    responses=problems(401, 413, 422),
+    openapi_extra=body_schema(ProgramFields),
+)
+def replace_program(admin: AdminDep, body: ProgramBody, session: SessionDep) -> Program:
+    """The new program, version + 1; tills get it on their next pull, older versions stay known."""
+    return office_admin.replace_program(session, admin, body, now=_now())
+
+
+@router.post(
+    "/staff",
+    status_code=201,
+    response_model=StaffItem,
+    responses=problems(401, 404, 413, 422),
+    openapi_extra=body_schema(StaffCreate),
+)
+def create_staff(admin: AdminDep, body: StaffCreateBody, session: SessionDep) -> StaffItem:
+    """A new staff member (the PIN is argon2-hashed in this worker thread, never returned)."""
+    return office_staff.add_staff(session, admin, body, now=_now())
+
+
+@router.patch(
+    "/staff/{staff_id}",
+    response_model=StaffItem,
+    responses=problems(401, 404, 413, 422),
+    openapi_extra=body_schema(StaffPatch),
+)
+def change_staff(admin: AdminDep, staff_id: StaffId, body: StaffPatchBody, session: SessionDep) -> StaffItem:
+    """Change any of name, role, store_id, pin, is_active."""
+    return office_staff.change_staff(session, admin, staff_id, body, now=_now())

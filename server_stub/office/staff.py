@@ -1,0 +1,106 @@
+"""Head office manages staff: list, create, change; every write bumps the staff change number for tills."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server_stub.errors import ApiError
+from server_stub.models import Staff
+from server_stub.office import audit
+from server_stub.office.admin import lock_office_writes
+from server_stub.office.paging import Keyset, keyset_page
+from server_stub.office.reports import require_store
+from server_stub.office.schemas import StaffCreate, StaffItem, StaffPage, StaffPatch
+from server_stub.service.changes import next_change_number
+from server_stub.service.world import create_staff
+from sync.pins import hash_pin
+
+STAFF_ORDER = Keyset(kind="staff", columns=(Staff.id,))
+
+
+def staff_page(session: Session, merchant_id: int, *, limit: int, cursor: str | None) -> StaffPage:
+    rows, next_cursor = keyset_page(
+        session,
+        select(Staff).where(Staff.merchant_id == merchant_id),
+        keyset=STAFF_ORDER,
+        merchant_id=merchant_id,
+        limit=limit,
+        cursor=cursor,
+        key=lambda row: (row[0].id,),
+    )
+    return StaffPage(items=[StaffItem.model_validate(row[0]) for row in rows], next_cursor=next_cursor)
+
+
+def add_staff(session: Session, actor: audit.Actor, request: StaffCreate, *, now: datetime) -> StaffItem:
+    """A new staff member; the PIN is hashed here (argon2: call from a worker thread)."""
+    lock_office_writes(session, actor.merchant_id)
+    if request.store_id is not None:
+        require_store(session, actor.merchant_id, request.store_id)
+    staff = create_staff(
+        session,
+        merchant_id=actor.merchant_id,
+        name=request.name,
+        role=request.role,
+        store_id=request.store_id,
+        pin=request.pin,
+        now=now,
+    )
+    item = StaffItem.model_validate(staff)
+    audit.record(
+        session,
+        actor,
+        action="staff.create",
+        target=f"staff:{staff.id}",
+        old=None,
+        new={**_values(item), "pin": audit.CHANGED},
+        now=now,
+    )
+    return item
+
+
+def change_staff(
+    session: Session, actor: audit.Actor, staff_id: int, patch: StaffPatch, *, now: datetime
+) -> StaffItem:
+    """Apply the fields sent (a null name, role, PIN or is_active means unchanged); 404 if not ours."""
+    lock_office_writes(session, actor.merchant_id)
+    staff = session.get(Staff, staff_id)
+    if staff is None or staff.merchant_id != actor.merchant_id:
+        raise ApiError(404, "not_found", "No such staff member.")
+    changes = _changes(patch)
+    if "store_id" in changes and changes["store_id"] is not None:
+        require_store(session, actor.merchant_id, changes["store_id"])
+    before = _values(StaffItem.model_validate(staff))
+    old = {key: before[key] for key in changes if key != "pin"}
+    for key, value in changes.items():
+        if key == "pin":
+            staff.pin_hash = hash_pin(value)
+        else:
+            setattr(staff, key, value)
+    if changes:
+        staff.change_no = next_change_number(session, actor.merchant_id)
+        staff.updated_at = now
+        session.flush()
+        after = _values(StaffItem.model_validate(staff))
+        new = {key: after[key] for key in changes if key != "pin"}
+        if "pin" in changes:
+            old["pin"] = new["pin"] = audit.CHANGED
+        audit.record(
+            session, actor, action="staff.update", target=f"staff:{staff.id}", old=old, new=new, now=now
+        )
+    return StaffItem.model_validate(staff)
+
+
+def _changes(patch: StaffPatch) -> dict[str, Any]:
+    sent = patch.model_dump(include=patch.model_fields_set)
+    changes = {key: value for key, value in sent.items() if value is not None or key == "store_id"}
+    if "role" in changes:
+        changes["role"] = changes["role"].value
+    return changes
+
+
+def _values(item: StaffItem) -> dict[str, Any]:
+    return item.model_dump(mode="json", exclude={"id"})
