@@ -142,12 +142,12 @@ def void(ctx: Context, staff: StaffView, transaction_id: str, *, points: int | N
             points_delta=original["points_delta"],
             voided_so_far=voided,
         )
+        fields: dict[str, object] = {"related_transaction_id": uuid.UUID(original_id)}
         if kind == T.STAMP_VOIDED:
-            fields = {"stamps_delta": -1}
+            fields["stamps_delta"] = -1
         else:
             rest = fact.amount - voided
-            fields = {"points_delta": -(points if points is not None else rest if rest > 0 else fact.amount)}
-        fields["related_transaction_id"] = uuid.UUID(original_id)
+            fields["points_delta"] = -(points if points is not None else rest if rest > 0 else fact.amount)
         return [Step(kind, fields, {"original": fact})]
 
     return record(ctx, staff, found["card_number"], plan)
