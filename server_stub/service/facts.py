@@ -192,7 +192,9 @@ def originals(session: Session, *, merchant_id: int, ids: Sequence[str]) -> dict
                 LedgerTransaction.status == ACCEPTED,
             )
             .group_by(LedgerTransaction.related_transaction_id)
-        ).tuples()
+        )
+        .tuples()
+        .all()
     )
     return {
         row.id: OriginalWork(

@@ -1,0 +1,341 @@
+"""POST /v1/sync/push: per-item results, both idempotency levels, the reason table through the server."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from server_stub.models import LedgerTransaction
+from tests.server.factories import World
+
+
+def stored_count(world: World, **where: object) -> int:
+    with world.database.session() as session:
+        query = (
+            select(func.count())
+            .select_from(LedgerTransaction)
+            .where(LedgerTransaction.merchant_id == world.merchant_id)
+        )
+        for column, value in where.items():
+            query = query.where(getattr(LedgerTransaction, column) == value)
+        return int(session.execute(query).scalar_one())
+
+
+def test_accepted_items_answer_the_cards_state_after_each_item_in_request_order(world: World) -> None:
+    till, staff = world.tills[0], world.staff["staff0"]
+    card = world.new_card(points=100)
+    results = till.push_ok(
+        [
+            till.tx("stamp_earned", card, staff, stamps_delta=1),
+            till.tx("points_earned", card, staff, points_delta=50, purchase_amount_cents=500),
+            till.tx("points_redeemed", card, staff, points_delta=-100, reward_id="coffee"),
+        ]
+    )
+    assert [r["status"] for r in results] == ["accepted"] * 3
+    assert [(r["card"]["stamp_count"], r["card"]["points_balance"]) for r in results] == [
+        (1, 100),
+        (1, 150),
+        (1, 50),
+    ]
+    assert all(r["replayed"] is False and r["reason"] is None for r in results)
+
+
+def test_an_unknown_card_is_rejected_with_a_null_card_and_the_rejection_is_stored(world: World) -> None:
+    till = world.tills[0]
+    tx = till.tx("stamp_earned", "NOPE-1", world.staff["staff0"], stamps_delta=1)
+    [result] = till.push_ok([tx])
+    assert (result["status"], result["reason"], result["card"]) == ("rejected", "unknown_card", None)
+    assert stored_count(world, id=tx["id"], status="rejected", reason="unknown_card") == 1
+
+
+def test_another_merchants_card_answers_exactly_as_an_unknown_card(world: World, backend: object) -> None:
+    from tests.server.factories import make_world
+
+    other = make_world(world.url, world.database)
+    try:
+        theirs = other.new_card(points=500)
+        till = world.tills[0]
+        [result] = till.push_ok(
+            [till.tx("points_redeemed", theirs, world.staff["staff0"], points_delta=-100, reward_id="coffee")]
+        )
+        assert (result["reason"], result["card"]) == ("unknown_card", None)
+        assert till.client.get(f"/v1/cards/{theirs}").status_code == 404
+        assert other.tills[0].card(theirs)["card"]["points_balance"] == 500
+    finally:
+        other.close()
+
+
+def test_a_transaction_id_sent_again_is_replayed_with_its_original_outcome_and_not_applied_twice(
+    world: World,
+) -> None:
+    till, staff = world.tills[0], world.staff["staff0"]
+    card = world.new_card()
+    earn = till.tx("points_earned", card, staff, points_delta=20, purchase_amount_cents=200)
+    bad = till.tx("points_redeemed", card, staff, points_delta=-100, reward_id="coffee")
+    first = till.push_ok([earn, bad])
+    again = till.push_ok([earn, bad, till.tx("stamp_earned", card, staff, stamps_delta=1)])
+    assert [(r["status"], r["reason"], r["replayed"]) for r in again[:2]] == [
+        ("accepted", None, True),
+        ("rejected", "insufficient_points", True),
+    ]
+    assert first[1]["reason"] == "insufficient_points"
+    assert again[2]["card"]["points_balance"] == 20
+    assert stored_count(world, id=earn["id"]) == 1
+
+
+def test_an_id_already_stored_for_another_device_is_rejected_duplicate_id_and_not_stored(
+    world: World,
+) -> None:
+    first, second = world.tills
+    card = world.new_card()
+    tx = first.tx("stamp_earned", card, world.staff["owner"], stamps_delta=1)
+    first.push_ok([tx])
+    copy = dict(tx, seq=second.seq + 1)
+    [result] = second.push_ok([copy])
+    assert (result["status"], result["reason"]) == ("rejected", "duplicate_id")
+    assert result["card"]["stamp_count"] == 1
+    assert stored_count(world, id=tx["id"]) == 1
+
+
+def test_a_new_id_on_a_used_seq_is_rejected_sequence_reused_and_not_stored(world: World) -> None:
+    till, staff = world.tills[0], world.staff["staff0"]
+    card = world.new_card()
+    used = till.tx("stamp_earned", card, staff, stamps_delta=1)
+    till.push_ok([used])
+    reuse = dict(till.tx("stamp_earned", card, staff, stamps_delta=1), seq=used["seq"])
+    [result] = till.push_ok([reuse])
+    assert (result["status"], result["reason"]) == ("rejected", "sequence_reused")
+    assert stored_count(world, id=reuse["id"]) == 0
+
+
+def test_the_same_idempotency_key_and_body_returns_the_stored_response(world: World) -> None:
+    till = world.tills[0]
+    card = world.new_card()
+    txs = [till.tx("stamp_earned", card, world.staff["staff0"], stamps_delta=1)]
+    first = till.push(txs, key="batch-1")
+    # The same JSON value with other whitespace and key order is the same body.
+    raw = json.dumps({"transactions": [dict(reversed(list(txs[0].items())))]}, indent=3)
+    second = till.client.post(
+        "/v1/sync/push",
+        content=raw,
+        headers={"Idempotency-Key": "batch-1", "Content-Type": "application/json"},
+    )
+    assert second.status_code == 200
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert second.json() == first.json()
+    assert "Idempotent-Replayed" not in first.headers
+    assert till.card(card)["card"]["stamp_count"] == 1
+
+
+def test_the_same_idempotency_key_with_another_body_is_422_and_changes_nothing(world: World) -> None:
+    till = world.tills[0]
+    card = world.new_card()
+    till.push([till.tx("stamp_earned", card, world.staff["staff0"], stamps_delta=1)], key="k")
+    other = till.tx("stamp_earned", card, world.staff["staff0"], stamps_delta=1)
+    response = till.push([other], key="k")
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert stored_count(world, id=other["id"]) == 0
+
+
+def test_idempotency_keys_are_scoped_to_the_device(world: World) -> None:
+    first, second = world.tills
+    card = world.new_card()
+    assert (
+        first.push(
+            [first.tx("stamp_earned", card, world.staff["owner"], stamps_delta=1)], key="shared"
+        ).status_code
+        == 200
+    )
+    response = second.push(
+        [second.tx("stamp_earned", card, world.staff["owner"], stamps_delta=1)], key="shared"
+    )
+    assert response.status_code == 200
+    assert "Idempotent-Replayed" not in response.headers
+
+
+def test_a_missing_or_malformed_idempotency_key_is_400(world: World) -> None:
+    till = world.tills[0]
+    body = {"transactions": [till.tx("stamp_earned", "X-1", world.staff["staff0"], stamps_delta=1)]}
+    missing = till.client.post("/v1/sync/push", json=body)
+    empty = till.client.post("/v1/sync/push", json=body, headers={"Idempotency-Key": ""})
+    too_long = till.client.post("/v1/sync/push", json=body, headers={"Idempotency-Key": "k" * 256})
+    non_ascii = till.client.post(
+        "/v1/sync/push", json=body, headers={"Idempotency-Key": "caf\u00e9".encode("latin-1")}
+    )
+    assert [r.status_code for r in (missing, empty, too_long, non_ascii)] == [400] * 4
+    assert [r.json()["code"] for r in (missing, empty, too_long, non_ascii)] == [
+        "idempotency_key_missing",
+        "idempotency_key_missing",
+        "idempotency_key_invalid",
+        "idempotency_key_invalid",
+    ]
+    assert stored_count(world) == 0
+
+
+def test_a_program_version_cited_by_a_transaction_judges_it(world: World) -> None:
+    from server_stub.service.programs import save_program_version
+    from tests.server.factories import DEFAULT_PROGRAM
+
+    till, staff = world.tills[0], world.staff["staff0"]
+    card = world.new_card(points=1000)
+    cheaper = DEFAULT_PROGRAM.model_copy(update={"points_per_currency_unit": 20})
+    with world.database.session() as session, session.begin():
+        save_program_version(session, merchant_id=world.merchant_id, fields=cheaper, now=datetime.now(UTC))
+    old_rule = till.tx(
+        "points_earned", card, staff, points_delta=10, purchase_amount_cents=100, program_version=1
+    )
+    new_rule = till.tx("points_earned", card, staff, points_delta=20, purchase_amount_cents=100)
+    stale = till.tx("points_earned", card, staff, points_delta=10, purchase_amount_cents=100)
+    results = till.push_ok([old_rule, new_rule, stale])
+    assert [r["reason"] for r in results] == [None, None, "invalid_points"]
+    unknown = till.push(
+        [till.tx("points_earned", card, staff, points_delta=10, purchase_amount_cents=100, program_version=9)]
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["loc"] == "/transactions/0/program_version"
+
+
+def test_every_transaction_type_reaches_the_server_rules(world: World) -> None:
+    till, owner, staff, manager = (
+        world.tills[0],
+        world.staff["owner"],
+        world.staff["staff0"],
+        world.staff["manager0"],
+    )
+    card = world.new_card(stamps=5, points=200)
+    earn = till.tx(
+        "points_earned", card, staff, points_delta=100, purchase_amount_cents=1000, order_reference="o-1"
+    )
+    stamp = till.tx("stamp_earned", card, staff, stamps_delta=1)
+    cases = [
+        (earn, None),
+        (
+            till.tx(
+                "points_earned",
+                card,
+                staff,
+                points_delta=100,
+                purchase_amount_cents=1000,
+                order_reference="o-1",
+            ),
+            "duplicate_order_reference",
+        ),
+        (till.tx("points_earned", card, staff, points_delta=5, purchase_amount_cents=50), "invalid_points"),
+        (till.tx("points_voided", card, staff, points_delta=-60, related_transaction_id=earn["id"]), None),
+        (
+            till.tx("points_voided", card, staff, points_delta=-60, related_transaction_id=earn["id"]),
+            "already_voided",
+        ),
+        (
+            till.tx("points_voided", card, staff, points_delta=-10, related_transaction_id=str(uuid.uuid4())),
+            "unknown_related_transaction",
+        ),
+        (stamp, None),
+        (till.tx("stamp_voided", card, staff, stamps_delta=-1, related_transaction_id=stamp["id"]), None),
+        (till.tx("stamp_earned", card, staff, stamps_delta=1), None),
+        (till.tx("stamp_earned", card, staff, stamps_delta=1), "daily_stamp_limit"),
+        (till.tx("stamp_redeemed", card, staff, stamps_delta=-5), None),
+        (till.tx("stamp_redeemed", card, staff, stamps_delta=-5), "insufficient_stamps"),
+        (till.tx("welcome_bonus", card, staff, points_delta=50), None),
+        (till.tx("welcome_bonus", card, staff, points_delta=50), "invalid_welcome_bonus"),
+        (till.tx("points_redeemed", card, staff, points_delta=-99, reward_id="coffee"), "unknown_reward"),
+        (till.tx("points_adjustment", card, staff, points_delta=5, notes="x"), "not_permitted"),
+        (till.tx("points_adjustment", card, owner, points_delta=5), "reason_required"),
+        (till.tx("points_adjustment", card, owner, points_delta=100001, notes="x"), "invalid_delta"),
+        (till.tx("stamp_earned", card, world.staff["staff1"], stamps_delta=1), "unknown_staff"),
+        (till.tx("points_expired", card, owner, points_delta=-1), "not_permitted"),
+        (till.tx("card_deactivated", card, staff), "not_permitted"),
+        (till.tx("card_deactivated", card, manager), None),
+        (till.tx("stamp_earned", card, staff, stamps_delta=1), "card_inactive"),
+        (till.tx("card_reactivated", card, manager), None),
+        (till.tx("card_reactivated", card, manager), "card_active"),
+        (till.tx("card_created", card, staff), "card_number_taken"),
+        (till.tx("points_redeemed", card, staff, points_delta=-100, reward_id="coffee"), None),
+    ]
+    for tx, _ in cases:  # request order is seq order
+        till.seq += 1
+        tx["seq"] = till.seq
+    results = till.push_ok([tx for tx, _ in cases])
+    assert [r["reason"] for r in results] == [reason for _, reason in cases]
+    final = results[-1]["card"]
+    assert (final["stamp_count"], final["points_balance"], final["is_active"]) == (1, 190, True)
+
+
+def test_the_daily_stamp_limit_counts_by_the_stores_local_day(world: World) -> None:
+    till, staff = world.tills[1], world.staff["staff1"]  # Los Angeles
+    card = world.new_card()
+    # 07:00 UTC on the 2nd is still the 1st in Los Angeles.
+    late_on_the_first = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
+    txs = [
+        till.tx(
+            "stamp_earned",
+            card,
+            staff,
+            stamps_delta=1,
+            transaction_at=(late_on_the_first - timedelta(hours=h)).isoformat(),
+        )
+        for h in (3, 2, 1)
+    ]
+    txs.append(
+        till.tx(
+            "stamp_earned",
+            card,
+            staff,
+            stamps_delta=1,
+            transaction_at=(late_on_the_first + timedelta(hours=9)).isoformat(),
+        )
+    )
+    assert [r["reason"] for r in till.push_ok(txs)] == [None, None, "daily_stamp_limit", None]
+
+
+def test_a_rejected_order_reference_does_not_use_it_up(world: World) -> None:
+    till, staff = world.tills[0], world.staff["staff0"]
+    card = world.new_card()
+    results = till.push_ok(
+        [
+            till.tx(
+                "points_earned",
+                card,
+                staff,
+                points_delta=999,
+                purchase_amount_cents=1000,
+                order_reference="r-9",
+            ),
+            till.tx(
+                "points_earned",
+                card,
+                staff,
+                points_delta=100,
+                purchase_amount_cents=1000,
+                order_reference="r-9",
+            ),
+        ]
+    )
+    assert [r["reason"] for r in results] == ["invalid_points", None]
+
+
+def test_a_card_created_in_a_batch_is_usable_by_later_items_and_keeps_contact_details_private(
+    world: World,
+) -> None:
+    till, staff = world.tills[0], world.staff["staff0"]
+    number = f"NEW-{uuid.uuid4().hex[:6]}"
+    results = till.push_ok(
+        [
+            till.tx(
+                "card_created",
+                number,
+                staff,
+                customer={"name": "Bo", "email": "bo@example.com", "phone": "123"},
+            ),
+            till.tx("welcome_bonus", number, staff, points_delta=50),
+        ]
+    )
+    assert [r["card"]["points_balance"] for r in results] == [0, 50]
+    detail = till.client.get(f"/v1/cards/{number}").text
+    assert "bo@example.com" not in detail and "123" not in json.dumps(json.loads(detail)["card"])
+    assert json.loads(detail)["card"]["customer_name"] == "Bo"
