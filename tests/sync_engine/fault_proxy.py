@@ -36,6 +36,7 @@ class Seen:
     method: str
     path: str
     fault: Fault
+    headers: dict[str, str]
 
 
 class _Closed(Exception):
@@ -84,6 +85,8 @@ class FaultProxy:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         self.seen: list[Seen] = []
+        self.in_flight = 0
+        self.max_in_flight = 0  # most requests the server was handling at once through this proxy
         self._thread = threading.Thread(target=self._accept_loop, name="fault-proxy", daemon=True)
         self._connections: set[socket.socket] = set()
 
@@ -113,13 +116,17 @@ class FaultProxy:
         with self._lock:
             self._rules.clear()
 
+    def requests_to(self, path: str) -> list[Seen]:
+        with self._lock:
+            return [seen for seen in self.seen if seen.path.startswith(path)]
+
     def faults_hit(self, fault: Fault) -> int:
         with self._lock:
             return sum(1 for seen in self.seen if seen.fault is fault)
 
     # --- internals --------------------------------------------------------------------------
 
-    def _take(self, method: str, path: str) -> Rule | None:
+    def _take(self, method: str, path: str, headers: dict[str, str]) -> Rule | None:
         with self._lock:
             for rule in self._rules:
                 if rule.path is None or path.startswith(rule.path):
@@ -127,9 +134,9 @@ class FaultProxy:
                         rule.times -= 1
                         if rule.times <= 0:
                             self._rules.remove(rule)
-                    self.seen.append(Seen(method, path, rule.fault))
+                    self.seen.append(Seen(method, path, rule.fault, headers))
                     return rule
-            self.seen.append(Seen(method, path, Fault.PASS))
+            self.seen.append(Seen(method, path, Fault.PASS, headers))
             return None
 
     def _accept_loop(self) -> None:
@@ -164,7 +171,7 @@ class FaultProxy:
             if request is None:
                 return upstream
             method, path = _request_line(request)
-            rule = self._take(method, path)
+            rule = self._take(method, path, _headers(request.split(b"\r\n\r\n", 1)[0] + b"\r\n"))
             if rule is not None and rule.before is not None:
                 rule.before()
             fault = rule.fault if rule is not None else Fault.PASS
@@ -183,8 +190,15 @@ class FaultProxy:
                     return None
                 upstream_reader = _Reader(upstream)
             assert upstream_reader is not None
-            upstream.sendall(request)
-            response = _read_message(upstream_reader, has_body_by_default=True)
+            with self._lock:
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                upstream.sendall(request)
+                response = _read_message(upstream_reader, has_body_by_default=True)
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
             if response is None:
                 _reset(client)
                 return upstream
