@@ -1,4 +1,4 @@
-"""Worlds for server tests: a fresh merchant per test (stores, tills, staff, admin token) and a till client."""
+"""Server test worlds: a fresh merchant per test (stores, tills, staff, admin token) and a till client."""
 
 from __future__ import annotations
 

@@ -1,0 +1,149 @@
+"""Limits and bad input: 413 for size, 422 problem+json for anything malformed, never a 500, nothing stored."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.server.factories import World
+from tests.server.test_push import stored_count
+
+
+def post_raw(world: World, raw: bytes | str) -> httpx.Response:
+    return world.tills[0].client.post(
+        "/v1/sync/push",
+        content=raw,
+        headers={"Idempotency-Key": str(uuid.uuid4()), "Content-Type": "application/json"},
+    )
+
+
+def good_tx(world: World, **changes: Any) -> dict[str, Any]:
+    tx = world.tills[0].tx("stamp_earned", "BAD-1", world.staff["staff0"], stamps_delta=1)
+    tx.update(changes)
+    return {key: value for key, value in tx.items() if value is not ...}
+
+
+BAD_ITEMS: list[tuple[str, dict[str, Any], str]] = [
+    ("unknown type", {"type": "stamp_stolen"}, "/transactions/1/type"),
+    ("string for an int", {"stamps_delta": "1"}, "/transactions/1/stamps_delta"),
+    ("float for an int", {"stamps_delta": 1.0}, "/transactions/1/stamps_delta"),
+    ("bool for an int", {"staff_id": True}, "/transactions/1/staff_id"),
+    ("int32 overflow", {"points_delta": 2**31}, "/transactions/1/points_delta"),
+    ("zero staff id", {"staff_id": 0}, "/transactions/1/staff_id"),
+    ("negative purchase", {"purchase_amount_cents": -1}, "/transactions/1/purchase_amount_cents"),
+    ("huge purchase", {"purchase_amount_cents": 1_000_000_001}, "/transactions/1/purchase_amount_cents"),
+    ("time without offset", {"transaction_at": "2026-01-01T10:00:00"}, "/transactions/1/transaction_at"),
+    ("not a uuid", {"id": "abc"}, "/transactions/1/id"),
+    ("seq zero", {"seq": 0}, "/transactions/1/seq"),
+    ("bad card number", {"card_number": "has space"}, "/transactions/1/card_number"),
+    ("long card number", {"card_number": "A" * 33}, "/transactions/1/card_number"),
+    ("long notes", {"notes": "n" * 1001}, "/transactions/1/notes"),
+    ("long order reference", {"order_reference": "o" * 101}, "/transactions/1/order_reference"),
+    ("nul byte", {"notes": "a\u0000b"}, "/transactions/1/notes"),
+    ("nul in customer", {"customer": {"name": "a\u0000"}}, "/transactions/1/customer/name"),
+    ("missing field", {"card_number": ...}, "/transactions/1/card_number"),
+]
+
+
+@pytest.mark.parametrize(("label", "changes", "loc"), BAD_ITEMS, ids=[b[0] for b in BAD_ITEMS])
+def test_a_malformed_item_fails_the_whole_batch_with_422_and_stores_nothing(
+    world: World, label: str, changes: dict[str, Any], loc: str
+) -> None:
+    card = world.new_card()
+    good = world.tills[0].tx("stamp_earned", card, world.staff["staff0"], stamps_delta=1)
+    bad = good_tx(world, **changes)
+    before = stored_count(world)
+    response = post_raw(world, json.dumps({"transactions": [good, bad]}))
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert problem["code"] == "invalid_request" and problem["status"] == 422
+    assert loc in [error["loc"] for error in problem["errors"]]
+    assert stored_count(world) == before
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"{",
+        b"",
+        b"null",
+        b"[]",
+        b'{"transactions": []}',
+        b'{"transactions": {}}',
+        b"\xff\xfe",
+        b'{"transactions": [NaN]}',
+    ],
+)
+def test_malformed_json_and_empty_batches_are_422(world: World, raw: bytes) -> None:
+    response = post_raw(world, raw)
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_request"
+
+
+def test_seq_not_increasing_or_repeated_ids_fail_the_batch(world: World) -> None:
+    till = world.tills[0]
+    card = world.new_card()
+    first = till.tx("stamp_earned", card, world.staff["staff0"], stamps_delta=1)
+    second = till.tx("stamp_earned", card, world.staff["staff0"], stamps_delta=1)
+    before = stored_count(world)
+    assert till.push([second, first]).status_code == 422
+    assert till.push([first, dict(second, id=first["id"])]).status_code == 422
+    assert till.push([first, dict(second, id=first["id"].upper())]).status_code == 422
+    assert stored_count(world) == before
+
+
+def test_more_than_1000_items_is_413_not_422(world: World) -> None:
+    till = world.tills[0]
+    txs = [till.tx("stamp_earned", "X-1", world.staff["staff0"], stamps_delta=1) for _ in range(1001)]
+    response = till.push(txs)
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+def test_a_body_over_one_mebibyte_is_413_before_parsing(world: World) -> None:
+    response = post_raw(world, b'{"transactions": [' + b" " * (1024 * 1024) + b"]}")
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+def test_uuids_are_accepted_in_any_case_and_answered_in_lower_case(world: World) -> None:
+    till = world.tills[0]
+    card = world.new_card()
+    tx = till.tx("stamp_earned", card, world.staff["staff0"], stamps_delta=1)
+    tx["id"] = tx["id"].upper()
+    [result] = till.push_ok([tx])
+    assert result["id"] == tx["id"].lower()
+
+
+def test_unknown_extra_fields_are_ignored(world: World) -> None:
+    till = world.tills[0]
+    card = world.new_card()
+    tx = till.tx("stamp_earned", card, world.staff["staff0"], stamps_delta=1, loyalty_v9_field={"x": 1})
+    response = post_raw(world, json.dumps({"transactions": [tx], "future": True}))
+    assert response.status_code == 200
+    assert response.json()["results"][0]["status"] == "accepted"
+
+
+def test_unknown_routes_wrong_methods_and_bad_queries_are_problem_json(world: World) -> None:
+    client = world.tills[0].client
+    answers = [
+        client.get("/v1/nothing"),
+        client.delete("/v1/sync/push"),
+        client.get("/v1/sync/pull", params={"limit": 0}),
+        client.get("/v1/sync/pull", params={"limit": "many"}),
+        client.get("/v1/sync/pull", params={"limit": 1001}),
+    ]
+    assert [(r.status_code, r.json()["code"]) for r in answers] == [
+        (404, "not_found"),
+        (405, "method_not_allowed"),
+        (422, "invalid_request"),
+        (422, "invalid_request"),
+        (422, "invalid_request"),
+    ]
+    assert all(r.headers["content-type"].startswith("application/problem+json") for r in answers)
+    assert "Traceback" not in "".join(r.text for r in answers)
