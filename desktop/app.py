@@ -1,0 +1,111 @@
+"""Wiring only: the Qt application, the ledger thread, the sync worker and the window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from desktop.config import LEDGER_FILE, TillSettings
+from desktop.ui.context import TillContext
+from desktop.ui.main_window import MainWindow
+from desktop.ui.ops import LedgerRunner, friendly
+from desktop.ui.sync_bridge import SyncBridge
+from desktop.ui.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+SYNC_LOCK_FILE = "sync.lock"
+
+
+class Till:
+    """One running till: owns the ledger runner, the sync worker and, in demo mode, the server."""
+
+    def __init__(self, data_dir: Path, *, demo: bool, settings: TillSettings | None = None) -> None:
+        self.data_dir = data_dir
+        self.demo = demo
+        self.settings = settings or TillSettings.load(data_dir)
+        self.runner = LedgerRunner(None)
+        self.bridge = SyncBridge()
+        self.context = TillContext(self.runner, self.bridge, settings=self.settings)
+        self.window = MainWindow(self.context)
+        self.window.till_ready.connect(self.start_sync)
+        self.worker: Any = None
+        self.demo_world: Any = None
+
+    def start(self) -> None:
+        """Show the window at once; the ledger opens (and the demo starts) on the ledger thread."""
+        from desktop.ledger import open_ledger
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / LEDGER_FILE
+        self.runner.open(lambda: open_ledger(path))
+        if self.demo:
+            self.window.show_message("Starting the demo server…")
+            self.context.op(self.window, self._start_demo).success(self._demo_started).failure(
+                self._demo_failed
+            ).run()
+        else:
+            self.window.start()
+        self.window.show()
+
+    def _start_demo(self, ledger: Any) -> Any:
+        from desktop.demo import start_demo
+
+        return start_demo(ledger, self.data_dir)
+
+    def _demo_started(self, world: Any) -> None:
+        self.demo_world = world
+        self.context.session.demo_hints = list(world.hints)
+        self.window.start()
+
+    def _demo_failed(self, error: BaseException) -> None:
+        title, message = friendly(error)
+        self.window.show_message(f"{title}\n\n{message}")
+
+    def start_sync(self, identity: Any) -> None:
+        if self.worker is not None:
+            return
+        from sync.enrolment import engine_for
+        from sync.lock import RoundLock
+        from sync.worker import SyncWorker
+
+        ledger = self.runner.ledger
+        lock = RoundLock(self.data_dir / SYNC_LOCK_FILE)
+        self.worker = SyncWorker(
+            lambda: engine_for(ledger, identity, lock=lock),
+            interval=self.settings.sync_interval_seconds,
+            on_state=self.bridge.on_state,
+        )
+        self.bridge.attach(self.worker)
+        self.worker.start()
+
+    def stop(self) -> None:
+        """Stop syncing, finish ledger work, close the ledger, stop the demo server."""
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+        self.bridge.attach(None)
+        self.runner.close()
+        if self.runner.ledger is not None:
+            self.runner.ledger.close()
+        if self.demo_world is not None:
+            self.demo_world.server.stop()
+            self.demo_world = None
+
+
+def run_gui(data_dir: Path, demo: bool) -> int:
+    """Open the till's window; returns the exit code when it closes."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Loyalty till")
+    apply_theme(app)
+    till = Till(data_dir, demo=demo)
+    till.start()
+    try:
+        return int(app.exec())
+    finally:
+        till.stop()

@@ -1,0 +1,147 @@
+"""`loyalty-till --demo`: the demo server in the background on 127.0.0.1, this till enrolled on it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from desktop.ui.context import DemoHint
+
+log = logging.getLogger(__name__)
+
+SEED_FILE = "demo-seed.json"
+SERVER_DB_FILE = "demo-server.db"
+SERVER_LOG_FILE = "demo-server.log"
+START_TIMEOUT_S = 60.0
+POLL_S = 0.1
+
+
+class DemoFailed(Exception):
+    """The demo server could not be set up; title and message are for the screen."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.title = "The demo could not start"
+        self.message = message
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class DemoServer:
+    """The server subprocess; `stop()` ends it when the till exits."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        log.info("demo server stopped")
+
+
+@dataclass
+class DemoWorld:
+    server: DemoServer
+    hints: list[DemoHint] = field(default_factory=list)
+
+
+def _server_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "server_stub.cli", *args]
+
+
+def _database_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / SERVER_DB_FILE}"
+
+
+def load_or_seed(data_dir: Path) -> dict[str, Any]:
+    """The demo world's seed document: made once (seed-demo), then reused from the data folder."""
+    path = data_dir / SEED_FILE
+    if path.exists():
+        document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return document
+    result = subprocess.run(  # noqa: S603 - our own interpreter and module
+        _server_command("seed-demo", "--database-url", _database_url(data_dir)),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        log.error("seed-demo failed: %s", result.stderr[-2000:])
+        raise DemoFailed("The demo data could not be created. See the log for details.")
+    path.write_text(result.stdout, encoding="utf-8")
+    os.chmod(path, 0o600)  # it holds the demo's device and admin tokens
+    loaded: dict[str, Any] = json.loads(result.stdout)
+    return loaded
+
+
+def start_server(data_dir: Path) -> DemoServer:
+    port = free_port()
+    command = _server_command("serve", "--host", "127.0.0.1", "--port", str(port))
+    command += ["--database-url", _database_url(data_dir)]
+    with (data_dir / SERVER_LOG_FILE).open("ab") as server_log:
+        process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT)  # noqa: S603
+    server = DemoServer(process, f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise DemoFailed(f"The demo server stopped at once; see {data_dir / SERVER_LOG_FILE}.")
+        try:
+            if httpx.get(f"{server.url}/v1/health", timeout=1.0).status_code == 200:
+                log.info("demo server on %s", server.url)
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(POLL_S)  # runs on the ledger thread, never the GUI's
+    server.stop()
+    raise DemoFailed("The demo server did not start in time.")
+
+
+def demo_hints(merchant: dict[str, Any], store_id: int) -> list[DemoHint]:
+    staff = [s for s in merchant.get("staff", []) if s.get("store_id") in (None, store_id)]
+    return [DemoHint(name=s["name"], role=s["role"], pin=s["pin"]) for s in staff]
+
+
+def start_demo(ledger: Any, data_dir: Path) -> DemoWorld:
+    """Seed (first run), start the server, adopt the first device of the first merchant, pull."""
+    from sync.enrolment import adopt_device
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    document = load_or_seed(data_dir)
+    merchant = document["merchants"][0]
+    device = merchant["devices"][0]
+    server = start_server(data_dir)
+    try:
+        adopt_device(
+            ledger,
+            server.url,
+            device["device_id"],
+            device["token"],
+            merchant_id=merchant["id"],
+            merchant_name=merchant["name"],
+        )
+    except Exception:
+        server.stop()
+        raise
+    return DemoWorld(server=server, hints=demo_hints(merchant, device["store_id"]))

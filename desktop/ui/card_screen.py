@@ -1,0 +1,387 @@
+"""The card screen: scan or search a card, see the customer, and act on the card with one key."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.context import TillContext
+from desktop.ui.correction_dialogs import AdjustDialog, VoidDialog
+from desktop.ui.customer_panel import CustomerPanel
+from desktop.ui.dialogs import ConfirmDialog, EarnPointsDialog, EnrolCardDialog, RewardDialog
+from desktop.ui.format import deltas_text, type_text
+from desktop.ui.history import HistoryTable, RejectionsView, TodayPanel
+from desktop.ui.ops import Change
+from desktop.ui.widgets import Banner
+from sync.protocol import CARD_NUMBER_PATTERN, Role
+
+CARD_NUMBER = re.compile(CARD_NUMBER_PATTERN)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    key: str
+    label: str
+    shortcut: str
+
+
+ACTIONS = [
+    ActionSpec("stamp", "Add stamp", "F2"),
+    ActionSpec("earn", "Earn points", "F3"),
+    ActionSpec("redeem_stamps", "Redeem stamps", "F4"),
+    ActionSpec("reward", "Redeem reward", "F5"),
+    ActionSpec("void", "Void", "F6"),
+    ActionSpec("adjust", "Adjust", "F7"),
+    ActionSpec("enrol", "New card", "F8"),
+    ActionSpec("activation", "Deactivate", "F9"),
+]
+
+
+class CardScreen(QWidget):
+    """Everything a cashier does with a card; the scan field gets the focus back after each action."""
+
+    card_shown = Signal(object)  # CardView | None
+    lock_requested = Signal()
+
+    def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.card: Any = None
+        self.buttons: dict[str, QPushButton] = {}
+        self.actions: dict[str, QAction] = {}
+        self._build()
+        self._update_actions()
+        context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
+        context.runner.problem_raised.connect(self.on_runner_problem_raised)
+        context.program_loaded.connect(self.on_context_program_loaded)
+
+    # --- layout -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 12, 20, 8)
+        outer.setSpacing(10)
+        outer.addLayout(self._build_header())
+        self.banner = Banner(self)
+        outer.addWidget(self.banner)
+        columns = QHBoxLayout()
+        columns.setSpacing(20)
+        columns.addLayout(self._build_left(), 5)
+        columns.addLayout(self._build_right(), 6)
+        outer.addLayout(columns, 1)
+
+    def _build_header(self) -> QHBoxLayout:
+        header = QHBoxLayout()
+        self.store_label = QLabel("", self, objectName="subtitle")
+        header.addWidget(self.store_label, 1)
+        self.staff_label = QLabel("", self, objectName="subtitle")
+        header.addWidget(self.staff_label)
+        self.lock_button = QPushButton("Lock  F12", self)
+        self.lock_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.lock_button.clicked.connect(self.lock_requested)
+        header.addWidget(self.lock_button)
+        return header
+
+    def _build_left(self) -> QVBoxLayout:
+        left = QVBoxLayout()
+        left.setSpacing(10)
+        self.scan_edit = QLineEdit(self, objectName="scan")
+        self.scan_edit.setPlaceholderText("Scan or type a card number, or a name — Enter")
+        self.scan_edit.setAccessibleName("Card number or customer name")
+        self.scan_edit.setClearButtonEnabled(True)
+        self.scan_edit.returnPressed.connect(self.on_scan_edit_return_pressed)
+        left.addWidget(self.scan_edit)
+        self.results_list = QListWidget(self)
+        self.results_list.setAccessibleName("Matching cards")
+        self.results_list.itemActivated.connect(self.on_results_list_item_activated)
+        self.results_list.hide()
+        left.addWidget(self.results_list, 1)
+        self.customer_panel = CustomerPanel(self)
+        left.addWidget(self.customer_panel, 2)
+        return left
+
+    def _build_right(self) -> QVBoxLayout:
+        right = QVBoxLayout()
+        right.setSpacing(10)
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        for index, spec in enumerate(ACTIONS):
+            button = QPushButton(f"{spec.label}\t{spec.shortcut}", self, objectName="action")
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.clicked.connect(lambda _=False, key=spec.key: self.trigger(key))
+            action = QAction(spec.label, self)
+            action.setShortcut(QKeySequence(spec.shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.triggered.connect(lambda _=False, key=spec.key: self.trigger(key))
+            self.addAction(action)
+            self.buttons[spec.key], self.actions[spec.key] = button, action
+            grid.addWidget(button, index // 2, index % 2)
+        right.addLayout(grid)
+        self.tabs = QTabWidget(self)
+        self.history = HistoryTable(self.context, self)
+        self.rejections = RejectionsView(self.context, self)
+        self.today = TodayPanel(self.context, self)
+        self.tabs.addTab(self.history, "History")
+        self.tabs.addTab(self.rejections, "Rejections")
+        self.tabs.addTab(self.today, "Today")
+        self.tabs.currentChanged.connect(self.on_tabs_current_changed)
+        right.addWidget(self.tabs, 1)
+        self._add_shortcut("Escape", self.clear_card)
+        self._add_shortcut("Ctrl+F", self.focus_scan)
+        self._add_shortcut("Ctrl+H", lambda: self.tabs.setCurrentWidget(self.history))
+        self._add_shortcut("Ctrl+R", self.show_rejections)
+        self._add_shortcut("Ctrl+T", lambda: self.tabs.setCurrentWidget(self.today))
+        return right
+
+    def _add_shortcut(self, keys: str, slot: Any) -> None:
+        action = QAction(self)
+        action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(slot)
+        self.addAction(action)
+
+    # --- session ----------------------------------------------------------------------------
+
+    def start_session(self) -> None:
+        staff, identity = self.context.staff, self.context.session.identity
+        role = str(Role(staff.role).value).replace("_", " ") if staff is not None else ""
+        self.staff_label.setText(f"{staff.name} · {role}" if staff is not None else "")
+        self.store_label.setText(identity.store_name if identity is not None else "")
+        manager = self.context.staff_at_least(Role.STORE_MANAGER)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.rejections), manager)
+        self.clear_card()
+        self.banner.clear()
+        self.today.reload()
+        if manager:
+            self.rejections.reload()
+
+    def focus_scan(self) -> None:
+        self.scan_edit.setFocus()
+        self.scan_edit.selectAll()
+
+    def clear_card(self) -> None:
+        self.show_card(None)
+        self.scan_edit.clear()
+        self.results_list.hide()
+        self.focus_scan()
+
+    def show_rejections(self) -> None:
+        if self.tabs.isTabVisible(self.tabs.indexOf(self.rejections)):
+            self.tabs.setCurrentWidget(self.rejections)
+
+    def show_card(self, card: Any) -> None:
+        changed = card is None or self.card is None or card.card_number != self.card.card_number
+        self.card = card
+        self.customer_panel.show_card(card, self.context.program)
+        if changed:
+            self.history.show_card(card.card_number if card is not None else None)
+        self._update_actions()
+        self.card_shown.emit(card)
+
+    # --- looking up -------------------------------------------------------------------------
+
+    @Slot()
+    def on_scan_edit_return_pressed(self) -> None:
+        text = self.scan_edit.text().strip()
+        if not text:
+            return
+        self.banner.clear()
+
+        def look_up(ledger: Any) -> tuple[Any, list[Any]]:
+            card = ledger.find_card(text) if CARD_NUMBER.fullmatch(text) else None
+            return card, ([] if card is not None else ledger.search_cards(text))
+
+        self.context.op(self, look_up).success(lambda found: self._looked_up(text, *found)).run()
+
+    def _looked_up(self, text: str, card: Any, matches: list[Any]) -> None:
+        if card is None and len(matches) == 1:
+            card = matches[0]
+        if card is not None:
+            self.results_list.hide()
+            self.show_card(card)
+            self.scan_edit.clear()
+            self.scan_edit.setFocus()
+            return
+        if not matches:
+            self.show_card(None)
+            hint = " Press F8 to enrol it as a new card." if CARD_NUMBER.fullmatch(text) else ""
+            self.banner.show_problem("Card not found", f"No card or customer matches “{text}”.{hint}")
+            self.focus_scan()
+            return
+        self._show_matches(matches)
+
+    def _show_matches(self, matches: list[Any]) -> None:
+        self.results_list.clear()
+        for card in matches:
+            name = card.customer_name or "(no name)"
+            item = QListWidgetItem(f"{name} — card {card.card_number}")
+            item.setData(Qt.ItemDataRole.UserRole, card)
+            self.results_list.addItem(item)
+        self.results_list.show()
+        self.results_list.setCurrentRow(0)
+        self.results_list.setFocus()
+
+    @Slot(QListWidgetItem)
+    def on_results_list_item_activated(self, item: QListWidgetItem) -> None:
+        self.results_list.hide()
+        self.show_card(item.data(Qt.ItemDataRole.UserRole))
+        self.scan_edit.clear()
+        self.scan_edit.setFocus()
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def _update_actions(self) -> None:
+        card, program = self.card, self.context.program
+        has_card = card is not None
+        active = has_card and card.is_active
+        stamps = program is None or program.has_stamps
+        points = program is None or program.has_points
+        manager = self.context.staff_at_least(Role.STORE_MANAGER)
+        enabled = {
+            "stamp": active and stamps,
+            "earn": active and points,
+            "redeem_stamps": active and stamps,
+            "reward": active and points and bool(program is None or program.rewards),
+            "void": active,
+            "adjust": active,
+            "enrol": True,
+            "activation": has_card and manager,
+        }
+        for key, on in enabled.items():
+            self.buttons[key].setEnabled(on)
+            self.actions[key].setEnabled(on)
+        label = "Reactivate" if has_card and not card.is_active else "Deactivate"
+        self.buttons["activation"].setText(f"{label}\tF9")
+        self.buttons["activation"].setToolTip("" if manager else "Store managers and owners only.")
+        self.buttons["stamp"].setVisible(stamps)
+        self.buttons["redeem_stamps"].setVisible(stamps)
+        self.buttons["earn"].setVisible(points)
+        self.buttons["reward"].setVisible(points)
+
+    def trigger(self, key: str) -> None:
+        """Run one action by its key (buttons and shortcuts both land here)."""
+        if not self.buttons[key].isEnabled():
+            return
+        self.banner.clear()
+        card, staff = self.card, self.context.staff
+        if key == "stamp":
+            self._record(lambda ledger: ledger.add_stamp(staff, card.card_number))
+        elif key == "redeem_stamps":
+            self._record(lambda ledger: ledger.redeem_stamps(staff, card.card_number))
+        elif key == "activation":
+            self._toggle_activation()
+        else:
+            self._open_dialog(key)
+
+    def _open_dialog(self, key: str) -> None:
+        card = self.card
+        dialogs = {
+            "earn": lambda: EarnPointsDialog(self.context, card, self),
+            "reward": lambda: RewardDialog(self.context, card, self),
+            "void": lambda: VoidDialog(self.context, card, self),
+            "adjust": lambda: AdjustDialog(self.context, card, self),
+            "enrol": lambda: EnrolCardDialog(self.context, self._number_to_enrol(), self),
+        }
+        dialog = dialogs[key]()
+        dialog.finished.connect(lambda result: self._dialog_finished(dialog, result))
+        dialog.open()
+
+    def _number_to_enrol(self) -> str:
+        text = self.scan_edit.text().strip()
+        return text if self.card is None and CARD_NUMBER.fullmatch(text) else ""
+
+    def _dialog_finished(self, dialog: Any, result: int) -> None:
+        if result == QDialog.DialogCode.Accepted and dialog.recorded is not None:
+            self._recorded(dialog.recorded)
+        else:
+            self.focus_scan()
+        dialog.deleteLater()
+
+    def _toggle_activation(self) -> None:
+        card, staff = self.card, self.context.staff
+        if not card.is_active:
+            self._record(lambda ledger: ledger.reactivate(staff, card.card_number))
+            return
+        name = card.customer_name or "this customer"
+        dialog = ConfirmDialog(
+            self.context,
+            title="Deactivate",
+            question=f"Deactivate card {card.card_number} of {name}? It can be reactivated later.",
+            task=lambda ledger: ledger.deactivate(staff, card.card_number),
+            parent=self,
+        )
+        dialog.finished.connect(lambda result: self._dialog_finished(dialog, result))
+        dialog.open()
+
+    def _record(self, task: Any) -> None:
+        for button in self.buttons.values():
+            button.setEnabled(False)
+        self.context.op(self, task).success(self._recorded).failure(self._refused).changes(
+            Change.RECORDED
+        ).run()
+
+    def _recorded(self, recorded: Any) -> None:
+        tx = recorded.transaction
+        self.show_card(recorded.card)
+        amounts = deltas_text(tx)
+        self.banner.show_info(f"{type_text(tx.type)}" + (f": {amounts}" if amounts else "") + ". Saved.")
+        self.scan_edit.clear()
+        self.scan_edit.setFocus()
+
+    def _refused(self, error: BaseException) -> None:
+        self._update_actions()
+        from desktop.ui.ops import friendly
+
+        self.banner.show_problem(*friendly(error))
+        self.scan_edit.setFocus()
+
+    # --- refreshing -------------------------------------------------------------------------
+
+    def reload_card(self) -> None:
+        if self.card is None:
+            return
+        number = self.card.card_number
+        self.context.op(self, lambda ledger: ledger.find_card(number)).success(self._reloaded).run()
+
+    def _reloaded(self, card: Any) -> None:
+        if card is not None and self.card is not None and card.card_number == self.card.card_number:
+            self.show_card(card)
+
+    @Slot(object)
+    def on_runner_ledger_changed(self, changes: Change) -> None:
+        if changes & Change.CARDS:
+            self.reload_card()
+
+    @Slot(str, str)
+    def on_runner_problem_raised(self, title: str, message: str) -> None:
+        if self.isVisible():
+            self.banner.show_problem(title, message)
+
+    @Slot(object)
+    def on_context_program_loaded(self, _program: object) -> None:
+        self.customer_panel.show_card(self.card, self.context.program)
+        self._update_actions()
+
+    @Slot(int)
+    def on_tabs_current_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        if widget is self.rejections:
+            self.rejections.reload()
+        elif widget is self.today:
+            self.today.reload()

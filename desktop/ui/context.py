@@ -1,0 +1,92 @@
+"""What every screen shares: the ledger runner, the sync bridge, who is signed in, the programme."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.config import TillSettings
+from desktop.ui.ops import Change, LedgerRunner, Op
+from desktop.ui.sync_bridge import SyncBridge
+from sync.protocol import Program, Role
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class DemoHint:
+    """A demo staff member's PIN, shown on the lock screen in demo mode only."""
+
+    name: str
+    role: str
+    pin: str
+
+
+@dataclass(slots=True)
+class Session:
+    staff: Any = None  # the signed-in StaffView, or None when locked
+    program: Program | None = None
+    identity: Any = None
+    demo_hints: list[DemoHint] = field(default_factory=list)
+
+
+class TillContext(QObject):
+    """Passed to every screen; signals here say what happened to the till as a whole."""
+
+    signed_in = Signal(object)  # StaffView
+    locked = Signal()
+    program_loaded = Signal(object)  # Program | None
+
+    def __init__(
+        self,
+        runner: LedgerRunner,
+        bridge: SyncBridge,
+        *,
+        settings: TillSettings | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.bridge = bridge
+        self.settings = settings or TillSettings()
+        self.session = Session()
+        runner.add_recorded_listener(bridge.notify_recorded)
+        runner.ledger_changed.connect(self.on_runner_ledger_changed)
+        bridge.ledger_touched.connect(runner.ledger_changed)
+
+    def op(self, parent: QObject, task: Callable[[Any], T]) -> Op[T]:
+        return self.runner.op(parent, task)
+
+    @property
+    def staff(self) -> Any:
+        return self.session.staff
+
+    @property
+    def program(self) -> Program | None:
+        return self.session.program
+
+    def staff_at_least(self, role: Role) -> bool:
+        staff = self.session.staff
+        return staff is not None and Role(staff.role).at_least(role)
+
+    def sign_in(self, staff: Any) -> None:
+        self.session.staff = staff
+        self.signed_in.emit(staff)
+
+    def lock(self) -> None:
+        self.session.staff = None
+        self.locked.emit()
+
+    def reload_program(self) -> None:
+        self.op(self, lambda ledger: (ledger.program(), ledger.identity())).success(self._on_program).run()
+
+    def _on_program(self, loaded: tuple[Program | None, Any]) -> None:
+        self.session.program, self.session.identity = loaded
+        self.program_loaded.emit(self.session.program)
+
+    def on_runner_ledger_changed(self, changes: Change) -> None:
+        if changes & (Change.PROGRAM | Change.IDENTITY):
+            self.reload_program()

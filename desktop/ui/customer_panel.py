@@ -1,0 +1,104 @@
+"""The customer panel: who the card belongs to, the stamp card, the points and what they can afford."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from desktop.ui.widgets import StampCard
+from sync.protocol import Program
+
+
+def affordable_rewards(program: Program | None, points: int) -> list[str]:
+    if program is None or not program.has_points:
+        return []
+    return [f"{r.name} ({r.points_cost} pts)" for r in program.rewards if r.points_cost <= points]
+
+
+class CustomerPanel(QFrame):
+    """Shows one card as the till sees it (confirmed state plus this till's pending transactions)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.card: Any = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(8)
+        top = QHBoxLayout()
+        self.name_label = QLabel("Scan a card to begin", self, objectName="title")
+        self.name_label.setWordWrap(True)
+        top.addWidget(self.name_label, 1)
+        self.pending_label = QLabel("", self, objectName="pending")
+        self.pending_label.hide()
+        top.addWidget(self.pending_label)
+        layout.addLayout(top)
+        self.number_label = QLabel("", self, objectName="muted")
+        layout.addWidget(self.number_label)
+        self.status_label = QLabel("", self, objectName="inline_problem")
+        self.status_label.hide()
+        layout.addWidget(self.status_label)
+        self.stamp_card = StampCard(self)
+        layout.addWidget(self.stamp_card)
+        self.stamps_label = QLabel("", self, objectName="muted")
+        layout.addWidget(self.stamps_label)
+        self.points_label = QLabel("", self, objectName="big")
+        layout.addWidget(self.points_label)
+        self.rewards_label = QLabel("", self, objectName="muted")
+        self.rewards_label.setWordWrap(True)
+        layout.addWidget(self.rewards_label)
+        layout.addStretch(1)
+        self.show_card(None, None)
+
+    def show_card(self, card: Any, program: Program | None) -> None:
+        self.card = card
+        has_card = card is not None
+        for widget in (self.number_label, self.stamp_card, self.stamps_label, self.points_label):
+            widget.setVisible(has_card)
+        self.rewards_label.setVisible(has_card)
+        if card is None:
+            self.name_label.setText("Scan a card to begin")
+            self.pending_label.hide()
+            self.status_label.hide()
+            return
+        self.name_label.setText(card.customer_name or "Customer without a name")
+        self.number_label.setText(f"Card {card.card_number}")
+        self.status_label.setText("This card is deactivated.")
+        self.status_label.setVisible(not card.is_active)
+        self._show_pending(card)
+        self._show_balances(card, program)
+
+    def _show_pending(self, card: Any) -> None:
+        count = int(getattr(card, "pending_count", 0) or 0)
+        plural = "transaction" if count == 1 else "transactions"
+        self.pending_label.setText(f"Includes {count} unsynced {plural}")
+        self.pending_label.setToolTip(
+            "This view includes transactions not yet confirmed by the server; it may still change."
+        )
+        self.pending_label.setVisible(bool(getattr(card, "has_pending", count > 0)))
+
+    def _show_balances(self, card: Any, program: Program | None) -> None:
+        stamps_shown = program is None or program.has_stamps
+        points_shown = program is None or program.has_points
+        target = program.stamps_target if program is not None else 10
+        self.stamp_card.set_stamps(card.stamp_count, target)
+        self.stamp_card.setVisible(stamps_shown)
+        self.stamps_label.setVisible(stamps_shown)
+        reward = program.stamps_reward_description if program is not None else ""
+        ready = card.stamp_count >= target
+        self.stamps_label.setText(
+            f"{card.stamp_count} of {target} stamps"
+            + (
+                f" — {reward or 'reward'} ready to redeem (F4)"
+                if ready
+                else (f" — {reward}" if reward else "")
+            )
+        )
+        self.points_label.setText(f"{card.points_balance} points")
+        self.points_label.setVisible(points_shown)
+        rewards = affordable_rewards(program, card.points_balance)
+        self.rewards_label.setVisible(points_shown)
+        self.rewards_label.setText(
+            "Can afford: " + ", ".join(rewards) if rewards else "No reward affordable yet."
+        )

@@ -1,0 +1,280 @@
+"""Action dialogs that record one transaction: earn points, redeem a reward, enrol a card, confirm."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from PySide6.QtCore import QRegularExpression, Qt, Slot
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.context import TillContext
+from desktop.ui.ops import Change, friendly
+from sync.protocol import MAX_PURCHASE_CENTS, Program
+from sync.rules import points_for_purchase
+
+AMOUNT_PATTERN = r"^\d{0,7}([.,]\d{0,2})?$"
+
+
+def parse_cents(text: str) -> int | None:
+    """'12.5' -> 1250; None for empty or malformed input."""
+    text = text.strip().replace(",", ".")
+    if not text or not re.fullmatch(r"\d*(\.\d{0,2})?", text) or text == ".":
+        return None
+    try:
+        cents = int((Decimal(text) * 100).to_integral_value())
+    except InvalidOperation:
+        return None
+    return cents if 0 <= cents <= MAX_PURCHASE_CENTS else None
+
+
+def money(cents: int, currency: str = "") -> str:
+    return f"{cents // 100}.{cents % 100:02d}" + (f" {currency}" if currency else "")
+
+
+class ActionDialog(QDialog):
+    """A form with OK/Cancel that records its action on the ledger thread and stays open on refusal."""
+
+    def __init__(self, context: TillContext, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.recorded: Any = None
+        self.setWindowTitle(title)
+        self.setModal(True)
+        self.setMinimumWidth(520)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(24, 20, 24, 20)
+        self.body.setSpacing(12)
+        heading = QLabel(title, self, objectName="title")
+        self.body.addWidget(heading)
+        self.form = QFormLayout()
+        self.form.setSpacing(10)
+        self.body.addLayout(self.form)
+        self.problem_label = QLabel("", self, objectName="inline_problem")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.hide()
+        self.body.addWidget(self.problem_label)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.cancel_button = QPushButton("Cancel (Esc)", self)
+        self.cancel_button.clicked.connect(self.reject)
+        self.ok_button = QPushButton("OK (Enter)", self, objectName="primary")
+        self.ok_button.setDefault(True)
+        self.ok_button.clicked.connect(self.on_ok_button_clicked)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.ok_button)
+        self.body.addLayout(buttons)
+
+    def task(self) -> Callable[[Any], Any] | None:
+        """The ledger call to make, or None when the form is not complete (say why first)."""
+        raise NotImplementedError
+
+    @Slot()
+    def on_ok_button_clicked(self) -> None:
+        task = self.task()
+        if task is None:
+            return
+        self.ok_button.setEnabled(False)
+        self.context.op(self, task).success(self._recorded).failure(self._refused).changes(
+            Change.RECORDED
+        ).run()
+
+    def show_problem(self, message: str) -> None:
+        self.problem_label.setText(message)
+        self.problem_label.setVisible(bool(message))
+
+    def _recorded(self, result: Any) -> None:
+        self.recorded = result
+        self.accept()
+
+    def _refused(self, error: BaseException) -> None:
+        self.ok_button.setEnabled(True)
+        title, message = friendly(error)
+        self.show_problem(f"{title}: {message}")
+
+
+class EarnPointsDialog(ActionDialog):
+    """Purchase amount and order reference, with the points it will give shown as you type."""
+
+    def __init__(self, context: TillContext, card: Any, parent: QWidget | None = None) -> None:
+        super().__init__(context, "Earn points", parent)
+        self.card = card
+        self.program: Program | None = context.program
+        self.amount_edit = QLineEdit(self)
+        self.amount_edit.setPlaceholderText("0.00")
+        self.amount_edit.setValidator(QRegularExpressionValidator(QRegularExpression(AMOUNT_PATTERN), self))
+        self.amount_edit.textChanged.connect(self.on_amount_edit_text_changed)
+        currency = self.program.currency if self.program is not None else ""
+        self.form.addRow(f"Purchase ({currency})", self.amount_edit)
+        self.reference_edit = QLineEdit(self)
+        self.reference_edit.setMaxLength(100)
+        self.reference_edit.setPlaceholderText("Receipt or order number")
+        self.form.addRow("Order reference", self.reference_edit)
+        self.preview_label = QLabel("", self, objectName="big")
+        self.form.addRow("Points", self.preview_label)
+        self.on_amount_edit_text_changed("")
+
+    def preview_points(self) -> int | None:
+        cents = parse_cents(self.amount_edit.text())
+        if cents is None or self.program is None:
+            return None
+        return points_for_purchase(self.program, cents)
+
+    @Slot(str)
+    def on_amount_edit_text_changed(self, _text: str) -> None:
+        cents = parse_cents(self.amount_edit.text())
+        program = self.program
+        if cents is None or program is None:
+            self.preview_label.setText("—")
+            self.ok_button.setEnabled(False)
+            return
+        if cents < program.minimum_purchase_cents:
+            minimum = money(program.minimum_purchase_cents, program.currency)
+            self.preview_label.setText("0")
+            self.show_problem(f"Below the minimum purchase of {minimum}: no points.")
+            self.ok_button.setEnabled(False)
+            return
+        self.show_problem("")
+        self.preview_label.setText(f"+{points_for_purchase(program, cents)}")
+        self.ok_button.setEnabled(True)
+
+    def task(self) -> Callable[[Any], Any] | None:
+        cents = parse_cents(self.amount_edit.text())
+        if cents is None:
+            self.show_problem("Type the purchase amount.")
+            return None
+        staff, number = self.context.staff, self.card.card_number
+        reference = self.reference_edit.text().strip() or None
+        return lambda ledger: ledger.earn_points(
+            staff, number, purchase_amount_cents=cents, order_reference=reference
+        )
+
+
+class RewardDialog(ActionDialog):
+    """The programme's rewards; those the card cannot afford are greyed out with the reason."""
+
+    def __init__(self, context: TillContext, card: Any, parent: QWidget | None = None) -> None:
+        super().__init__(context, "Redeem a reward", parent)
+        self.card = card
+        self.reward_list = QListWidget(self)
+        self.reward_list.setMinimumHeight(240)
+        self.reward_list.itemActivated.connect(self.on_reward_list_item_activated)
+        self.body.insertWidget(
+            1, QLabel(f"{card.points_balance} points on the card", self, objectName="subtitle")
+        )
+        self.body.insertWidget(2, self.reward_list)
+        program = context.program
+        rewards = program.rewards if program is not None else []
+        for reward in sorted(rewards, key=lambda r: r.points_cost):
+            shortfall = reward.points_cost - card.points_balance
+            text = f"{reward.name} — {reward.points_cost} points"
+            item = QListWidgetItem(text if shortfall <= 0 else f"{text} — needs {shortfall} more points")
+            item.setData(Qt.ItemDataRole.UserRole, reward.id)
+            if shortfall > 0:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
+                item.setToolTip(f"Not enough points: needs {shortfall} more.")
+            self.reward_list.addItem(item)
+        first = next(
+            (
+                self.reward_list.item(i)
+                for i in range(self.reward_list.count())
+                if self.reward_list.item(i).flags() & Qt.ItemFlag.ItemIsEnabled
+            ),
+            None,
+        )
+        if first is not None:
+            self.reward_list.setCurrentItem(first)
+        else:
+            self.show_problem("No reward is affordable with this card's points yet.")
+            self.ok_button.setEnabled(False)
+        self.reward_list.setFocus()
+
+    @Slot(QListWidgetItem)
+    def on_reward_list_item_activated(self, _item: QListWidgetItem) -> None:
+        self.on_ok_button_clicked()
+
+    def task(self) -> Callable[[Any], Any] | None:
+        item = self.reward_list.currentItem()
+        if item is None or not item.flags() & Qt.ItemFlag.ItemIsEnabled:
+            self.show_problem("Pick a reward the card can afford.")
+            return None
+        reward_id = str(item.data(Qt.ItemDataRole.UserRole))
+        staff, number = self.context.staff, self.card.card_number
+        return lambda ledger: ledger.redeem_reward(staff, number, reward_id)
+
+
+class EnrolCardDialog(ActionDialog):
+    """A new card for a customer; the programme's welcome bonus is granted with it."""
+
+    def __init__(self, context: TillContext, card_number: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(context, "Enrol a new card", parent)
+        self.number_edit = QLineEdit(card_number, self)
+        self.number_edit.setMaxLength(32)
+        self.number_edit.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"^[A-Za-z0-9-]{0,32}$"), self)
+        )
+        self.form.addRow("Card number", self.number_edit)
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setMaxLength(200)
+        self.form.addRow("Customer name", self.name_edit)
+        self.email_edit = QLineEdit(self)
+        self.email_edit.setMaxLength(254)
+        self.form.addRow("Email (optional)", self.email_edit)
+        self.phone_edit = QLineEdit(self)
+        self.phone_edit.setMaxLength(32)
+        self.form.addRow("Phone (optional)", self.phone_edit)
+        program = context.program
+        bonus = program.welcome_bonus_points if program is not None and program.has_points else 0
+        text = f"Welcome bonus: {bonus} points" if bonus > 0 else "No welcome bonus in this programme."
+        self.bonus_label = QLabel(text, self, objectName="subtitle")
+        self.form.addRow("", self.bonus_label)
+        (self.name_edit if card_number else self.number_edit).setFocus()
+
+    def task(self) -> Callable[[Any], Any] | None:
+        number = self.number_edit.text().strip()
+        if not number:
+            self.show_problem("Scan or type the new card's number.")
+            return None
+        staff = self.context.staff
+        name = self.name_edit.text().strip() or None
+        email = self.email_edit.text().strip() or None
+        phone = self.phone_edit.text().strip() or None
+        return lambda ledger: ledger.enrol_card(staff, number, customer_name=name, email=email, phone=phone)
+
+
+class ConfirmDialog(ActionDialog):
+    """Asks once before an action that is hard to undo (deactivating a card)."""
+
+    def __init__(
+        self,
+        context: TillContext,
+        *,
+        title: str,
+        question: str,
+        task: Callable[[Any], Any],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(context, title, parent)
+        self._task = task
+        label = QLabel(question, self)
+        label.setWordWrap(True)
+        self.body.insertWidget(1, label)
+        self.ok_button.setText(f"{title} (Enter)")
+        self.ok_button.setFocus()
+
+    def task(self) -> Callable[[Any], Any] | None:
+        return self._task

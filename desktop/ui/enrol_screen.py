@@ -1,0 +1,93 @@
+"""First run: connect this till to the server with the URL and the one-time code from head office."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from desktop.ui.context import TillContext
+from desktop.ui.ops import friendly
+
+
+class EnrolScreen(QWidget):
+    """Runs `sync.enrolment.enrol` on the ledger thread (it registers, then pulls everything)."""
+
+    enrolled = Signal(object)  # DeviceIdentity
+
+    def __init__(self, context: TillContext, *, device_name: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        outer = QHBoxLayout(self)
+        outer.addStretch(1)
+        column = QVBoxLayout()
+        column.addStretch(1)
+        column.addWidget(QLabel("Set up this till", self, objectName="title"))
+        intro = QLabel(
+            "Type the server address and the enrolment code head office gave you. "
+            "The till then downloads the programme, the staff and the cards.",
+            self,
+            objectName="muted",
+        )
+        intro.setWordWrap(True)
+        column.addWidget(intro)
+        form = QFormLayout()
+        form.setSpacing(12)
+        self.url_edit = QLineEdit(self)
+        self.url_edit.setPlaceholderText("https://loyalty.example.com")
+        form.addRow("Server address", self.url_edit)
+        self.code_edit = QLineEdit(self)
+        self.code_edit.setPlaceholderText("ABCD-1234")
+        form.addRow("Enrolment code", self.code_edit)
+        self.name_edit = QLineEdit(device_name or socket.gethostname() or "Till", self)
+        form.addRow("Name of this till", self.name_edit)
+        column.addLayout(form)
+        self.message_label = QLabel("", self, objectName="inline_problem")
+        self.message_label.setWordWrap(True)
+        column.addWidget(self.message_label)
+        self.enrol_button = QPushButton("Connect this till", self, objectName="primary")
+        self.enrol_button.setDefault(True)
+        self.enrol_button.clicked.connect(self.on_enrol_button_clicked)
+        for edit in (self.url_edit, self.code_edit, self.name_edit):
+            edit.returnPressed.connect(self.on_enrol_button_clicked)
+        column.addWidget(self.enrol_button)
+        column.addStretch(2)
+        box = QWidget(self)
+        box.setLayout(column)
+        box.setMaximumWidth(640)
+        outer.addWidget(box, 3)
+        outer.addStretch(1)
+
+    @Slot()
+    def on_enrol_button_clicked(self) -> None:
+        url, code, name = (e.text().strip() for e in (self.url_edit, self.code_edit, self.name_edit))
+        if not url.startswith(("http://", "https://")):
+            self.message_label.setText("The server address starts with https:// (or http://).")
+            return
+        if not code:
+            self.message_label.setText("Type the enrolment code.")
+            return
+        self.message_label.setObjectName("muted")
+        self.message_label.setText("Connecting…")
+        self.enrol_button.setEnabled(False)
+
+        def enrol(ledger: Any) -> Any:
+            from sync.enrolment import enrol as enrol_till
+
+            return enrol_till(ledger, url, code, name or "Till")
+
+        self.context.op(self, enrol).success(self._enrolled).failure(self._refused).run()
+
+    def _enrolled(self, identity: Any) -> None:
+        self.enrol_button.setEnabled(True)
+        self.message_label.setText("")
+        self.enrolled.emit(identity)
+
+    def _refused(self, error: BaseException) -> None:
+        self.enrol_button.setEnabled(True)
+        title, message = friendly(error)
+        self.message_label.setObjectName("inline_problem")
+        self.message_label.setText(f"{title}: {message}")
+        self.code_edit.setFocus()

@@ -1,0 +1,236 @@
+"""Tables: a card's history with sync states, the rejections list for managers, today's totals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui import theme
+from desktop.ui.context import TillContext
+from desktop.ui.format import STATE_TEXT, deltas_text, local_time, reason_text, type_text
+from desktop.ui.ops import Change
+from sync.protocol import Role
+
+STATE_COLOURS = {"pending": theme.WARN, "accepted": theme.ACCENT, "rejected": theme.DANGER}
+
+
+def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(40)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    return table
+
+
+def _cell(text: str, *, colour: str | None = None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    if colour is not None:
+        item.setForeground(QBrush(QColor(colour)))
+    return item
+
+
+def state_text(tx: Any) -> str:
+    state = str(getattr(tx.sync_state, "value", tx.sync_state))
+    text = STATE_TEXT.get(state, state)
+    if state == "rejected":
+        text += f": {reason_text(tx)}"
+    return text
+
+
+class HistoryTable(QWidget):
+    """The current card's transactions, newest first, each with its sync state."""
+
+    HEADERS = ["When", "What", "Change", "Sync"]
+
+    def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.card_number: str | None = None
+        self.transactions: list[Any] = []
+        layout = QVBoxLayout(self)
+        self.table = _table(self, self.HEADERS)
+        self.table.setAccessibleName("Card history")
+        layout.addWidget(self.table)
+        context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
+
+    def show_card(self, card_number: str | None) -> None:
+        self.card_number = card_number
+        self.reload()
+
+    def reload(self) -> None:
+        number = self.card_number
+        if number is None:
+            self._fill([])
+            return
+        self.context.op(self, lambda ledger: ledger.card_history(number)).success(self._fill).run()
+
+    def _fill(self, transactions: list[Any]) -> None:
+        self.transactions = list(transactions)
+        self.table.setRowCount(len(self.transactions))
+        for row, tx in enumerate(self.transactions):
+            state = str(getattr(tx.sync_state, "value", tx.sync_state))
+            self.table.setItem(row, 0, _cell(local_time(tx.transaction_at)))
+            self.table.setItem(row, 1, _cell(type_text(tx.type)))
+            self.table.setItem(row, 2, _cell(deltas_text(tx)))
+            self.table.setItem(row, 3, _cell(state_text(tx), colour=STATE_COLOURS.get(state)))
+
+    def row_texts(self) -> list[list[str]]:
+        """What each row says (for tests and accessibility checks)."""
+        return [
+            [self.table.item(r, c).text() for c in range(self.table.columnCount())]
+            for r in range(self.table.rowCount())
+        ]
+
+    @Slot(object)
+    def on_runner_ledger_changed(self, changes: Change) -> None:
+        if changes & Change.HISTORY and self.card_number is not None:
+            self.reload()
+
+
+class RejectionsView(QWidget):
+    """Transactions the server refused, with the reason in plain words; managers acknowledge them."""
+
+    HEADERS = ["When", "Card", "What", "Why", "Seen"]
+
+    def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.rejections: list[Any] = []
+        layout = QVBoxLayout(self)
+        self.summary_label = QLabel("No rejected transactions.", self, objectName="muted")
+        layout.addWidget(self.summary_label)
+        self.table = _table(self, self.HEADERS)
+        self.table.setAccessibleName("Rejected transactions")
+        self.table.itemSelectionChanged.connect(self.on_table_item_selection_changed)
+        layout.addWidget(self.table)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.acknowledge_button = QPushButton("Acknowledge (Ctrl+K)", self, objectName="primary")
+        self.acknowledge_button.setShortcut("Ctrl+K")
+        self.acknowledge_button.setEnabled(False)
+        self.acknowledge_button.clicked.connect(self.on_acknowledge_button_clicked)
+        buttons.addWidget(self.acknowledge_button)
+        layout.addLayout(buttons)
+        context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
+
+    def reload(self) -> None:
+        self.context.op(self, lambda ledger: ledger.rejections()).success(self._fill).run()
+
+    def _fill(self, rejections: list[Any]) -> None:
+        self.rejections = list(rejections)
+        unseen = sum(1 for tx in self.rejections if not getattr(tx, "acknowledged", False))
+        self.summary_label.setText(
+            f"{len(self.rejections)} rejected, {unseen} not yet acknowledged."
+            if self.rejections
+            else "No rejected transactions."
+        )
+        self.table.setRowCount(len(self.rejections))
+        for row, tx in enumerate(self.rejections):
+            seen = bool(getattr(tx, "acknowledged", False))
+            self.table.setItem(row, 0, _cell(local_time(tx.transaction_at, with_date=True)))
+            self.table.setItem(row, 1, _cell(tx.card_number))
+            self.table.setItem(row, 2, _cell(f"{type_text(tx.type)} {deltas_text(tx)}".strip()))
+            self.table.setItem(row, 3, _cell(reason_text(tx), colour=theme.DANGER))
+            self.table.setItem(row, 4, _cell("Yes" if seen else "No"))
+        self.on_table_item_selection_changed()
+
+    @property
+    def unacknowledged(self) -> int:
+        return sum(1 for tx in self.rejections if not getattr(tx, "acknowledged", False))
+
+    def selected(self) -> Any:
+        rows = self.table.selectionModel().selectedRows()
+        return self.rejections[rows[0].row()] if rows else None
+
+    @Slot()
+    def on_table_item_selection_changed(self) -> None:
+        tx = self.selected()
+        allowed = self.context.staff_at_least(Role.STORE_MANAGER)
+        self.acknowledge_button.setEnabled(
+            allowed and tx is not None and not getattr(tx, "acknowledged", False)
+        )
+
+    @Slot()
+    def on_acknowledge_button_clicked(self) -> None:
+        tx, staff = self.selected(), self.context.staff
+        if tx is None or staff is None:
+            return
+        tx_id = tx.id
+        self.context.op(self, lambda ledger: ledger.acknowledge_rejection(tx_id, staff)).changes(
+            Change.REJECTIONS
+        ).run()
+
+    @Slot(object)
+    def on_runner_ledger_changed(self, changes: Change) -> None:
+        if changes & Change.REJECTIONS and self.isVisibleTo(self.window()):
+            self.reload()
+
+
+TOTAL_LABELS = [
+    ("transactions", "Transactions"),
+    ("stamps_given", "Stamps given"),
+    ("stamps_redeemed", "Stamps redeemed"),
+    ("points_given", "Points given"),
+    ("points_redeemed", "Points redeemed"),
+    ("rewards_redeemed", "Rewards redeemed"),
+    ("voids", "Voids"),
+    ("rejected", "Rejected by the server"),
+    ("pending_count", "Waiting to sync"),
+]
+
+
+class TodayPanel(QWidget):
+    """What this till recorded today (the store's day)."""
+
+    def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        layout = QVBoxLayout(self)
+        self.day_label = QLabel("Today", self, objectName="subtitle")
+        layout.addWidget(self.day_label)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.value_labels: dict[str, QLabel] = {}
+        for name, text in TOTAL_LABELS:
+            label = QLabel("0", self, objectName="subtitle")
+            self.value_labels[name] = label
+            form.addRow(text, label)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
+
+    def reload(self) -> None:
+        self.context.op(self, lambda ledger: ledger.today_totals()).success(self._fill).run()
+
+    def _fill(self, totals: Any) -> None:
+        self.day_label.setText(f"Today at this till — {totals.day:%A %d %B}")
+        for name, label in self.value_labels.items():
+            label.setText(str(getattr(totals, name, 0)))
+
+    def value(self, name: str) -> str:
+        return self.value_labels[name].text()
+
+    @Slot(object)
+    def on_runner_ledger_changed(self, changes: Change) -> None:
+        if changes & Change.TOTALS:
+            self.reload()

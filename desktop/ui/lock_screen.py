@@ -1,0 +1,217 @@
+"""The lock screen: staff pick their name, then type their PIN on the keypad or the keyboard."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.ui.context import TillContext
+from desktop.ui.ops import Change, friendly
+from desktop.ui.widgets import Keypad
+
+STAFF_COLUMNS = 3
+
+
+def lockout_text(error: BaseException) -> str:
+    """'Locked out' with the time left, from a LockedOut error's `until`."""
+    until = getattr(error, "until", None)
+    if not isinstance(until, datetime):
+        return friendly(error)[1]
+    minutes = max(1, math.ceil((until - datetime.now(UTC)).total_seconds() / 60))
+    plural = "minute" if minutes == 1 else "minutes"
+    local = until.astimezone().strftime("%H:%M")
+    return f"Too many wrong PINs. Try again in {minutes} {plural} (after {local})."
+
+
+class LockScreen(QWidget):
+    """Nobody can use the till until a staff member signs in with their PIN."""
+
+    def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.selected_staff: Any = None
+        self.staff_buttons: dict[int, QPushButton] = {}
+        self._group = QButtonGroup(self)
+        self._group.setExclusive(True)
+        self._build()
+        context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
+        context.program_loaded.connect(self.on_context_program_loaded)
+
+    def _build(self) -> None:
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(48, 36, 48, 36)
+        outer.setSpacing(48)
+        left = QVBoxLayout()
+        self.store_label = QLabel("Loyalty till", self, objectName="title")
+        left.addWidget(self.store_label)
+        left.addWidget(QLabel("Who is at the till? Pick your name.", self, objectName="subtitle"))
+        self.staff_grid = QGridLayout()
+        self.staff_grid.setSpacing(12)
+        left.addLayout(self.staff_grid)
+        self.empty_label = QLabel("Waiting for the staff list from the server…", self, objectName="muted")
+        left.addWidget(self.empty_label)
+        left.addStretch(1)
+        self.demo_label = QLabel("", self, objectName="hint")
+        self.demo_label.setWordWrap(True)
+        self.demo_label.hide()
+        left.addWidget(self.demo_label)
+        outer.addLayout(left, 3)
+        outer.addLayout(self._build_pin_column(), 2)
+
+    def _build_pin_column(self) -> QVBoxLayout:
+        right = QVBoxLayout()
+        right.setSpacing(12)
+        right.addStretch(1)
+        self.who_label = QLabel("Pick your name", self, objectName="subtitle")
+        right.addWidget(self.who_label)
+        self.pin_edit = QLineEdit(self, objectName="pin")
+        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_edit.setMaxLength(8)
+        self.pin_edit.setPlaceholderText("PIN")
+        self.pin_edit.setAccessibleName("PIN")
+        self.pin_edit.returnPressed.connect(self.on_pin_edit_return_pressed)
+        right.addWidget(self.pin_edit)
+        self.message_label = QLabel("", self, objectName="inline_problem")
+        self.message_label.setWordWrap(True)
+        right.addWidget(self.message_label)
+        self.keypad = Keypad(self)
+        self.keypad.digit_pressed.connect(self.on_keypad_digit_pressed)
+        self.keypad.backspace_pressed.connect(self.pin_edit.backspace)
+        self.keypad.enter_pressed.connect(self.on_pin_edit_return_pressed)
+        right.addWidget(self.keypad)
+        right.addStretch(1)
+        return right
+
+    # --- staff list -------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.context.op(self, lambda ledger: ledger.staff_members()).success(self._show_staff).run()
+
+    def _show_staff(self, staff: list[Any]) -> None:
+        for button in self.staff_buttons.values():
+            self._group.removeButton(button)
+            button.deleteLater()
+        self.staff_buttons.clear()
+        active = [member for member in staff if member.is_active]
+        for index, member in enumerate(active):
+            button = QPushButton(member.name, self, objectName="staff")
+            button.setCheckable(True)
+            button.setAccessibleName(f"Sign in as {member.name}")
+            button.clicked.connect(lambda _=False, m=member: self.select_staff(m))
+            self._group.addButton(button)
+            self.staff_buttons[member.id] = button
+            self.staff_grid.addWidget(button, index // STAFF_COLUMNS, index % STAFF_COLUMNS)
+        self.empty_label.setVisible(not active)
+        self._chain_tab_order()
+        if self.selected_staff is not None and self.selected_staff.id in self.staff_buttons:
+            self.staff_buttons[self.selected_staff.id].setChecked(True)
+        elif len(active) == 1:
+            self.select_staff(active[0])
+
+    def _chain_tab_order(self) -> None:
+        previous: QWidget | None = None
+        for button in self.staff_buttons.values():
+            if previous is not None:
+                QWidget.setTabOrder(previous, button)
+            previous = button
+        if previous is not None:
+            QWidget.setTabOrder(previous, self.pin_edit)
+
+    def select_staff(self, member: Any) -> None:
+        self.selected_staff = member
+        self.staff_buttons[member.id].setChecked(True)
+        self.who_label.setText(f"{member.name}, type your PIN")
+        self.message_label.setText("")
+        self.pin_edit.clear()
+        self.pin_edit.setFocus()
+
+    def show_demo_hints(self) -> None:
+        hints = self.context.session.demo_hints
+        text = "  ·  ".join(f"{h.name} ({h.role.replace('_', ' ')}): {h.pin}" for h in hints)
+        self.demo_label.setText(f"Demo PINs — {text}" if hints else "")
+        self.demo_label.setVisible(bool(hints))
+
+    # --- signing in --------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to a clean lock screen (after locking)."""
+        self.pin_edit.clear()
+        self.message_label.setText("")
+        self.show_demo_hints()
+        self.reload()
+        self.pin_edit.setFocus()
+
+    @Slot(str)
+    def on_keypad_digit_pressed(self, digit: str) -> None:
+        self.pin_edit.insert(digit)
+        self.pin_edit.setFocus()
+
+    @Slot()
+    def on_pin_edit_return_pressed(self) -> None:
+        member, pin = self.selected_staff, self.pin_edit.text()
+        if member is None:
+            self.message_label.setText("Pick your name first.")
+            return
+        if not pin:
+            self.message_label.setText("Type your PIN.")
+            return
+        self.keypad.setEnabled(False)
+        self.pin_edit.setEnabled(False)
+        self.context.op(self, lambda ledger: ledger.login(member.id, pin)).success(self._signed_in).failure(
+            self._refused
+        ).run()
+
+    def _signed_in(self, staff: Any) -> None:
+        self._ready_for_input()
+        self.pin_edit.clear()
+        self.message_label.setText("")
+        self.context.sign_in(staff)
+
+    def _refused(self, error: BaseException) -> None:
+        self._ready_for_input()
+        self.pin_edit.clear()
+        if hasattr(error, "until"):
+            self.message_label.setText(lockout_text(error))
+        else:
+            self.message_label.setText(friendly(error)[1])
+        self.pin_edit.setFocus()
+
+    def _ready_for_input(self) -> None:
+        self.keypad.setEnabled(True)
+        self.pin_edit.setEnabled(True)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        """Digits typed anywhere on the lock screen go to the PIN."""
+        if event.text().isdigit() and not self.pin_edit.hasFocus():
+            self.pin_edit.setFocus()
+            self.pin_edit.insert(event.text())
+            return
+        super().keyPressEvent(event)
+
+    @Slot(object)
+    def on_runner_ledger_changed(self, changes: Change) -> None:
+        if changes & Change.STAFF:
+            self.reload()
+
+    @Slot(object)
+    def on_context_program_loaded(self, _program: object) -> None:
+        identity = self.context.session.identity
+        if identity is not None:
+            self.store_label.setText(identity.store_name)
+
+    def focus_default(self) -> None:
+        self.pin_edit.setFocus(Qt.FocusReason.OtherFocusReason)

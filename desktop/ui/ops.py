@@ -1,0 +1,195 @@
+"""Background operations: every ledger call from the UI runs on one worker thread (the Anki way)."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+UNEXPECTED_TITLE = "Something went wrong"
+UNEXPECTED_MESSAGE = "Something went wrong; the transaction was not recorded. Please try again."
+OPEN_FAILED = ("The till cannot open its ledger", "Ask IT to check the till's data folder.")
+
+
+class Change(enum.Flag):
+    """What a finished operation (or a sync) changed, so each screen refreshes only what it shows."""
+
+    NONE = 0
+    CARDS = enum.auto()
+    HISTORY = enum.auto()
+    PENDING = enum.auto()
+    REJECTIONS = enum.auto()
+    STAFF = enum.auto()
+    PROGRAM = enum.auto()
+    TOTALS = enum.auto()
+    IDENTITY = enum.auto()
+    RECORDED = CARDS | HISTORY | PENDING | TOTALS
+    EVERYTHING = CARDS | HISTORY | PENDING | REJECTIONS | STAFF | PROGRAM | TOTALS | IDENTITY
+
+
+def friendly(error: BaseException) -> tuple[str, str]:
+    """The title and message a cashier reads for an error; never a traceback."""
+    title = getattr(error, "title", None)
+    message = getattr(error, "message", None)
+    if isinstance(title, str) and isinstance(message, str):
+        return title, message
+    return UNEXPECTED_TITLE, UNEXPECTED_MESSAGE
+
+
+def is_expected(error: BaseException) -> bool:
+    """Expected problems carry a title and a message for people (LedgerError, SyncError)."""
+    return isinstance(getattr(error, "title", None), str) and isinstance(getattr(error, "message", None), str)
+
+
+class LedgerRunner(QObject):
+    """Owns the one thread that talks to the ledger; delivers results on the GUI thread."""
+
+    delivered = Signal(object)  # a callable, run on the GUI thread
+    busy_changed = Signal(bool)
+    ledger_changed = Signal(object)  # a Change
+    problem_raised = Signal(str, str)  # title, message, for a banner
+
+    def __init__(self, ledger: Any, *, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ledger = ledger
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-ops")
+        self._in_flight = 0
+        self._closed = False
+        self._recorded_listeners: list[Callable[[], None]] = []
+        self.delivered.connect(self.on_self_delivered)
+
+    def open(self, opener: Callable[[], Any]) -> None:
+        """Open the ledger on the worker thread (its first job), so start-up never waits for SQL."""
+
+        def work() -> None:
+            try:
+                self.ledger = opener()
+            except Exception:  # shown on the screen, logged with its traceback
+                log.exception("could not open the ledger")
+                self.deliver(lambda: self.problem_raised.emit(*OPEN_FAILED))
+                return
+            self.deliver(lambda: None)
+
+        self.submit(work)
+
+    def add_recorded_listener(self, listener: Callable[[], None]) -> None:
+        """Called (on the GUI thread) after each verb that recorded something, e.g. to wake sync."""
+        self._recorded_listeners.append(listener)
+
+    @property
+    def busy(self) -> bool:
+        return self._in_flight > 0
+
+    def op(self, parent: QObject, task: Callable[[Any], T]) -> Op[T]:
+        return Op(self, parent, task)
+
+    def submit(self, work: Callable[[], None]) -> None:
+        if self._closed:
+            log.debug("runner closed; dropping an operation")
+            return
+        self._in_flight += 1
+        if self._in_flight == 1:
+            self.busy_changed.emit(True)
+        self._executor.submit(work)
+
+    def deliver(self, callback: Callable[[], None]) -> None:
+        """From the worker thread: run `callback` on the GUI thread."""
+        self.delivered.emit(callback)
+
+    @Slot(object)
+    def on_self_delivered(self, callback: Callable[[], None]) -> None:
+        self._in_flight -= 1
+        try:
+            callback()
+        finally:
+            if self._in_flight == 0:
+                self.busy_changed.emit(False)
+
+    def announce(self, changes: Change) -> None:
+        if changes & Change.RECORDED:
+            for listener in self._recorded_listeners:
+                listener()
+        self.ledger_changed.emit(changes)
+
+    def close(self) -> None:
+        """Finish the queued work and stop the thread (on exit)."""
+        self._closed = True
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class Op(Generic[T]):
+    """One UI action run on the ledger thread: `runner.op(self, task).success(fn).run()`."""
+
+    def __init__(self, runner: LedgerRunner, parent: QObject, task: Callable[[Any], T]) -> None:
+        self._runner = runner
+        self._parent = parent
+        self._task = task
+        self._on_success: Callable[[T], None] | None = None
+        self._on_failure: Callable[[BaseException], None] | None = None
+        self._changes = Change.NONE
+
+    def success(self, callback: Callable[[T], None]) -> Op[T]:
+        self._on_success = callback
+        return self
+
+    def failure(self, callback: Callable[[BaseException], None]) -> Op[T]:
+        """Handle errors yourself; by default expected ones go to a banner, others are logged."""
+        self._on_failure = callback
+        return self
+
+    def changes(self, changes: Change) -> Op[T]:
+        """What a success changes (announced to every screen after the success callback)."""
+        self._changes = changes
+        return self
+
+    def run(self) -> None:
+        self._runner.submit(self._work)
+
+    def _work(self) -> None:
+        thread = threading.current_thread().name
+        try:
+            result = self._task(self._runner.ledger)
+        except Exception as error:  # every error is delivered; none escapes the thread
+            if not is_expected(error):
+                log.exception("operation failed on %s", thread)
+            failed = error
+            self._runner.deliver(lambda: self._fail(failed))
+            return
+        self._runner.deliver(lambda: self._succeed(result))
+
+    def _succeed(self, result: T) -> None:
+        if not _alive(self._parent):
+            return
+        try:
+            if self._on_success is not None:
+                self._on_success(result)
+        finally:
+            if self._changes != Change.NONE:
+                self._runner.announce(self._changes)
+
+    def _fail(self, error: BaseException) -> None:
+        if not _alive(self._parent):
+            return
+        if self._on_failure is not None:
+            self._on_failure(error)
+            return
+        title, message = friendly(error)
+        self._runner.problem_raised.emit(title, message)
+
+
+def _alive(obj: QObject) -> bool:
+    """False once Qt deleted the widget that started an operation (its callbacks are then moot)."""
+    try:
+        obj.objectName()
+    except RuntimeError:
+        return False
+    return True

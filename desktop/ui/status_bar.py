@@ -1,0 +1,96 @@
+"""The status bar: online or offline since when, what waits to sync and for how long, Sync now."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QTimer, Slot
+from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
+
+from desktop.ui.context import TillContext
+from desktop.ui.format import age_text, local_time
+from desktop.ui.ops import Change
+from desktop.ui.sync_bridge import kind_of
+
+AGE_REFRESH_MS = 30_000
+
+
+def state_text(state: Any) -> str:
+    kind = kind_of(state)
+    since = getattr(state, "since", None)
+    message = getattr(state, "message", "") or ""
+    if kind == "online":
+        return "● Online"
+    if kind == "offline":
+        return f"● Offline since {local_time(since)}"
+    if kind == "syncing":
+        return "⟳ Syncing…"
+    if kind == "error":
+        return f"● Sync problem: {message}" if message else "● Sync problem"
+    return f"● Not syncing: {message}" if message and message != "Not started" else "● Not syncing"
+
+
+def pending_text(count: int, oldest: datetime | None) -> str:
+    if count == 0:
+        return "All synced"
+    age = age_text(oldest)
+    return f"{count} waiting to sync" + (f" (oldest {age})" if age else "")
+
+
+class TillStatusBar(QStatusBar):
+    """Reads the sync worker's state (via the bridge) and the ledger's sync status."""
+
+    def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.setSizeGripEnabled(False)
+        self.state_label = QLabel("● Not syncing", self, objectName="sync_stopped")
+        self.pending_label = QLabel("", self)
+        self.last_sync_label = QLabel("", self)
+        self.sync_button = QPushButton("Sync now  Ctrl+S", self)
+        self.sync_button.setShortcut("Ctrl+S")
+        self.sync_button.clicked.connect(self.on_sync_button_clicked)
+        self.addWidget(self.state_label)
+        self.addWidget(self.pending_label)
+        self.addPermanentWidget(self.last_sync_label)
+        self.addPermanentWidget(self.sync_button)
+        self.status: Any = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(AGE_REFRESH_MS)
+        self._timer.timeout.connect(self.reload)
+        self._timer.start()
+        context.bridge.state_changed.connect(self.on_bridge_state_changed)
+        context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
+
+    def reload(self) -> None:
+        self.context.op(self, lambda ledger: ledger.sync_status()).success(self._show_status).run()
+
+    def _show_status(self, status: Any) -> None:
+        self.status = status
+        self.pending_label.setText(pending_text(status.pending_count, status.oldest_pending_at))
+        state = self.context.bridge.state
+        last = getattr(state, "last_success_at", None) or status.last_sync_at
+        self.last_sync_label.setText(f"Last sync {local_time(last)}" if last else "Never synced")
+
+    @Slot(object)
+    def on_bridge_state_changed(self, state: Any) -> None:
+        kind = kind_of(state)
+        self.state_label.setObjectName(f"sync_{kind}")
+        self.state_label.style().unpolish(self.state_label)
+        self.state_label.style().polish(self.state_label)
+        self.state_label.setText(state_text(state))
+        self.state_label.setToolTip(getattr(state, "message", "") or "")
+        last = getattr(state, "last_success_at", None)
+        if last is not None:
+            self.last_sync_label.setText(f"Last sync {local_time(last)}")
+        self.sync_button.setEnabled(kind != "syncing" and self.context.bridge.worker is not None)
+
+    @Slot()
+    def on_sync_button_clicked(self) -> None:
+        self.context.bridge.sync_now()
+
+    @Slot(object)
+    def on_runner_ledger_changed(self, changes: Change) -> None:
+        if changes & Change.PENDING:
+            self.reload()

@@ -1,0 +1,140 @@
+"""Small widgets the screens share: the painted stamp card, the PIN keypad, the message banner."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
+
+from desktop.ui import theme
+
+BANNER_SECONDS = 8
+
+
+class StampCard(QWidget):
+    """A stamp card drawn as circles: filled ones for stamps collected, empty ones still to get."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stamps = 0
+        self.target = 10
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumHeight(96)
+        self.setAccessibleName("Stamp card")
+
+    def set_stamps(self, stamps: int, target: int) -> None:
+        self.stamps, self.target = max(0, stamps), max(1, target)
+        self.setToolTip(f"{self.stamps} of {self.target} stamps")
+        self.setAccessibleDescription(self.toolTip())
+        self.updateGeometry()
+        self.update()
+
+    def _columns(self) -> int:
+        return min(self.target, 10)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        rows = -(-self.target // self._columns())
+        return QSize(10 * 52, rows * 52 + 8)
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        return self.sizeHint().height()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        columns = self._columns()
+        cell = min(52.0, (self.width() - 8) / columns)
+        diameter = cell * 0.8
+        for index in range(self.target):
+            row, column = divmod(index, columns)
+            rect = QRectF(4 + column * cell, 4 + row * cell, diameter, diameter)
+            self._paint_stamp(painter, rect, filled=index < self.stamps, last=index == self.target - 1)
+        overflow = self.stamps - self.target
+        if overflow > 0:
+            painter.setPen(QColor(theme.ACCENT_DARK))
+            painter.drawText(self.rect().adjusted(0, 0, -6, -4), Qt.AlignmentFlag.AlignRight, f"+{overflow}")
+        painter.end()
+
+    def _paint_stamp(self, painter: QPainter, rect: QRectF, *, filled: bool, last: bool) -> None:
+        colour = theme.STAMP_FILLED if filled else theme.STAMP_EMPTY
+        painter.setPen(QPen(colour, 3))
+        painter.setBrush(colour if filled else QColor(theme.PANEL))
+        painter.drawEllipse(rect)
+        if last and not filled:
+            painter.setPen(QColor(theme.ACCENT))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "★")
+        elif filled:
+            painter.setPen(QPen(QColor("white"), 3))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "✓")
+
+
+class Keypad(QWidget):
+    """Big digit keys for a touch screen; emits what was pressed."""
+
+    digit_pressed = Signal(str)
+    backspace_pressed = Signal()
+    enter_pressed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setSpacing(10)
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]
+        self.buttons: dict[str, QPushButton] = {}
+        for index, key in enumerate(keys):
+            button = QPushButton(key, self)
+            button.setObjectName("key_enter" if key == "OK" else "key")
+            button.setMinimumHeight(64)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the PIN field keeps the keyboard
+            button.setAccessibleName({"⌫": "Delete", "OK": "Enter"}.get(key, key))
+            button.clicked.connect(lambda _=False, k=key: self._pressed(k))
+            self.buttons[key] = button
+            grid.addWidget(button, index // 3, index % 3)
+
+    def _pressed(self, key: str) -> None:
+        if key == "⌫":
+            self.backspace_pressed.emit()
+        elif key == "OK":
+            self.enter_pressed.emit()
+        else:
+            self.digit_pressed.emit(key)
+
+
+class Banner(QLabel):
+    """One line of feedback at the top of a screen: green for done, red for a refusal."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.kind = ""
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.on_timer_timeout)
+        self.hide()
+
+    def show_info(self, text: str) -> None:
+        self._show("banner_info", text)
+
+    def show_problem(self, title: str, message: str) -> None:
+        self._show("banner_problem", f"{title}: {message}" if title else message)
+
+    def clear(self) -> None:
+        self.kind = ""
+        self.setText("")
+        self.hide()
+
+    def _show(self, kind: str, text: str) -> None:
+        self.kind = kind
+        self.setObjectName(kind)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.setText(text)
+        self.setAccessibleName(text)
+        self.show()
+        self._timer.start(BANNER_SECONDS * 1000 * (2 if kind == "banner_problem" else 1))
+
+    @Slot()
+    def on_timer_timeout(self) -> None:
+        self.clear()
