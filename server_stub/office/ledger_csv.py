@@ -45,7 +45,7 @@ COLUMNS = (
 )
 TEXT_COLUMNS = frozenset({"card_number", "order_reference", "reward_id"})
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
-CHUNK_ROWS = 2000
+CHUNK_ROWS = 500
 
 
 def neutralise(value: str) -> str:
