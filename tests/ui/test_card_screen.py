@@ -1,0 +1,137 @@
+"""The card screen driven like a cashier: scanner input, the keyboard shortcuts, the buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from tests.ui.conftest import TillUnderTest, scan
+
+
+def test_a_scanned_card_number_with_enter_shows_the_customer(qtbot: QtBot, cashier: TillUnderTest) -> None:
+    scan(qtbot, cashier.window, "1001")
+
+    panel = cashier.window.card_screen.customer_panel
+    assert panel.name_label.text() == "Ada Lovelace"
+    assert panel.number_label.text() == "Card 1001"
+    assert (panel.stamp_card.stamps, panel.stamp_card.target) == (3, 5)
+    assert panel.points_label.text() == "120 points"
+    assert "A cookie" in panel.rewards_label.text()
+    assert "A mug" not in panel.rewards_label.text()
+    assert panel.pending_label.isHidden()
+    assert cashier.window.card_screen.scan_edit.text() == ""
+
+
+def test_searching_a_name_lists_the_matches_and_enter_picks_one(qtbot: QtBot, cashier: TillUnderTest) -> None:
+    screen = cashier.window.card_screen
+    qtbot.keyClicks(screen.scan_edit, "ada")
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.results_list.count() == 2)
+
+    qtbot.keyClick(screen.results_list, Qt.Key.Key_Down)
+    qtbot.keyClick(screen.results_list, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: screen.card is not None)
+    assert screen.card.customer_name in {"Ada Lovelace", "Ada Byron"}
+    assert screen.results_list.isHidden()
+    assert screen.scan_edit.hasFocus()
+
+
+def test_an_unknown_card_is_explained_with_the_way_to_enrol_it(qtbot: QtBot, cashier: TillUnderTest) -> None:
+    screen = cashier.window.card_screen
+    qtbot.keyClicks(screen.scan_edit, "9999")
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: screen.banner.isVisible())
+    assert "9999" in screen.banner.text()
+    assert "F8" in screen.banner.text()
+    assert screen.banner.kind == "banner_problem"
+
+
+def test_f2_adds_a_stamp_shown_as_unsynced_and_pending_in_the_history(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    screen = cashier.window.card_screen
+    scan(qtbot, cashier.window, "1001")
+
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F2)
+
+    qtbot.waitUntil(lambda: screen.customer_panel.stamp_card.stamps == 4)
+    assert screen.customer_panel.pending_label.isVisible()
+    assert "1 unsynced" in screen.customer_panel.pending_label.text()
+    assert "Stamp added" in screen.banner.text()
+    qtbot.waitUntil(lambda: len(screen.history.row_texts()) == 1)
+    assert screen.history.row_texts()[0][1] == "Stamp added"
+    assert screen.history.row_texts()[0][3] == "Waiting to sync"
+    assert screen.scan_edit.hasFocus()
+    assert cashier.ledger.find_card("1001").stamp_count == 4
+
+
+def test_the_stamp_button_works_by_touch_too(qtbot: QtBot, cashier: TillUnderTest) -> None:
+    screen = cashier.window.card_screen
+    scan(qtbot, cashier.window, "2001")
+
+    qtbot.mouseClick(screen.buttons["stamp"], Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: screen.customer_panel.stamp_card.stamps == 1)
+
+
+def test_redeeming_stamps_without_enough_is_refused_in_the_cashiers_words(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    screen = cashier.window.card_screen
+    scan(qtbot, cashier.window, "2001")
+
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F4)
+
+    qtbot.waitUntil(lambda: screen.banner.kind == "banner_problem")
+    assert "Not enough stamps on the card." in screen.banner.text()
+    assert "Traceback" not in screen.banner.text()
+    assert cashier.ledger.card_history("2001") == []
+
+
+def test_redeeming_a_full_stamp_card_empties_it(qtbot: QtBot, cashier: TillUnderTest) -> None:
+    screen = cashier.window.card_screen
+    scan(qtbot, cashier.window, "1002")
+
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F4)
+
+    qtbot.waitUntil(lambda: screen.customer_panel.stamp_card.stamps == 0)
+    assert "Stamps redeemed" in screen.banner.text()
+
+
+def test_an_inactive_card_offers_only_what_a_deactivated_card_allows(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    screen = cashier.window.card_screen
+    scan(qtbot, cashier.window, "3001")
+
+    assert screen.customer_panel.status_label.text() == "This card is deactivated."
+    assert not screen.buttons["stamp"].isEnabled()
+    assert not screen.buttons["earn"].isEnabled()
+    assert not screen.buttons["activation"].isEnabled()  # a cashier is below store manager
+    assert "managers" in screen.buttons["activation"].toolTip()
+
+
+def test_escape_clears_the_customer_and_keeps_the_scan_field_ready(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    screen = cashier.window.card_screen
+    scan(qtbot, cashier.window, "1001")
+
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Escape)
+
+    assert screen.card is None
+    assert screen.customer_panel.name_label.text() == "Scan a card to begin"
+    assert screen.scan_edit.hasFocus()
+
+
+def test_the_tab_order_follows_the_flow_from_scan_to_the_actions(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    screen = cashier.window.card_screen
+    scan(qtbot, cashier.window, "1001")
+
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Tab)
+
+    assert screen.buttons["stamp"].hasFocus()
