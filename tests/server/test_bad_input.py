@@ -1,4 +1,4 @@
-"""Limits and bad input: 413 for size, 422 problem+json for anything malformed, never a 500, nothing stored."""
+"""Limits and bad input: 413 for size, 422 problem+json for anything malformed, no 500, nothing stored."""
 
 from __future__ import annotations
 
