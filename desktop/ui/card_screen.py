@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -172,6 +172,7 @@ class CardScreen(QWidget):
             self.rejections.reload()
 
     def focus_scan(self) -> None:
+        self.window().activateWindow()
         self.scan_edit.setFocus()
         self.scan_edit.selectAll()
 
@@ -309,9 +310,9 @@ class CardScreen(QWidget):
     def _dialog_finished(self, dialog: Any, result: int) -> None:
         if result == QDialog.DialogCode.Accepted and dialog.recorded is not None:
             self._recorded(dialog.recorded)
-        else:
-            self.focus_scan()
         dialog.deleteLater()
+        # After the dialog's window gave the focus back to the main window.
+        QTimer.singleShot(0, self.focus_scan)
 
     def _toggle_activation(self) -> None:
         card, staff = self.card, self.context.staff

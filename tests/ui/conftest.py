@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.app import Till
@@ -153,12 +154,17 @@ def sign_in(qtbot: QtBot, window: MainWindow, name: str, pin: str = PIN) -> None
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.card_screen, timeout=5000)
 
 
+def focused(widget: QWidget) -> bool:
+    """The widget has the keyboard focus of its window (what a scanner types into)."""
+    return widget.window().focusWidget() is widget
+
+
 def scan(qtbot: QtBot, window: MainWindow, number: str) -> None:
     """A barcode scanner: types the number and Enter into whatever has the focus (the scan field)."""
     from PySide6.QtCore import Qt
 
     screen = window.card_screen
-    qtbot.waitUntil(lambda: screen.scan_edit.hasFocus(), timeout=5000)
+    qtbot.waitUntil(lambda: focused(screen.scan_edit), timeout=5000)
     qtbot.keyClicks(screen.scan_edit, number)
     qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.card is not None and screen.card.card_number == number, timeout=5000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from tests.ui.conftest import TillUnderTest, scan
+from tests.ui.conftest import TillUnderTest, focused, scan
 
 
 def test_a_scanned_card_number_with_enter_shows_the_customer(qtbot: QtBot, cashier: TillUnderTest) -> None:
@@ -34,7 +34,7 @@ def test_searching_a_name_lists_the_matches_and_enter_picks_one(qtbot: QtBot, ca
     qtbot.waitUntil(lambda: screen.card is not None)
     assert screen.card.customer_name in {"Ada Lovelace", "Ada Byron"}
     assert screen.results_list.isHidden()
-    assert screen.scan_edit.hasFocus()
+    assert focused(screen.scan_edit)
 
 
 def test_an_unknown_card_is_explained_with_the_way_to_enrol_it(qtbot: QtBot, cashier: TillUnderTest) -> None:
@@ -63,7 +63,7 @@ def test_f2_adds_a_stamp_shown_as_unsynced_and_pending_in_the_history(
     qtbot.waitUntil(lambda: len(screen.history.row_texts()) == 1)
     assert screen.history.row_texts()[0][1] == "Stamp added"
     assert screen.history.row_texts()[0][3] == "Waiting to sync"
-    assert screen.scan_edit.hasFocus()
+    assert focused(screen.scan_edit)
     assert cashier.ledger.find_card("1001").stamp_count == 4
 
 
@@ -123,7 +123,7 @@ def test_escape_clears_the_customer_and_keeps_the_scan_field_ready(
 
     assert screen.card is None
     assert screen.customer_panel.name_label.text() == "Scan a card to begin"
-    assert screen.scan_edit.hasFocus()
+    assert focused(screen.scan_edit)
 
 
 def test_the_tab_order_follows_the_flow_from_scan_to_the_actions(
@@ -134,4 +134,4 @@ def test_the_tab_order_follows_the_flow_from_scan_to_the_actions(
 
     qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Tab)
 
-    assert screen.buttons["stamp"].hasFocus()
+    assert focused(screen.buttons["stamp"])
