@@ -100,6 +100,10 @@ class FaultProxy:
 
     def stop(self) -> None:
         self._stopping.set()
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() on Linux
+        except OSError:
+            pass
         self._listener.close()
         with self._lock:
             for conn in list(self._connections):
