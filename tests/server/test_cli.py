@@ -1,4 +1,4 @@
-"""`loyalty-server seed-demo` and `expire-points` as a user runs them, and health when the database is gone."""
+"""`loyalty-server seed-demo` and `expire-points` as a user runs them; health when the database is gone."""
 
 from __future__ import annotations
 
