@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.app import Till
@@ -18,6 +18,7 @@ from desktop.ui.context import TillContext
 from desktop.ui.main_window import MainWindow
 from desktop.ui.ops import LedgerRunner
 from desktop.ui.sync_bridge import SyncBridge
+from desktop.ui.theme import apply_theme
 from sync.pins import hash_pin
 from sync.ports import DeviceIdentity
 from sync.protocol import CardOut, Program, ProgramType, PullResponse, Reward, Role, StaffOut, StoreOut
@@ -123,6 +124,9 @@ class TillUnderTest:
     def __init__(self, qtbot: QtBot, ledger: Ledger, settings: TillSettings) -> None:
         self.qtbot = qtbot
         self.ledger = ledger
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        apply_theme(app)
         self.runner = LedgerRunner(ledger)
         self.bridge = SyncBridge()
         self.context = TillContext(self.runner, self.bridge, settings=settings)
