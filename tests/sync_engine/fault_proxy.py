@@ -29,6 +29,7 @@ class Rule:
     delay: float = 5.0
     retry_after: int = 1
     before: Callable[[], None] | None = None  # run when it hits, before the fault acts
+    after_forward: Callable[[], None] | None = None  # run once the request is with the server
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,8 @@ class FaultProxy:
                 self.max_in_flight = max(self.max_in_flight, self.in_flight)
             try:
                 upstream.sendall(request)
+                if rule is not None and rule.after_forward is not None:
+                    rule.after_forward()
                 response = _read_message(upstream_reader, has_body_by_default=True)
             finally:
                 with self._lock:
