@@ -1,4 +1,4 @@
-"""Head office manages staff: list, create and change, seen by tills on their next pull, audited without PINs."""
+"""Head office manages staff: list, create, change; tills pull the changes; audited without PINs."""
 
 from __future__ import annotations
 
