@@ -40,7 +40,7 @@ def card_view(row: RowLike) -> CardView:
         customer_name=row["customer_name"],
         stamp_count=row["stamp_count"],
         points_balance=row["points_balance"],
-        is_active=row["is_active"],
+        is_active=bool(row["is_active"]),
         pending_count=row["pending_count"],
         has_pending=row["pending_count"] > 0,
         confirmed_stamp_count=row["confirmed_stamp_count"],
@@ -56,8 +56,8 @@ def view_state(row: RowLike | None) -> rules.CardState | None:
         card_number=row["card_number"],
         stamp_count=row["stamp_count"],
         points_balance=row["points_balance"],
-        is_active=row["is_active"],
-        welcome_bonus_granted=row["welcome_bonus_granted"],
+        is_active=bool(row["is_active"]),
+        welcome_bonus_granted=bool(row["welcome_bonus_granted"]),
     )
 
 

@@ -93,6 +93,19 @@ class ConfigCache:
             self._config = fresh
         return fresh
 
+    def at_generation(self, db: Database, generation: int) -> TillConfig:
+        """The configuration of `generation`, read through a fresh snapshot when not cached.
+
+        Called under the write lock, so nothing can commit in between: the snapshot sees
+        exactly that generation.
+        """
+        with self._lock:
+            cached = self._config
+        if cached is not None and cached.generation == generation:
+            return cached
+        with db.read() as conn:
+            return self.at(conn, generation)
+
     def current(self, conn: Connection) -> TillConfig:
         generation = conn.execute(select(device_state.c.config_generation)).scalar_one()
         return self.at(conn, generation)

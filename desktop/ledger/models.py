@@ -9,7 +9,6 @@ from typing import Any, cast
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    DateTime,
     Dialect,
     ForeignKey,
     Index,
@@ -27,21 +26,31 @@ ACCEPTED = "accepted"
 REJECTED = "rejected"
 
 
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware datetimes stored as naive UTC text (sortable); naive input is a programming error."""
+_DB_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
-    impl = DateTime
+
+def to_db_time(value: datetime) -> str:
+    """An aware time as stored: UTC, fixed-width text, so text order is time order."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the ledger; use UTC-aware times")
+    return value.astimezone(UTC).strftime(_DB_TIME_FORMAT)
+
+
+def from_db_time(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as UTC text (see to_db_time); naive input is a programming error."""
+
+    impl = String(26)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the ledger; use UTC-aware times")
-        return value.astimezone(UTC).replace(tzinfo=None)
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        return None if value is None else to_db_time(value)
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
+    def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else from_db_time(value)
 
 
 class Base(DeclarativeBase):
@@ -141,8 +150,9 @@ class TransactionRow(Base):
         CheckConstraint("sync_state IN ('pending', 'accepted', 'rejected')", name="ck_tx_sync_state"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, nullable=False, unique=True)
+    # seq is the rowid: rows are stored in the till's order, and one index fewer is written per verb.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
     device_id: Mapped[str] = mapped_column(String(255), nullable=False)
     store_id: Mapped[int] = mapped_column(Integer, nullable=False)
     type: Mapped[str] = mapped_column(String(30), nullable=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,13 +12,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop.ledger.cardstate import SELECT_CARD, UPDATE_VIEW, card_view, view_state
 from desktop.ledger.context import BUMP_SEQ, Context, TillConfig
 from desktop.ledger.errors import InvalidInput, NoProgram, NotEnrolled, Refused
 from desktop.ledger.models import PENDING, REJECTED, RowLike, cards, transactions
+from desktop.ledger.rawsql import RawStatement
 from desktop.ledger.views import Recorded, StaffView
 from desktop.ledger.wire import transaction_view
 from sync import rules
@@ -27,26 +29,54 @@ from sync.protocol import Program, TransactionType, Tx
 log = logging.getLogger(__name__)
 T = TransactionType
 
-INSERT_TX = insert(transactions)
 SELECT_TX = select(transactions).where(transactions.c.id == bindparam("id"))
-VOIDED_SO_FAR = select(
-    func.coalesce(func.sum(func.abs(transactions.c.stamps_delta + transactions.c.points_delta)), 0)
-).where(
-    transactions.c.related_transaction_id == bindparam("id"),
-    transactions.c.type.in_([T.STAMP_VOIDED.value, T.POINTS_VOIDED.value]),
-    transactions.c.sync_state != REJECTED,
+# Raw (driver-level) forms of the statements a verb runs; see rawsql for why.
+RAW_BUMP_SEQ = RawStatement(BUMP_SEQ)
+RAW_SELECT_CARD = RawStatement(SELECT_CARD)
+RAW_UPDATE_VIEW = RawStatement(UPDATE_VIEW)
+RAW_INSERT_TX = RawStatement(insert(transactions))
+RAW_SELECT_TX = RawStatement(SELECT_TX)
+_enrolled = sqlite_insert(cards)
+RAW_ENROL_CARD = RawStatement(
+    _enrolled.on_conflict_do_update(
+        index_elements=[cards.c.card_number],
+        set_={
+            **{
+                name: _enrolled.excluded[name]
+                for name in (
+                    "customer_name",
+                    "known",
+                    "stamp_count",
+                    "points_balance",
+                    "is_active",
+                    "welcome_bonus_granted",
+                    "updated_at",
+                )
+            },
+            "pending_count": cards.c.pending_count + _enrolled.excluded.pending_count,
+        },
+    )
 )
-ORDER_REFERENCE_USED = select(transactions.c.id).where(
-    transactions.c.order_reference == bindparam("reference"),
-    transactions.c.type == T.POINTS_EARNED.value,
-    transactions.c.sync_state != REJECTED,
+RAW_VOIDED_SO_FAR = RawStatement(
+    select(func.coalesce(func.sum(func.abs(transactions.c.stamps_delta + transactions.c.points_delta)), 0))
+    # Only voids point at another transaction.
+    .where(transactions.c.related_transaction_id == bindparam("id"), transactions.c.sync_state != REJECTED)
 )
-STAMPS_EARNED_BETWEEN = select(func.count()).where(
-    transactions.c.card_number == bindparam("card_number"),
-    transactions.c.type == T.STAMP_EARNED.value,
-    transactions.c.sync_state != REJECTED,
-    transactions.c.transaction_at >= bindparam("start"),
-    transactions.c.transaction_at < bindparam("end"),
+RAW_ORDER_REFERENCE_USED = RawStatement(
+    select(transactions.c.id).where(
+        transactions.c.order_reference == bindparam("reference"),
+        transactions.c.type == T.POINTS_EARNED.value,
+        transactions.c.sync_state != REJECTED,
+    )
+)
+RAW_STAMPS_EARNED_BETWEEN = RawStatement(
+    select(func.count()).where(
+        transactions.c.card_number == bindparam("card_number"),
+        transactions.c.type == T.STAMP_EARNED.value,
+        transactions.c.sync_state != REJECTED,
+        transactions.c.transaction_at >= bindparam("start"),
+        transactions.c.transaction_at < bindparam("end"),
+    )
 )
 VOID_OF = {original: void for void, original in rules.VOIDABLE.items()}
 # Placeholder cost for a reward the program does not have, so the rules answer unknown_reward
@@ -58,7 +88,7 @@ _UNKNOWN_REWARD_COST = 1
 class Work:
     """One verb's write transaction: the connection, the configuration and the moment."""
 
-    conn: Connection
+    cursor: sqlite3.Cursor
     config: TillConfig
     identity: DeviceIdentity
     program: Program
@@ -81,13 +111,13 @@ Plan = Callable[[Work, rules.CardState | None], list[Step]]
 
 def record(ctx: Context, staff: StaffView, card_number: str, plan: Plan) -> Recorded:
     """Judge the plan's steps in order against the card's view and write them all, or nothing."""
-    with ctx.db.write() as conn:
-        work = _start(ctx, conn)
-        row = conn.execute(SELECT_CARD, {"card_number": card_number}).mappings().first()
+    with ctx.db.raw_write() as cursor:
+        work = _start(ctx, cursor)
+        row = RAW_SELECT_CARD.first(cursor, {"card_number": card_number})
         state = view_state(row)
         values: list[dict[str, Any]] = []
         for index, step in enumerate(plan(work, state)):
-            seq = work.first_seq if index == 0 else conn.execute(BUMP_SEQ).one()[0]
+            seq = work.first_seq if index == 0 else RAW_BUMP_SEQ.scalar(cursor)
             tx = _new_tx(work, staff, step, card_number=card_number, seq=seq)
             facts = rules.Facts(
                 program=work.program,
@@ -104,18 +134,19 @@ def record(ctx: Context, staff: StaffView, card_number: str, plan: Plan) -> Reco
             values.append(_row_values(work, tx, state, step))
         assert state is not None and values, "a plan has at least one step"
         card = _write_card(work, row, state, values)
-        conn.execute(INSERT_TX, values)
+        RAW_INSERT_TX.run_many(cursor, values)
     return Recorded(transaction=transaction_view(values[-1]), card=card_view(card))
 
 
-def _start(ctx: Context, conn: Connection) -> Work:
-    seq, generation = conn.execute(BUMP_SEQ).one()
-    config = ctx.config.at(conn, generation)
+def _start(ctx: Context, cursor: sqlite3.Cursor) -> Work:
+    bumped = RAW_BUMP_SEQ.first(cursor)
+    assert bumped is not None, "the device-state row is made by the first migration"
+    config = ctx.config.at_generation(ctx.db, bumped["config_generation"])
     if config.identity is None:
         raise NotEnrolled()
     if config.program is None:
         raise NoProgram()
-    return Work(conn, config, config.identity, config.program, ctx.now(), seq)
+    return Work(cursor, config, config.identity, config.program, ctx.now(), bumped["last_seq"])
 
 
 def _new_tx(work: Work, staff: StaffView, step: Step, *, card_number: str, seq: int) -> Tx:
@@ -201,7 +232,7 @@ def _write_card(
     }
     added = len(values)
     if row is not None and row["known"]:
-        work.conn.execute(UPDATE_VIEW, {"key": state.card_number, "added": added, **view})
+        RAW_UPDATE_VIEW.run(work.cursor, {"key": state.card_number, "added": added, **view})
         return {**row, **view, "pending_count": row["pending_count"] + added}
     # A card enrolled here (new to the till, or once enrolled and rejected by the server).
     name = values[0]["customer_name"]
@@ -217,17 +248,7 @@ def _write_card(
         "pending_count": added,
         **view,
     }
-    update_set = {
-        **view,
-        "known": True,
-        "customer_name": name,
-        "pending_count": cards.c.pending_count + added,
-    }
-    work.conn.execute(
-        sqlite_insert(cards)
-        .values(fresh)
-        .on_conflict_do_update(index_elements=["card_number"], set_=update_set)
-    )
+    RAW_ENROL_CARD.run(work.cursor, fresh)
     return fresh if row is None else {**row, **fresh, "pending_count": row["pending_count"] + added}
 
 
@@ -238,22 +259,26 @@ def stamps_earned_on_day(work: Work, card_number: str) -> int:
     start = datetime.combine(day, time(), tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
     params = {"card_number": card_number, "start": start, "end": end}
-    return int(work.conn.execute(STAMPS_EARNED_BETWEEN, params).scalar_one())
+    return int(RAW_STAMPS_EARNED_BETWEEN.scalar(work.cursor, params))
 
 
 def order_reference_used(work: Work, reference: str | None) -> bool:
     if reference is None:
         return False
-    return work.conn.execute(ORDER_REFERENCE_USED, {"reference": reference}).first() is not None
+    return RAW_ORDER_REFERENCE_USED.first(work.cursor, {"reference": reference}) is not None
 
 
-def voided_so_far(conn: Connection, transaction_id: str) -> int:
-    return int(conn.execute(VOIDED_SO_FAR, {"id": transaction_id}).scalar_one())
+def voided_so_far(cursor: sqlite3.Cursor, transaction_id: str) -> int:
+    return int(RAW_VOIDED_SO_FAR.scalar(cursor, {"id": transaction_id}))
 
 
-def find_original(conn: Connection, transaction_id: str) -> RowLike | None:
+def find_original(cursor: sqlite3.Cursor, transaction_id: str) -> RowLike | None:
+    return RAW_SELECT_TX.first(cursor, {"id": transaction_id})
+
+
+def transaction_key(transaction_id: str) -> str | None:
+    """The stored form of a transaction id typed or passed in (lower-case UUID), or None."""
     try:
-        key = str(uuid.UUID(transaction_id))
+        return str(uuid.UUID(transaction_id))
     except ValueError:
         return None
-    return conn.execute(SELECT_TX, {"id": key}).mappings().first()

@@ -29,6 +29,13 @@ def find_card(ctx: Context, card_number: str) -> CardView | None:
     return card_view(row) if row is not None and row["known"] else None
 
 
+def card_of_transaction(ctx: Context, transaction_id: str) -> str | None:
+    with ctx.db.read() as conn:
+        query = select(transactions.c.card_number).where(transactions.c.id == transaction_id)
+        number: str | None = conn.execute(query).scalar_one_or_none()
+    return number
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

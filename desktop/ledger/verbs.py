@@ -19,8 +19,10 @@ from desktop.ledger.operations import (
     order_reference_used,
     record,
     stamps_earned_on_day,
+    transaction_key,
     voided_so_far,
 )
+from desktop.ledger.queries import card_of_transaction
 from desktop.ledger.views import Recorded, StaffView
 from sync import rules
 from sync.protocol import Customer, Reason, TransactionType
@@ -121,19 +123,18 @@ def redeem_reward(ctx: Context, staff: StaffView, card_number: str, reward_id: s
 
 def void(ctx: Context, staff: StaffView, transaction_id: str, *, points: int | None = None) -> Recorded:
     """Void a stamp (always 1) or points (the rest of the purchase by default, or `points`)."""
-    with ctx.db.read() as conn:
-        found = find_original(conn, transaction_id)
-    if found is None:
+    original_id = transaction_key(transaction_id)
+    found = card_of_transaction(ctx, original_id) if original_id else None
+    if original_id is None or found is None:
         raise NotFound()
-    original_id = found["id"]
 
     def plan(work: Work, card: rules.CardState | None) -> list[Step]:
-        original = find_original(work.conn, original_id)
+        original = find_original(work.cursor, original_id)
         assert original is not None  # rows are never deleted
         kind = VOID_OF.get(TransactionType(original["type"]))
         if kind is None:
             raise Refused(Reason.UNKNOWN_RELATED_TRANSACTION)
-        voided = voided_so_far(work.conn, original_id)
+        voided = voided_so_far(work.cursor, original_id)
         fact = rules.Original(
             card_number=original["card_number"],
             type=TransactionType(original["type"]),
@@ -150,7 +151,7 @@ def void(ctx: Context, staff: StaffView, transaction_id: str, *, points: int | N
             fields["points_delta"] = -(points if points is not None else rest if rest > 0 else fact.amount)
         return [Step(kind, fields, {"original": fact})]
 
-    return record(ctx, staff, found["card_number"], plan)
+    return record(ctx, staff, found, plan)
 
 
 def adjust(

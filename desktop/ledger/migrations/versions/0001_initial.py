@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("welcome_bonus_granted", sa.Boolean(), nullable=False),
         sa.Column("pending_count", sa.Integer(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.String(length=26), nullable=False),
         sa.PrimaryKeyConstraint("card_number"),
     )
     op.create_table(
@@ -51,8 +51,8 @@ def upgrade() -> None:
         sa.Column("pull_cursor", sa.Text(), nullable=True),
         sa.Column("program_version", sa.Integer(), nullable=True),
         sa.Column("program_json", sa.Text(), nullable=True),
-        sa.Column("last_sync_at", sa.DateTime(), nullable=True),
-        sa.Column("last_sync_attempt_at", sa.DateTime(), nullable=True),
+        sa.Column("last_sync_at", sa.String(length=26), nullable=True),
+        sa.Column("last_sync_attempt_at", sa.String(length=26), nullable=True),
         sa.Column("last_sync_error", sa.Text(), nullable=True),
         sa.CheckConstraint("id = 1", name="ck_device_state_single_row"),
         sa.PrimaryKeyConstraint("id"),
@@ -71,14 +71,14 @@ def upgrade() -> None:
         "staff_logins",
         sa.Column("staff_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("failed_attempts", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("locked_until", sa.DateTime(), nullable=True),
-        sa.Column("last_login_at", sa.DateTime(), nullable=True),
+        sa.Column("locked_until", sa.String(length=26), nullable=True),
+        sa.Column("last_login_at", sa.String(length=26), nullable=True),
         sa.PrimaryKeyConstraint("staff_id"),
     )
     op.create_table(
         "transactions",
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("device_id", sa.String(length=255), nullable=False),
         sa.Column("store_id", sa.Integer(), nullable=False),
         sa.Column("type", sa.String(length=30), nullable=False),
@@ -98,14 +98,14 @@ def upgrade() -> None:
         sa.Column("customer_email", sa.Text(), nullable=True),
         sa.Column("customer_phone", sa.Text(), nullable=True),
         sa.Column("program_version", sa.Integer(), nullable=True),
-        sa.Column("transaction_at", sa.DateTime(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("transaction_at", sa.String(length=26), nullable=False),
+        sa.Column("recorded_at", sa.String(length=26), nullable=False),
         sa.Column("sync_state", sa.String(length=10), server_default=sa.text("'pending'"), nullable=False),
         sa.Column("reason", sa.String(length=40), nullable=True),
-        sa.Column("synced_at", sa.DateTime(), nullable=True),
+        sa.Column("synced_at", sa.String(length=26), nullable=True),
         sa.Column("acknowledged", sa.Boolean(), server_default=sa.text("0"), nullable=False),
         sa.Column("acknowledged_by", sa.Integer(), nullable=True),
-        sa.Column("acknowledged_at", sa.DateTime(), nullable=True),
+        sa.Column("acknowledged_at", sa.String(length=26), nullable=True),
         sa.CheckConstraint("sync_state IN ('pending', 'accepted', 'rejected')", name="ck_tx_sync_state"),
         sa.ForeignKeyConstraint(
             ["card_number"],
@@ -115,8 +115,8 @@ def upgrade() -> None:
             ["related_transaction_id"],
             ["transactions.id"],
         ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("seq"),
+        sa.PrimaryKeyConstraint("seq"),
+        sa.UniqueConstraint("id"),
     )
     with op.batch_alter_table("transactions", schema=None) as batch_op:
         batch_op.create_index("ix_transactions_card_seq", ["card_number", "seq"], unique=False)
