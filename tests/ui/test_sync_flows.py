@@ -1,0 +1,172 @@
+"""Sync flows against the real server on loopback: first-run enrolment, offline then synced, a rejection."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from desktop.app import Till
+from desktop.config import LEDGER_FILE
+from desktop.ledger import open_ledger
+from desktop.ui.dialogs import EarnPointsDialog, EnrolCardDialog
+from sync.enrolment import adopt_device, engine_for
+from tests.support.live_server import LiveServer
+from tests.ui.conftest import scan, sign_in
+from tests.ui.test_dialogs import closed, opened
+
+Served = tuple[LiveServer, dict[str, Any]]
+SLOW = 20_000  # ms: a server round trip on a loaded machine
+
+
+def merchant(world: dict[str, Any]) -> dict[str, Any]:
+    return dict(world["merchants"][0])
+
+
+def staff_of(world: dict[str, Any], role: str, store_id: int) -> dict[str, Any]:
+    return next(
+        s for s in merchant(world)["staff"] if s["role"] == role and s["store_id"] in (None, store_id)
+    )
+
+
+def adopted_data_dir(root: Path, server: LiveServer, world: dict[str, Any], index: int = 0) -> Path:
+    """A till's data folder holding a ledger enrolled as the demo's device `index`, first pull done."""
+    data_dir = root / f"till-{index}"
+    data_dir.mkdir()
+    device = merchant(world)["devices"][index]
+    ledger = open_ledger(data_dir / LEDGER_FILE)
+    try:
+        adopt_device(ledger, server.url, device["device_id"], device["token"])
+    finally:
+        ledger.close()
+    return data_dir
+
+
+def enrolment_code(server: LiveServer, world: dict[str, Any], store_id: int) -> str:
+    headers = {"Authorization": f"Bearer {merchant(world)['admin_token']}"}
+    answer = httpx.post(
+        f"{server.url}/v1/office/enrolment-codes", json={"store_id": store_id}, headers=headers, timeout=10
+    )
+    answer.raise_for_status()
+    return str(answer.json()["enrolment_code"])
+
+
+def test_a_fresh_till_is_enrolled_from_its_first_screen(
+    qtbot: QtBot, tmp_path: Path, live_server_sqlite: Served
+) -> None:
+    server, world = live_server_sqlite
+    code = enrolment_code(server, world, store_id=1)
+    app = Till(tmp_path / "fresh", demo=False)
+    qtbot.addWidget(app.window)
+    app.start()
+    try:
+        screen = app.window.enrol_screen
+        qtbot.waitUntil(lambda: app.window.stack.currentWidget() is screen)
+        qtbot.keyClicks(screen.url_edit, "ftp://nowhere")
+        qtbot.mouseClick(screen.enrol_button, Qt.MouseButton.LeftButton)
+        assert "starts with https://" in screen.message_label.text()
+        screen.url_edit.clear()
+        qtbot.keyClicks(screen.url_edit, server.url)
+        qtbot.keyClicks(screen.code_edit, "WRONG-CODE")
+        qtbot.keyClick(screen.code_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: "Enrolment refused" in screen.message_label.text(), timeout=SLOW)
+
+        screen.code_edit.clear()
+        qtbot.keyClicks(screen.code_edit, code)
+        with qtbot.waitSignal(app.window.lock_screen_shown, timeout=SLOW):
+            qtbot.keyClick(screen.code_edit, Qt.Key.Key_Return)
+
+        lock = app.window.lock_screen
+        qtbot.waitUntil(lambda: "Sam Staff" in [b.text() for b in lock.staff_buttons.values()], timeout=SLOW)
+        assert lock.store_label.text() == "Bean There Dublin"
+    finally:
+        app.stop()
+
+
+def test_a_purchase_recorded_offline_is_synced_and_shown_accepted(
+    qtbot: QtBot, tmp_path: Path, live_server_sqlite: Served, app_till: Callable[[Path], Till]
+) -> None:
+    server, world = live_server_sqlite
+    data_dir = adopted_data_dir(tmp_path, server, world)
+    server.stop()
+    app = app_till(data_dir)
+    bar = app.window.status_bar
+    qtbot.waitUntil(lambda: bar.state_label.text().startswith("● Offline since"), timeout=SLOW)
+    cashier = staff_of(world, "staff", 1)
+    sign_in(qtbot, app.window, cashier["name"], cashier["pin"])
+    screen = app.window.card_screen
+    scan(qtbot, app.window, "BT-0001")
+    screen.trigger("earn")
+    dialog = opened(qtbot, screen, EarnPointsDialog)
+    qtbot.keyClicks(dialog.amount_edit, "20")
+    qtbot.keyClicks(dialog.reference_edit, f"UI-{uuid.uuid4().hex[:8]}")
+    qtbot.keyClick(dialog.reference_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: closed(dialog))
+    qtbot.waitUntil(
+        lambda: screen.history.row_texts()[:1] == [[*screen.history.row_texts()[0][:3], "Waiting to sync"]]
+    )
+    assert screen.customer_panel.points_label.text() == "300 points"
+    assert screen.customer_panel.pending_label.isVisible()
+    qtbot.waitUntil(lambda: bar.pending_label.text().startswith("1 waiting to sync"))
+
+    server.restart()
+    qtbot.mouseClick(bar.sync_button, Qt.MouseButton.LeftButton)
+
+    qtbot.waitUntil(lambda: screen.history.row_texts()[0][3] == "Accepted", timeout=SLOW)
+    qtbot.waitUntil(lambda: bar.state_label.text() == "● Online", timeout=SLOW)
+    qtbot.waitUntil(lambda: bar.pending_label.text() == "All synced", timeout=SLOW)
+    qtbot.waitUntil(lambda: screen.customer_panel.pending_label.isHidden(), timeout=SLOW)
+    assert screen.customer_panel.points_label.text() == "300 points"
+
+
+def test_a_rejection_from_the_server_is_shown_in_the_rejections_view(
+    qtbot: QtBot, tmp_path: Path, live_server_sqlite: Served, app_till: Callable[[Path], Till]
+) -> None:
+    server, world = live_server_sqlite
+    here = adopted_data_dir(tmp_path, server, world, 0)
+    there = adopted_data_dir(tmp_path, server, world, 1)
+    server.stop()
+    app = app_till(here)
+    manager = staff_of(world, "store_manager", 1)
+    sign_in(qtbot, app.window, manager["name"], manager["pin"])
+    screen = app.window.card_screen
+    screen.trigger("enrol")
+    dialog = opened(qtbot, screen, EnrolCardDialog)
+    qtbot.keyClicks(dialog.number_edit, "UI-TAKEN-1")
+    qtbot.keyClicks(dialog.name_edit, "Offline Olga")
+    qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.card is not None and screen.card.card_number == "UI-TAKEN-1")
+
+    server.restart()
+    _enrol_elsewhere_first(world, there, "UI-TAKEN-1")
+    qtbot.mouseClick(app.window.status_bar.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+
+    view = screen.rejections
+    qtbot.waitUntil(lambda: view.table.rowCount() >= 1, timeout=SLOW)
+    rows = [[view.table.item(r, c).text() for c in range(4)] for r in range(view.table.rowCount())]
+    assert ["UI-TAKEN-1", "Card enrolled", "A card with this number already exists."] in [r[1:] for r in rows]
+
+
+def _enrol_elsewhere_first(world: dict[str, Any], data_dir: Path, number: str) -> None:
+    """Another shop's till enrols the same card number and syncs it before we do."""
+    ledger = open_ledger(data_dir / LEDGER_FILE)
+    try:
+        other = staff_of(world, "staff", 2)
+        staff = ledger.login(other["id"], other["pin"])
+        ledger.enrol_card(staff, number, customer_name="Berlin Bert")
+        identity = ledger.identity()
+        assert identity is not None
+        engine = engine_for(ledger, identity)
+        try:
+            report = engine.run_once()
+        finally:
+            engine.close()
+        assert report.accepted >= 1
+    finally:
+        ledger.close()
