@@ -70,7 +70,7 @@ def test_a_server_killed_mid_batch_keeps_every_acknowledged_batch_and_applies_no
         duration = 0.0
         for index, (key, txs) in enumerate(batches):
             answer: list[httpx.Response | None] = []
-            worker = threading.Thread(target=lambda k=key, t=txs: answer.append(send(till.client, k, t)))
+            worker = threading.Thread(target=lambda k=key, t=txs, a=answer: a.append(send(till.client, k, t)))
             started = time.monotonic()
             worker.start()
             if index % 2 == 1:
