@@ -49,13 +49,14 @@ class Backoff:
     cap: float = 60.0
     rng: random.Random | None = None
     failures: int = 0
+    max_retry_after: float = 3600.0  # a server asking for more is not believed beyond this
 
     def next_delay(self, retry_after: float | None = None) -> float:
         ceiling = min(self.cap, self.base * 2**self.failures)
         self.failures += 1
         delay = (self.rng or random).uniform(0.0, ceiling)
         if retry_after is not None:
-            delay = max(delay, min(retry_after, self.cap * 10))
+            delay = max(delay, min(retry_after, self.max_retry_after))
         return delay
 
     def reset(self) -> None:
