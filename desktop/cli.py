@@ -68,7 +68,7 @@ def run(argv: Sequence[str]) -> int:
         from desktop.app import run_gui  # only the window needs Qt
 
         return int(run_gui(data_dir=data_dir, demo=args.demo))
-    from sync.errors import AuthFailed, EnrolmentRefused, NotEnrolled, SyncError
+    from sync.errors import AlreadyEnrolled, AuthFailed, EnrolmentRefused, NotEnrolled, SyncError
 
     commands = {
         "enrol": _enrol,
@@ -78,7 +78,7 @@ def run(argv: Sequence[str]) -> int:
     }
     try:
         return commands[args.command](args, data_dir)
-    except (AuthFailed, EnrolmentRefused, NotEnrolled) as error:
+    except (AuthFailed, EnrolmentRefused, NotEnrolled, AlreadyEnrolled) as error:
         print(f"{error.title}: {error.message}", file=sys.stderr)
         return EXIT_NOT_ALLOWED
     except SyncError as error:
