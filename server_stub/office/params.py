@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 from server_stub.errors import invalid_request
 from sync.protocol import ProblemError
 
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
+_DATE_TEXT = r"\d{4}-\d{2}-\d{2}"
+_TIME_TEXT = r"[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
+_DATE = re.compile(f"^{_DATE_TEXT}$")
+_RFC3339 = re.compile(f"^{_DATE_TEXT}{_TIME_TEXT}$")
+BOUND_PATTERN = f"^{_DATE_TEXT}({_TIME_TEXT})?$"  # the shape; parse_bound checks the values
 
 
 @dataclass(frozen=True, slots=True)

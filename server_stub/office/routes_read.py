@@ -17,7 +17,7 @@ from server_stub.office import reports
 from server_stub.office.audit import audit_page
 from server_stub.office.deps import CommittedSession
 from server_stub.office.ledger_csv import ledger_csv
-from server_stub.office.params import time_range
+from server_stub.office.params import BOUND_PATTERN, time_range
 from server_stub.office.schemas import (
     DEFAULT_PAGE_LIMIT,
     MAX_PAGE_LIMIT,
@@ -35,8 +35,10 @@ from sync.protocol import INT32_MAX, Program
 router = APIRouter(tags=["office"])
 
 BOUND_HELP = "An RFC 3339 time with an offset, or YYYY-MM-DD (midnight UTC); on transaction_at"
-From = Annotated[str | None, Query(alias="from", max_length=64, description=BOUND_HELP + ", inclusive.")]
-To = Annotated[str | None, Query(alias="to", max_length=64, description=BOUND_HELP + ", exclusive.")]
+From = Annotated[
+    str | None, Query(alias="from", pattern=BOUND_PATTERN, description=BOUND_HELP + ", inclusive.")
+]
+To = Annotated[str | None, Query(alias="to", pattern=BOUND_PATTERN, description=BOUND_HELP + ", exclusive.")]
 StoreFilter = Annotated[
     int | None, Query(ge=1, le=INT32_MAX, description="Only this store (404 if not yours).")
 ]
