@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -179,3 +180,20 @@ def test_an_invalid_program_is_422_and_keeps_the_current_version(world: World) -
         assert_problem(client.put("/v1/office/program", json=body), 422, "invalid_request")
     assert ok_json(client.get("/v1/office/program")) == old
     assert audit_entries(world, "program.update") == []
+
+
+def test_concurrent_program_changes_each_get_their_own_version(world: World) -> None:
+    old = ok_json(office(world).get("/v1/office/program"))
+    bodies = [new_fields(old, welcome_bonus_points=bonus) for bonus in (10, 20, 30, 40)]
+    clients = {body["welcome_bonus_points"]: office(world) for body in bodies}  # one connection each
+
+    def put(body: dict[str, Any]) -> httpx.Response:
+        return clients[body["welcome_bonus_points"]].put("/v1/office/program", json=body)
+
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        answers = list(pool.map(put, bodies))
+    assert [answer.status_code for answer in answers] == [200] * 4
+    versions = sorted(answer.json()["version"] for answer in answers)
+    assert versions == [old["version"] + n for n in (1, 2, 3, 4)]
+    assert ok_json(office(world).get("/v1/office/program"))["version"] == versions[-1]
+    assert len(audit_entries(world, "program.update")) == 4
