@@ -6,6 +6,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -18,6 +19,7 @@ from sync.transport import SyncClient
 log = logging.getLogger(__name__)
 
 PULL_PAGE_SIZE = 500
+PUSH_WINDOW = 4 * MAX_BATCH_ITEMS  # pending transactions read from the ledger at a time
 MAX_PULL_PAGES = 10_000
 
 
@@ -88,6 +90,9 @@ class _Round:
 class SyncEngine:
     """Moves one till's ledger to the server and the server's state back, one round at a time.
 
+    A round runs on the caller's thread (the worker adds the loop); only the committing of
+    answers overlaps the next request, on one helper thread, in batch order.
+
     Batches are keyed by their transaction ids: an unanswered batch resent unchanged goes
     with the same Idempotency-Key (kept in memory for this engine's life), so a lost answer
     is replayed by the server. After a crash the keys are gone, but a new key is safe: the
@@ -149,15 +154,30 @@ class SyncEngine:
     # --- push -------------------------------------------------------------------------------
 
     def _push_all(self, progress: _Round) -> None:
-        while True:
-            batch = self.ledger.pending_transactions(self.sizer.size)
-            if not batch:
-                return
-            response = self._push_batch(batch)
-            if response is None:
-                continue  # the batch was too large: resend smaller
-            self.ledger.apply_push_results(batch, response.results)
-            _count_results(progress, batch, response)
+        """Push every pending transaction in seq order, batch after batch.
+
+        The pending list is read a window at a time (each row read once), and batch n's answers
+        are committed on a helper thread while batch n+1 is with the server.
+        """
+        pipeline = _ApplyPipeline(self.ledger, progress)
+        try:
+            while True:
+                skip = pipeline.in_flight  # answered, maybe not committed yet
+                pending = self.ledger.pending_transactions(PUSH_WINDOW + len(skip))
+                window = [tx for tx in pending if tx.id not in skip]
+                if not window:
+                    break
+                offset = 0
+                while offset < len(window):
+                    batch = window[offset : offset + self.sizer.size]
+                    response = self._push_batch(batch)
+                    if response is None:
+                        continue  # refused as too large: resend smaller
+                    pipeline.submit(batch, response)
+                    offset += len(batch)
+            pipeline.wait()
+        finally:
+            pipeline.close()
 
     def _push_batch(self, batch: Sequence[Tx]) -> PushResponse | None:
         ids = tuple(tx.id for tx in batch)
@@ -240,6 +260,41 @@ class SyncEngine:
                 _state_text(mismatch.server),
             )
         return mismatches
+
+
+class _ApplyPipeline:
+    """Commits one batch's answers on a helper thread while the next batch is with the server.
+
+    At most one apply runs at a time, in batch order; its failure surfaces at the next submit.
+    """
+
+    def __init__(self, ledger: LedgerPort, progress: _Round) -> None:
+        self._ledger = ledger
+        self._progress = progress
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-apply")
+        self._pending: Future[None] | None = None
+        self.in_flight: frozenset[uuid.UUID] = frozenset()
+
+    def submit(self, batch: Sequence[Tx], response: PushResponse) -> None:
+        self.wait()
+        self.in_flight = frozenset(tx.id for tx in batch)
+        self._pending = self._executor.submit(self._apply, batch, response)
+
+    def _apply(self, batch: Sequence[Tx], response: PushResponse) -> None:
+        self._ledger.apply_push_results(batch, response.results)
+        _count_results(self._progress, batch, response)
+
+    def wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+            self.in_flight = frozenset()
+
+    def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._executor.shutdown(wait=True)
 
 
 def _count_results(progress: _Round, batch: Sequence[Tx], response: PushResponse) -> None:
