@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from types import MappingProxyType
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select, update
 
@@ -14,7 +15,7 @@ from desktop.ledger.db import Database
 from desktop.ledger.models import RowLike, device_state, staff
 from sync.ports import DeviceIdentity
 from sync.protocol import Program, Role
-from sync.rules import StaffMember
+from sync.rules import StaffMember, local_day
 
 Clock = Callable[[], datetime]
 
@@ -33,6 +34,14 @@ BUMP_GENERATION = (
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def store_day_bounds(moment: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """Start and end (exclusive) of the store-local calendar day holding `moment`."""
+    zone = ZoneInfo(timezone)
+    day = local_day(moment, timezone)
+    start = datetime.combine(day, time(), tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
 
 
 @dataclass(frozen=True, slots=True)

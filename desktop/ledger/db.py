@@ -8,7 +8,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -158,7 +157,7 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(path: Path, **_: Any) -> Database:
+def open_database(path: Path) -> Database:
     path.parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(path)
     migrate(engine)

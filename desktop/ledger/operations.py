@@ -7,16 +7,15 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop.ledger.cardstate import SELECT_CARD, UPDATE_VIEW, card_view, view_state
-from desktop.ledger.context import BUMP_SEQ, Context, TillConfig
+from desktop.ledger.context import BUMP_SEQ, Context, TillConfig, store_day_bounds
 from desktop.ledger.errors import InvalidInput, NoProgram, NotEnrolled, Refused
 from desktop.ledger.models import PENDING, REJECTED, RowLike, cards, transactions
 from desktop.ledger.rawsql import RawStatement
@@ -81,7 +80,7 @@ RAW_STAMPS_EARNED_BETWEEN = RawStatement(
 VOID_OF = {original: void for void, original in rules.VOIDABLE.items()}
 # Placeholder cost for a reward the program does not have, so the rules answer unknown_reward
 # in their own order (an unknown card or staff member is reported first).
-_UNKNOWN_REWARD_COST = 1
+UNKNOWN_REWARD_COST = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,10 +253,7 @@ def _write_card(
 
 def stamps_earned_on_day(work: Work, card_number: str) -> int:
     """Non-rejected stamp_earned of this card on the store-local day of `work.now`."""
-    zone = ZoneInfo(work.identity.store_timezone)
-    day = rules.local_day(work.now, work.identity.store_timezone)
-    start = datetime.combine(day, time(), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+    start, end = store_day_bounds(work.now, work.identity.store_timezone)
     params = {"card_number": card_number, "start": start, "end": end}
     return int(RAW_STAMPS_EARNED_BETWEEN.scalar(work.cursor, params))
 

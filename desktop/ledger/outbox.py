@@ -139,9 +139,10 @@ def apply_pull_page(ctx: Context, page: PullResponse) -> None:
             values["program_version"] = page.program.version
             values["program_json"] = page.program.model_dump_json()
         ident = ctx.config.current(conn).identity
-        if ident is not None and ident.store_id == page.store.id:
-            values["store_name"] = page.store.name
-            values["store_timezone"] = page.store.timezone
+        store = page.store
+        if ident is not None and (ident.store_name, ident.store_timezone) != (store.name, store.timezone):
+            values["store_name"] = store.name
+            values["store_timezone"] = store.timezone
         conn.execute(update(device_state).where(device_state.c.id == 1).values(**values))
         if page.staff is not None:
             conn.execute(delete(staff).where(staff.c.id.not_in([member.id for member in page.staff])))

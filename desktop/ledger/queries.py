@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, func, or_, select
 
 from desktop.ledger.cardstate import SELECT_CARD, card_view
-from desktop.ledger.context import Context
+from desktop.ledger.context import Context, store_day_bounds
 from desktop.ledger.models import PENDING, REJECTED, cards, device_state, transactions
 from desktop.ledger.views import CardView, SyncStatus, TodayTotals, TransactionView
 from desktop.ledger.wire import VOIDABLE_TYPES, transaction_view
@@ -120,19 +119,12 @@ def rejections(ctx: Context, *, include_acknowledged: bool = False) -> list[Tran
         return _views(conn, list(conn.execute(query.order_by(transactions.c.seq.desc())).mappings()))
 
 
-def day_bounds(moment: datetime, timezone: str) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(timezone)
-    day = rules.local_day(moment, timezone)
-    start = datetime.combine(day, time(), tzinfo=zone)
-    return start, datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
-
-
 def today_totals(ctx: Context, *, now: datetime | None = None) -> TodayTotals:
     moment = now or ctx.now()
     with ctx.db.read() as conn:
         identity = ctx.config.current(conn).identity
         timezone = identity.store_timezone if identity is not None else "UTC"
-        start, end = day_bounds(moment, timezone)
+        start, end = store_day_bounds(moment, timezone)
         query = (
             select(
                 transactions.c.type,

@@ -10,8 +10,8 @@ from desktop.ledger.context import Context
 from desktop.ledger.errors import InvalidInput, NotFound, Refused
 from desktop.ledger.models import REJECTED
 from desktop.ledger.operations import (
-    _UNKNOWN_REWARD_COST,
     CUSTOMER_MESSAGE,
+    UNKNOWN_REWARD_COST,
     VOID_OF,
     Step,
     Work,
@@ -114,7 +114,7 @@ def earn_points(
 def redeem_reward(ctx: Context, staff: StaffView, card_number: str, reward_id: str) -> Recorded:
     def plan(work: Work, card: rules.CardState | None) -> list[Step]:
         reward = work.program.reward(reward_id)
-        cost = reward.points_cost if reward is not None else _UNKNOWN_REWARD_COST
+        cost = reward.points_cost if reward is not None else UNKNOWN_REWARD_COST
         fields = {"points_delta": -cost, "reward_id": reward_id}
         return [Step(T.POINTS_REDEEMED, fields, reward_description=reward.name if reward else None)]
 
