@@ -163,6 +163,18 @@ def focused(widget: QWidget) -> bool:
     return widget.window().focusWidget() is widget
 
 
+def ready_for_keys(qtbot: QtBot, window: MainWindow) -> None:
+    """Wait until the window is active again with the scan field focused (after a dialog closed)."""
+    qtbot.waitUntil(
+        lambda: QApplication.activeWindow() is window and focused(window.card_screen.scan_edit), timeout=5000
+    )
+
+
+def history_states(window: MainWindow) -> list[str]:
+    """The sync column of the card history, newest first."""
+    return [row[3] for row in window.card_screen.history.row_texts()]
+
+
 def scan(qtbot: QtBot, window: MainWindow, number: str) -> None:
     """A barcode scanner: types the number and Enter into whatever has the focus (the scan field)."""
     from PySide6.QtCore import Qt

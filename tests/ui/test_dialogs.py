@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.ui.correction_dialogs import AdjustDialog, VoidDialog
 from desktop.ui.dialogs import ConfirmDialog, EarnPointsDialog, EnrolCardDialog, RewardDialog
-from tests.ui.conftest import OWNER_PIN, TillUnderTest, focused, scan, sign_in
+from tests.ui.conftest import OWNER_PIN, TillUnderTest, focused, ready_for_keys, scan, sign_in
 
 D = TypeVar("D", bound=QDialog)
 
@@ -40,7 +40,13 @@ def test_earn_points_previews_the_points_and_records_the_purchase(
 
     qtbot.waitUntil(lambda: screen.customer_panel.points_label.text() == "245 points")
     assert closed(dialog)
-    qtbot.waitUntil(lambda: focused(screen.scan_edit))
+    try:
+        qtbot.waitUntil(lambda: focused(screen.scan_edit))
+    except Exception:
+        from PySide6.QtWidgets import QApplication
+
+        print("FOCUS", screen.window().focusWidget(), QApplication.focusWidget(), QApplication.activeWindow())
+        raise
     recorded = cashier.ledger.card_history("1001")[0]
     assert (recorded.purchase_amount_cents, recorded.order_reference, recorded.points_delta) == (
         1250,
@@ -202,6 +208,7 @@ def test_a_manager_deactivates_after_confirming_and_reactivates_with_f9(
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: screen.card is not None and not screen.card.is_active)
     assert screen.buttons["activation"].text().startswith("Reactivate")
+    ready_for_keys(qtbot, manager.window)
 
     qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F9)
 

@@ -17,7 +17,7 @@ from desktop.ledger import open_ledger
 from desktop.ui.dialogs import EarnPointsDialog, EnrolCardDialog
 from sync.enrolment import adopt_device, engine_for
 from tests.support.live_server import LiveServer
-from tests.ui.conftest import scan, sign_in
+from tests.ui.conftest import history_states, ready_for_keys, scan, sign_in
 from tests.ui.test_dialogs import closed, opened
 
 Served = tuple[LiveServer, dict[str, Any]]
@@ -107,17 +107,16 @@ def test_a_purchase_recorded_offline_is_synced_and_shown_accepted(
     qtbot.keyClicks(dialog.reference_edit, f"UI-{uuid.uuid4().hex[:8]}")
     qtbot.keyClick(dialog.reference_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: closed(dialog))
-    qtbot.waitUntil(
-        lambda: screen.history.row_texts()[:1] == [[*screen.history.row_texts()[0][:3], "Waiting to sync"]]
-    )
+    qtbot.waitUntil(lambda: history_states(app.window) == ["Waiting to sync"])
     assert screen.customer_panel.points_label.text() == "300 points"
     assert screen.customer_panel.pending_label.isVisible()
     qtbot.waitUntil(lambda: bar.pending_label.text().startswith("1 waiting to sync"))
 
     server.restart()
+    qtbot.waitUntil(bar.sync_button.isEnabled, timeout=SLOW)
     qtbot.mouseClick(bar.sync_button, Qt.MouseButton.LeftButton)
 
-    qtbot.waitUntil(lambda: screen.history.row_texts()[0][3] == "Accepted", timeout=SLOW)
+    qtbot.waitUntil(lambda: history_states(app.window) == ["Accepted"], timeout=SLOW)
     qtbot.waitUntil(lambda: bar.state_label.text() == "● Online", timeout=SLOW)
     qtbot.waitUntil(lambda: bar.pending_label.text() == "All synced", timeout=SLOW)
     qtbot.waitUntil(lambda: screen.customer_panel.pending_label.isHidden(), timeout=SLOW)
@@ -130,6 +129,7 @@ def test_a_rejection_from_the_server_is_shown_in_the_rejections_view(
     server, world = live_server_sqlite
     here = adopted_data_dir(tmp_path, server, world, 0)
     there = adopted_data_dir(tmp_path, server, world, 1)
+    _enrol_elsewhere_first(world, there, "UI-TAKEN-1")  # our till has not pulled since
     server.stop()
     app = app_till(here)
     manager = staff_of(world, "store_manager", 1)
@@ -143,8 +143,9 @@ def test_a_rejection_from_the_server_is_shown_in_the_rejections_view(
     qtbot.waitUntil(lambda: screen.card is not None and screen.card.card_number == "UI-TAKEN-1")
 
     server.restart()
-    _enrol_elsewhere_first(world, there, "UI-TAKEN-1")
+    qtbot.waitUntil(app.window.status_bar.sync_button.isEnabled, timeout=SLOW)
     qtbot.mouseClick(app.window.status_bar.sync_button, Qt.MouseButton.LeftButton)
+    ready_for_keys(qtbot, app.window)
     qtbot.keyClick(screen.scan_edit, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
 
     view = screen.rejections
