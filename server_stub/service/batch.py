@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import case, insert, update
 from sqlalchemy.orm import Session
 
-from server_stub.models import Card, Device, LedgerTransaction
+from server_stub.models import Card, Device
 from server_stub.service import facts as gather
+from server_stub.service.bulk import insert_transactions, update_cards
 from server_stub.service.changes import next_change_number
 from server_stub.service.facts import CardWork, OriginalWork, SeenTransaction
 from server_stub.service.programs import current_program, programs_by_version
@@ -111,7 +112,7 @@ class _Batch:
         prior = self.seen.get(tx_id)
         if prior is not None:
             if prior.device_id == self.ctx.device_id:
-                return PushResult(
+                return PushResult.model_construct(
                     id=tx_id,
                     status=TxStatus(prior.status),
                     reason=Reason(prior.reason) if prior.reason else None,
@@ -124,16 +125,21 @@ class _Batch:
         day = rules.local_day(tx.transaction_at, self.ctx.timezone)
         decision = rules.evaluate(tx, self._facts(tx, day))
         self._record(tx, decision, day)
-        return PushResult(
+        return PushResult.model_construct(
             id=tx_id,
             status=TxStatus.ACCEPTED if decision.accepted else TxStatus.REJECTED,
             reason=decision.reason,
+            replayed=False,
             card=self._card_out(tx.card_number),
         )
 
     def _unstored(self, tx: Tx, reason: Reason) -> PushResult:
-        return PushResult(
-            id=str(tx.id), status=TxStatus.REJECTED, reason=reason, card=self._card_out(tx.card_number)
+        return PushResult.model_construct(
+            id=str(tx.id),
+            status=TxStatus.REJECTED,
+            reason=reason,
+            replayed=False,
+            card=self._card_out(tx.card_number),
         )
 
     def _facts(self, tx: Tx, day: date) -> rules.Facts:
@@ -226,7 +232,7 @@ class _Batch:
         if work is None:
             return None
         state = work.state
-        return CardState(
+        return CardState.model_construct(  # our own values: no need to validate them again
             card_number=state.card_number,
             stamp_count=state.stamp_count,
             points_balance=state.points_balance,
@@ -246,8 +252,7 @@ def _write(session: Session, work: _Batch, *, now: datetime) -> None:
         ids = {row.card_number: row.id for row in inserted}
         for number, card in new_cards:
             card.id = ids[number]
-    if work.rows:
-        session.execute(insert(LedgerTransaction), work.rows)
+    insert_transactions(session, work.rows)
     if work.ctx.device_id is not None and work.max_seq is not None:
         top = work.max_seq
         session.execute(
@@ -263,8 +268,8 @@ def _write(session: Session, work: _Batch, *, now: datetime) -> None:
     dirty = [card for card in work.cards.values() if card.dirty]
     if dirty:
         change_no = next_change_number(session, merchant_id)
-        session.execute(
-            update(Card),
+        update_cards(
+            session,
             [
                 {
                     "id": card.id,
@@ -272,11 +277,11 @@ def _write(session: Session, work: _Batch, *, now: datetime) -> None:
                     "points_balance": card.state.points_balance,
                     "is_active": card.state.is_active,
                     "welcome_bonus_granted": card.state.welcome_bonus_granted,
-                    "updated_at": now,
-                    "change_no": change_no,
                 }
                 for card in dirty
             ],
+            now=now,
+            change_no=change_no,
         )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server_stub.models import Card, LedgerTransaction, Staff
+from server_stub.service.bulk import one_of
 from sync import rules
 from sync.protocol import Role, TransactionType, TxStatus
 
@@ -69,7 +70,7 @@ def lock_cards(session: Session, *, merchant_id: int, numbers: Collection[str]) 
             Card.is_active,
             Card.welcome_bonus_granted,
         )
-        .where(Card.merchant_id == merchant_id, Card.card_number.in_(numbers))
+        .where(Card.merchant_id == merchant_id, one_of(session, Card.card_number, numbers))
         .order_by(Card.id)
         .with_for_update()
     ).all()
@@ -97,7 +98,7 @@ def seen_transactions(session: Session, ids: Collection[str]) -> dict[str, SeenT
             LedgerTransaction.card_number,
             LedgerTransaction.status,
             LedgerTransaction.reason,
-        ).where(LedgerTransaction.id.in_(ids))
+        ).where(one_of(session, LedgerTransaction.id, ids))
     ).all()
     return {
         row.id: SeenTransaction(row.id, row.device_id, row.card_number, row.status, row.reason)
@@ -106,12 +107,18 @@ def seen_transactions(session: Session, ids: Collection[str]) -> dict[str, SeenT
 
 
 def used_sequences(session: Session, *, device_id: str, seqs: Collection[int]) -> set[int]:
+    if not seqs:
+        return set()
+    # A till's seqs only grow, so a range scan of the (device_id, seq) index finds few rows.
     rows = session.execute(
         select(LedgerTransaction.seq).where(
-            LedgerTransaction.device_id == device_id, LedgerTransaction.seq.in_(seqs)
+            LedgerTransaction.device_id == device_id,
+            LedgerTransaction.seq >= min(seqs),
+            LedgerTransaction.seq <= max(seqs),
         )
     ).scalars()
-    return {int(seq) for seq in rows if seq is not None}
+    wanted = set(seqs)
+    return {int(seq) for seq in rows if seq is not None and seq in wanted}
 
 
 def staff_members(
@@ -121,7 +128,7 @@ def staff_members(
         return {}
     rows = session.execute(
         select(Staff.id, Staff.role, Staff.store_id, Staff.is_active).where(
-            Staff.merchant_id == merchant_id, Staff.id.in_(ids)
+            Staff.merchant_id == merchant_id, one_of(session, Staff.id, ids)
         )
     ).all()
     return {
@@ -140,7 +147,7 @@ def used_order_references(session: Session, *, merchant_id: int, references: Col
             LedgerTransaction.merchant_id == merchant_id,
             LedgerTransaction.type == T.POINTS_EARNED.value,
             LedgerTransaction.status == ACCEPTED,
-            LedgerTransaction.order_reference.in_(references),
+            one_of(session, LedgerTransaction.order_reference, references),
         )
     ).scalars()
     return {ref for ref in rows if ref is not None}
@@ -156,10 +163,10 @@ def stamps_per_day(
         select(LedgerTransaction.card_number, LedgerTransaction.local_date, func.count())
         .where(
             LedgerTransaction.merchant_id == merchant_id,
-            LedgerTransaction.card_number.in_(numbers),
+            one_of(session, LedgerTransaction.card_number, numbers),
             LedgerTransaction.type == T.STAMP_EARNED.value,
             LedgerTransaction.status == ACCEPTED,
-            LedgerTransaction.local_date.in_(days),
+            one_of(session, LedgerTransaction.local_date, days),
         )
         .group_by(LedgerTransaction.card_number, LedgerTransaction.local_date)
     ).all()
@@ -178,7 +185,7 @@ def originals(session: Session, *, merchant_id: int, ids: Sequence[str]) -> dict
             LedgerTransaction.status,
             LedgerTransaction.stamps_delta,
             LedgerTransaction.points_delta,
-        ).where(LedgerTransaction.merchant_id == merchant_id, LedgerTransaction.id.in_(ids))
+        ).where(LedgerTransaction.merchant_id == merchant_id, one_of(session, LedgerTransaction.id, ids))
     ).all()
     voided: dict[str | None, int | None] = dict(
         session.execute(
@@ -188,7 +195,7 @@ def originals(session: Session, *, merchant_id: int, ids: Sequence[str]) -> dict
             )
             .where(
                 LedgerTransaction.merchant_id == merchant_id,
-                LedgerTransaction.related_transaction_id.in_(ids),
+                one_of(session, LedgerTransaction.related_transaction_id, ids),
                 LedgerTransaction.status == ACCEPTED,
             )
             .group_by(LedgerTransaction.related_transaction_id)
