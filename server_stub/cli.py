@@ -91,6 +91,12 @@ def _expire(database: Database, now_text: str | None) -> int:
     if now is None or now.tzinfo is None:
         print("loyalty-server expire-points: --now must be an RFC 3339 time with an offset", file=sys.stderr)
         return 2
+    from server_stub.service.push import forget_old_keys
+
+    with database.session() as session, session.begin():
+        forget_old_keys(
+            session, now=now, keep=timedelta(hours=Settings(database_url="").idempotency_retention_hours)
+        )
     expired = expire_points(database, now=now)
     print(json.dumps({"expired_cards": expired}))
     return 0
