@@ -176,3 +176,63 @@ def test_many_tills_hammering_a_few_hot_cards_get_no_500_and_no_deadlock(world: 
     statuses = run_together([lambda c=c, b=b: hammer(c, b) for c, b in plans])
     assert {s for per_till in statuses for s in per_till} == {200}
     assert balances_match_ledger(world.database, world.merchant_id)
+
+
+def test_a_till_paging_while_others_push_never_misses_a_change(world: World) -> None:
+    cards = [world.new_card() for _ in range(30)]
+    writers = extra_tills(world, 3)
+    reader = fresh_client(world, world.tills[0])
+    staff_of_store = {world.store_ids[0]: world.staff["staff0"], world.store_ids[1]: world.staff["staff1"]}
+    stop = threading.Event()
+    seen: dict[str, int] = {}
+
+    def write(till: Till) -> int:
+        client, rng, sent = fresh_client(world, till), random.Random(till.device_id), 0
+        while not stop.is_set() and sent < 40:
+            txs = [
+                till.tx(
+                    "points_earned",
+                    card,
+                    staff_of_store[till.store_id],
+                    points_delta=1,
+                    purchase_amount_cents=10,
+                )
+                for card in rng.sample(cards, 5)
+            ]
+            response = client.post(
+                "/v1/sync/push", json={"transactions": txs}, headers={"Idempotency-Key": str(uuid.uuid4())}
+            )
+            assert response.status_code == 200
+            sent += 1
+        return sent
+
+    def read() -> str | None:
+        cursor: str | None = None
+        while not stop.is_set():
+            params = {"limit": 7, **({"cursor": cursor} if cursor else {})}
+            page = reader.get("/v1/sync/pull", params=params).json()
+            for card in page["cards"]:
+                seen[card["card_number"]] = card["points_balance"]
+            cursor = page["cursor"]
+        return cursor
+
+    reader_result: list[str | None] = []
+    reader_thread = threading.Thread(target=lambda: reader_result.append(read()))
+    reader_thread.start()
+    try:
+        run_together([lambda t=t: write(t) for t in writers])
+    finally:
+        stop.set()
+        reader_thread.join(THREAD_TIMEOUT_S)
+    cursor = reader_result[0]
+    while True:  # drain what was committed after the reader's last page
+        page = reader.get(
+            "/v1/sync/pull", params={"limit": 7, **({"cursor": cursor} if cursor else {})}
+        ).json()
+        for card in page["cards"]:
+            seen[card["card_number"]] = card["points_balance"]
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            break
+    for card in cards:
+        assert seen.get(card) == world.tills[0].card(card)["card"]["points_balance"], card
