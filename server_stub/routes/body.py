@@ -34,7 +34,7 @@ async def read_body(request: Request) -> bytes:
 def load_json(raw: bytes) -> Any:
     try:
         return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise invalid_request([ProblemError(loc="/", msg=f"malformed JSON: {exc}")]) from None
 
 

@@ -85,6 +85,12 @@ def test_malformed_json_and_empty_batches_are_422(world: World, raw: bytes) -> N
     assert response.json()["code"] == "invalid_request"
 
 
+def test_deeply_nested_json_is_422_not_a_crash(world: World) -> None:
+    response = post_raw(world, b'{"transactions": ' + b"[" * 200_000 + b"]" * 200_000 + b"}")
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_request"
+
+
 def test_seq_not_increasing_or_repeated_ids_fail_the_batch(world: World) -> None:
     till = world.tills[0]
     card = world.new_card()
