@@ -120,6 +120,13 @@ class Database:
         self.engine = engine
         self._writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self._checkpointer = Checkpointer(engine)
+        self._raw_lock = threading.Lock()
+        self._closed = False
+        self._raw_pooled = engine.raw_connection()  # held until dispose(); has the pragmas above
+        driver = self._raw_pooled.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        self._raw = driver
+        self._raw_cursor = dict_cursor(driver)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -130,19 +137,19 @@ class Database:
 
     @contextmanager
     def raw_write(self) -> Iterator[sqlite3.Cursor]:
-        """A write transaction (BEGIN IMMEDIATE) on the driver's connection itself, for the hot path.
+        """A write transaction (BEGIN IMMEDIATE) on the driver's connection itself, for the verbs.
 
-        Rows come back as dicts. Committed when the block ends without error, else rolled back.
+        One connection is kept for this, taken by one thread at a time (the write lock of SQLite
+        would serialise them anyway). Rows come back as dicts. Committed when the block ends
+        without error, else rolled back.
         """
-        with self.engine.connect() as conn:
-            driver = conn.connection.driver_connection
-            assert isinstance(driver, sqlite3.Connection)
-            cursor = dict_cursor(driver)
+        with self._raw_lock:
+            cursor = self._raw_cursor
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 yield cursor
             except BaseException:
-                driver.rollback()
+                self._raw.rollback()
                 raise
             cursor.execute("COMMIT")
         self._checkpointer.committed()
@@ -153,8 +160,15 @@ class Database:
             yield conn
 
     def dispose(self) -> None:
-        self._checkpointer.stop()
-        self.engine.dispose()
+        """Checkpoint and close everything; calling it again does nothing."""
+        with self._raw_lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._checkpointer.stop()
+            self._raw_cursor.close()
+            self._raw_pooled.close()
+            self.engine.dispose()
 
 
 def open_database(path: Path) -> Database:

@@ -26,14 +26,12 @@ ACCEPTED = "accepted"
 REJECTED = "rejected"
 
 
-_DB_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
-
-
 def to_db_time(value: datetime) -> str:
-    """An aware time as stored: UTC, fixed-width text, so text order is time order."""
+    """An aware time as stored: UTC, fixed-width text ('2026-03-02 09:00:00.000000'), so text order
+    is time order."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the ledger; use UTC-aware times")
-    return value.astimezone(UTC).strftime(_DB_TIME_FORMAT)
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
 def from_db_time(value: str) -> datetime:

@@ -133,7 +133,7 @@ def record(ctx: Context, staff: StaffView, card_number: str, plan: Plan) -> Reco
             values.append(_row_values(work, tx, state, step))
         assert state is not None and values, "a plan has at least one step"
         card = _write_card(work, row, state, values)
-        RAW_INSERT_TX.run_many(cursor, values)
+        RAW_INSERT_TX.run_each(cursor, values)
     return Recorded(transaction=transaction_view(values[-1]), card=card_view(card))
 
 

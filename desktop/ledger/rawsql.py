@@ -10,12 +10,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ClauseElement
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.sql.compiler import SQLCompiler
 
-from desktop.ledger.models import to_db_time
+from desktop.ledger.models import UtcDateTime, to_db_time
 
 _DIALECT = sqlite.dialect(paramstyle="named")
 
@@ -24,29 +25,30 @@ def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> dict[str, Any]:
     return {column[0]: value for column, value in zip(cursor.description, row, strict=True)}
 
 
-def _db_value(value: Any) -> Any:
-    return to_db_time(value) if isinstance(value, datetime) else value
-
-
 class RawStatement:
     """A Core statement compiled for the sqlite3 driver, with its literal parameters."""
 
     def __init__(self, statement: ClauseElement) -> None:
-        compiled = statement.compile(dialect=_DIALECT)
+        compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
         self.sql = str(compiled)
         self.defaults: dict[str, Any] = dict(compiled.params)
+        # The one type the driver cannot store as we want: aware times (see models.to_db_time).
+        self._times = [name for name, bind in compiled.binds.items() if isinstance(bind.type, UtcDateTime)]
 
     def _params(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
-        merged = dict(self.defaults)
-        if params:
-            merged.update((key, _db_value(value)) for key, value in params.items())
+        merged = {**self.defaults, **params} if params else dict(self.defaults)
+        for name in self._times:
+            value = merged.get(name)
+            if isinstance(value, datetime):
+                merged[name] = to_db_time(value)
         return merged
 
     def run(self, cursor: sqlite3.Cursor, params: Mapping[str, Any] | None = None) -> sqlite3.Cursor:
         return cursor.execute(self.sql, self._params(params))
 
-    def run_many(self, cursor: sqlite3.Cursor, rows: list[dict[str, Any]]) -> None:
-        cursor.executemany(self.sql, [self._params(row) for row in rows])
+    def run_each(self, cursor: sqlite3.Cursor, rows: list[dict[str, Any]]) -> None:
+        for row in rows:  # a verb writes one or two rows: executemany would cost more than it saves
+            cursor.execute(self.sql, self._params(row))
 
     def first(self, cursor: sqlite3.Cursor, params: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
         row: dict[str, Any] | None = self.run(cursor, params).fetchone()
