@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -156,28 +157,34 @@ class SyncEngine:
     def _push_all(self, progress: _Round) -> None:
         """Push every pending transaction in seq order, batch after batch.
 
-        The pending list is read a window at a time (each row read once), and batch n's answers
-        are committed on a helper thread while batch n+1 is with the server.
+        The pending list is read a window at a time (each row read once). On one helper
+        thread, in order, batch n's answers are committed and the next window is read while
+        batch n+1 is with the server.
         """
-        pipeline = _ApplyPipeline(self.ledger, progress)
+        pipeline = _Pipeline(self.ledger, progress)
         try:
-            while True:
-                skip = pipeline.in_flight  # answered, maybe not committed yet
-                pending = self.ledger.pending_transactions(PUSH_WINDOW + len(skip))
-                window = [tx for tx in pending if tx.id not in skip]
-                if not window:
-                    break
-                offset = 0
-                while offset < len(window):
-                    batch = window[offset : offset + self.sizer.size]
-                    response = self._push_batch(batch)
-                    if response is None:
-                        continue  # refused as too large: resend smaller
-                    pipeline.submit(batch, response)
-                    offset += len(batch)
+            window = self.ledger.pending_transactions(PUSH_WINDOW)
+            while window:
+                window = self._push_window(window, pipeline)
             pipeline.wait()
         finally:
             pipeline.close()
+
+    def _push_window(self, window: Sequence[Tx], pipeline: _Pipeline) -> list[Tx]:
+        """Push one window; return the next one (read while its last batch was in flight)."""
+        offset = 0
+        next_window: Future[list[Tx]] | None = None
+        while offset < len(window):
+            batch = window[offset : offset + self.sizer.size]
+            if next_window is None and offset + len(batch) >= len(window):
+                next_window = pipeline.read_after(frozenset(tx.id for tx in batch))
+            response = self._push_batch(batch)
+            if response is None:
+                continue  # refused as too large: resend smaller
+            pipeline.apply(batch, response)
+            offset += len(batch)
+        assert next_window is not None
+        return next_window.result()
 
     def _push_batch(self, batch: Sequence[Tx]) -> PushResponse | None:
         ids = tuple(tx.id for tx in batch)
@@ -262,33 +269,58 @@ class SyncEngine:
         return mismatches
 
 
-class _ApplyPipeline:
-    """Commits one batch's answers on a helper thread while the next batch is with the server.
+class _Pipeline:
+    """One helper thread, first in first out, that commits answers and reads the next window
+    while the next request is with the server.
 
-    At most one apply runs at a time, in batch order; its failure surfaces at the next submit.
+    Answers that arrive while the helper is busy are committed together in one local
+    transaction, so a slow disk costs fewer commits instead of holding up the pushes. A
+    helper failure surfaces at the next call.
     """
 
     def __init__(self, ledger: LedgerPort, progress: _Round) -> None:
         self._ledger = ledger
         self._progress = progress
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-apply")
-        self._pending: Future[None] | None = None
-        self.in_flight: frozenset[uuid.UUID] = frozenset()
+        self._answered: list[tuple[Sequence[Tx], PushResponse]] = []
+        self._lock = threading.Lock()
+        self._tasks: list[Future[None]] = []
 
-    def submit(self, batch: Sequence[Tx], response: PushResponse) -> None:
-        self.wait()
-        self.in_flight = frozenset(tx.id for tx in batch)
-        self._pending = self._executor.submit(self._apply, batch, response)
+    def apply(self, batch: Sequence[Tx], response: PushResponse) -> None:
+        self._raise_failures()
+        with self._lock:
+            self._answered.append((batch, response))
+        self._tasks.append(self._executor.submit(self._commit_answered))
 
-    def _apply(self, batch: Sequence[Tx], response: PushResponse) -> None:
-        self._ledger.apply_push_results(batch, response.results)
-        _count_results(self._progress, batch, response)
+    def read_after(self, skip: frozenset[uuid.UUID]) -> Future[list[Tx]]:
+        """The pending window once the answers given so far are committed, without `skip`."""
+        return self._executor.submit(self._read, skip)
+
+    def _commit_answered(self) -> None:
+        with self._lock:
+            answered, self._answered = self._answered, []
+        if not answered:
+            return
+        sent = [tx for batch, _ in answered for tx in batch]
+        results = [result for _, response in answered for result in response.results]
+        self._ledger.apply_push_results(sent, results)
+        for batch, response in answered:
+            _count_results(self._progress, batch, response)
+
+    def _read(self, skip: frozenset[uuid.UUID]) -> list[Tx]:
+        pending = self._ledger.pending_transactions(PUSH_WINDOW + len(skip))
+        return [tx for tx in pending if tx.id not in skip]
+
+    def _raise_failures(self) -> None:
+        done = [task for task in self._tasks if task.done()]
+        self._tasks = [task for task in self._tasks if not task.done()]
+        for task in done:
+            task.result()
 
     def wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()
-            self.in_flight = frozenset()
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.result()
 
     def close(self) -> None:
         try:
