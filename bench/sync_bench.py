@@ -1,7 +1,7 @@
 """Benchmark: a till's 10,000-transaction backlog syncing to a PostgreSQL-backed server over loopback,
 beside the server's ingest of the same transactions posted directly (no till), in one run.
 
-    .venv/bin/python bench/sync_bench.py [--transactions 10000]
+    .venv/bin/python bench/sync_bench.py [--transactions 10000] [--check]
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust); creates and drops two databases.
 Target: the backlog syncs in under 5 s and within 1.5 x the direct ingest.
@@ -116,6 +116,7 @@ def till_sync(ledger: Ledger, server: LiveServer) -> tuple[float, int, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--transactions", type=int, default=10_000)
+    parser.add_argument("--check", action="store_true", help="exit 1 when outside the target")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -138,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     same = left == 0 and till_accepted == direct_accepted
     ok = same and till_seconds < TARGET_SECONDS and ratio <= TARGET_RATIO
     print("within target" if ok else "OUTSIDE TARGET")
-    return 0 if ok else 1
+    if not same:
+        return 2
+    return 1 if args.check and not ok else 0
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ class Fault(enum.StrEnum):
     DROP_RESPONSE = "drop_response"  # forward, let the server answer (commit), then reset
     DELAY = "delay"  # forward, then hold the answer past the client's timeout and close
     UNAVAILABLE = "unavailable"  # answer 503 with Retry-After without forwarding
+    REFUSE = "refuse"  # answer 422 invalid_request without forwarding (a bug on one side)
 
 
 @dataclass
@@ -187,6 +188,9 @@ class FaultProxy:
                 assert rule is not None
                 client.sendall(_unavailable(rule.retry_after))
                 return upstream
+            if fault is Fault.REFUSE:
+                client.sendall(_refused())
+                return upstream
             if upstream is None:
                 try:
                     upstream = socket.create_connection(self.upstream, timeout=30)
@@ -284,10 +288,22 @@ def _unavailable(retry_after: int) -> bytes:
         b'{"type":"about:blank","title":"Service Unavailable","status":503,'
         b'"detail":"maintenance","code":"unavailable"}'
     )
+    return _problem("503 Service Unavailable", body, f"Retry-After: {retry_after}\r\n")
+
+
+def _refused() -> bytes:
+    body = (
+        b'{"type":"about:blank","title":"Invalid request","status":422,'
+        b'"detail":"transactions/0/points_delta: out of range","code":"invalid_request"}'
+    )
+    return _problem("422 Unprocessable Content", body, "")
+
+
+def _problem(status: str, body: bytes, extra_headers: str) -> bytes:
     head = (
-        "HTTP/1.1 503 Service Unavailable\r\n"
+        f"HTTP/1.1 {status}\r\n"
         "Content-Type: application/problem+json\r\n"
-        f"Retry-After: {retry_after}\r\n"
+        f"{extra_headers}"
         f"Content-Length: {len(body)}\r\n"
         "Connection: close\r\n\r\n"
     )

@@ -114,6 +114,17 @@ def test_a_till_view_that_differs_from_the_server_is_logged_and_repaired(
     assert view is not None and view.points_balance == server.points_balance
 
 
+def test_a_cursor_the_server_does_not_know_means_pulling_everything_again(till: Till) -> None:
+    card = new_card(till)
+    till.sync()
+    with sqlite3.connect(till.path) as conn:
+        conn.execute("UPDATE device_state SET pull_cursor = 'not-a-cursor'")
+    report = till.sync()
+    assert report.pulled_cards >= 6  # every card of the merchant, this one included
+    assert till.ledger.pull_cursor() not in (None, "not-a-cursor")
+    assert till.ledger.find_card(card) is not None
+
+
 def test_a_revoked_till_is_told_why_and_its_transactions_stay_pending(till: Till, world: World) -> None:
     card = new_card(till)
     identity = till.ledger.identity()

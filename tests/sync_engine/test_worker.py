@@ -154,6 +154,18 @@ def test_sync_now_skips_the_backoff(
     assert states.wait_for(online).pending_count == 0
 
 
+def test_a_refused_request_is_an_error_with_the_servers_detail_and_is_retried_later(
+    till: Till, proxy: FaultProxy, make_worker: Callable[..., SyncWorker], states: States
+) -> None:
+    new_card(till)
+    proxy.add(Fault.REFUSE, path="/v1/sync/push", times=2)
+    worker = make_worker(interval=3600)
+    worker.start()
+    error = states.wait_for(lambda s: s.kind is StateKind.ERROR)
+    assert "422 invalid_request" in error.message and "points_delta" in error.message
+    assert states.wait_for(online).pending_count == 0
+
+
 def test_a_revoked_till_stops_syncing_and_says_why(
     till: Till, world: World, make_worker: Callable[..., SyncWorker], states: States
 ) -> None:
