@@ -43,12 +43,18 @@ class UnknownProgramVersion(Exception):
 def apply_batch(session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: datetime) -> list[PushResult]:
     """Judge and store `txs` in the caller's transaction; the caller commits (or rolls back)."""
     programs, current = _programs(session, ctx.merchant_id, txs)
-    seen = gather.seen_transactions(session, [str(tx.id) for tx in txs])
-    used_seqs = (
+    batch_ids = [str(tx.id) for tx in txs]
+    seen = gather.seen_transactions(session, batch_ids)
+    used = (
         gather.used_sequences(session, device_id=ctx.device_id, seqs=[tx.seq for tx in txs])
         if ctx.device_id is not None
-        else set()
+        else {}
     )
+    # A concurrent batch may have committed one of our ids between the two reads: a replay.
+    late = set(used.values()).intersection(batch_ids).difference(seen)
+    if late:
+        seen.update(gather.seen_transactions(session, list(late)))
+    used_seqs = set(used)
     numbers = {tx.card_number for tx in txs} | {prior.card_number for prior in seen.values()}
     cards = gather.lock_cards(session, merchant_id=ctx.merchant_id, numbers=numbers)
     days = {rules.local_day(tx.transaction_at, ctx.timezone) for tx in txs if tx.type == T.STAMP_EARNED}

@@ -106,19 +106,20 @@ def seen_transactions(session: Session, ids: Collection[str]) -> dict[str, SeenT
     }
 
 
-def used_sequences(session: Session, *, device_id: str, seqs: Collection[int]) -> set[int]:
+def used_sequences(session: Session, *, device_id: str, seqs: Collection[int]) -> dict[int, str]:
+    """The seqs of `seqs` this device already used, with the id stored at each."""
     if not seqs:
-        return set()
+        return {}
     # A till's seqs only grow, so a range scan of the (device_id, seq) index finds few rows.
     rows = session.execute(
-        select(LedgerTransaction.seq).where(
+        select(LedgerTransaction.seq, LedgerTransaction.id).where(
             LedgerTransaction.device_id == device_id,
             LedgerTransaction.seq >= min(seqs),
             LedgerTransaction.seq <= max(seqs),
         )
-    ).scalars()
+    ).all()
     wanted = set(seqs)
-    return {int(seq) for seq in rows if seq is not None and seq in wanted}
+    return {int(row.seq): row.id for row in rows if row.seq is not None and row.seq in wanted}
 
 
 def staff_members(
