@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -83,8 +84,13 @@ class CardScreen(QWidget):
         outer.addWidget(self.banner)
         columns = QHBoxLayout()
         columns.setSpacing(20)
-        columns.addLayout(self._build_left(), 5)
-        columns.addLayout(self._build_right(), 6)
+        for column, stretch in ((self._build_left(), 5), (self._build_right(), 6)):
+            holder = QWidget(self)
+            holder.setLayout(column)
+            column.setContentsMargins(0, 0, 0, 0)
+            # Ignore the contents' width hints so the columns keep their proportions whatever they show.
+            holder.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            columns.addWidget(holder, stretch)
         outer.addLayout(columns, 1)
 
     def _build_header(self) -> QHBoxLayout:
@@ -103,7 +109,7 @@ class CardScreen(QWidget):
         left = QVBoxLayout()
         left.setSpacing(10)
         self.scan_edit = QLineEdit(self, objectName="scan")
-        self.scan_edit.setPlaceholderText("Scan or type a card number, or a name — Enter")
+        self.scan_edit.setPlaceholderText("Scan a card or type a name")
         self.scan_edit.setAccessibleName("Card number or customer name")
         self.scan_edit.setClearButtonEnabled(True)
         self.scan_edit.returnPressed.connect(self.on_scan_edit_return_pressed)

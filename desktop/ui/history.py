@@ -37,8 +37,11 @@ def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
     table.setAlternatingRowColors(True)
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(40)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.setWordWrap(True)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
     return table
 
 
@@ -110,7 +113,7 @@ class HistoryTable(QWidget):
 class RejectionsView(QWidget):
     """Transactions the server refused, with the reason in plain words; managers acknowledge them."""
 
-    HEADERS = ["When", "Card", "What", "Why", "Seen"]
+    HEADERS = ["When", "Card", "What", "Why"]
 
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,6 +121,7 @@ class RejectionsView(QWidget):
         self.rejections: list[Any] = []
         layout = QVBoxLayout(self)
         self.summary_label = QLabel("No rejected transactions.", self, objectName="muted")
+        self.summary_label.setWordWrap(True)
         layout.addWidget(self.summary_label)
         self.table = _table(self, self.HEADERS)
         self.table.setAccessibleName("Rejected transactions")
@@ -138,25 +142,21 @@ class RejectionsView(QWidget):
 
     def _fill(self, rejections: list[Any]) -> None:
         self.rejections = list(rejections)
-        unseen = sum(1 for tx in self.rejections if not getattr(tx, "acknowledged", False))
+        count = len(self.rejections)
         self.summary_label.setText(
-            f"{len(self.rejections)} rejected, {unseen} not yet acknowledged."
-            if self.rejections
+            f"{count} rejected {'transaction' if count == 1 else 'transactions'} to review. "
+            "The customer's card shows the server's balance."
+            if count
             else "No rejected transactions."
         )
         self.table.setRowCount(len(self.rejections))
         for row, tx in enumerate(self.rejections):
-            seen = bool(getattr(tx, "acknowledged", False))
             self.table.setItem(row, 0, _cell(local_time(tx.transaction_at, with_date=True)))
             self.table.setItem(row, 1, _cell(tx.card_number))
-            self.table.setItem(row, 2, _cell(f"{type_text(tx.type)} {deltas_text(tx)}".strip()))
+            self.table.setItem(row, 2, _cell(f"{type_text(tx.type)}\n{deltas_text(tx)}".strip()))
             self.table.setItem(row, 3, _cell(reason_text(tx), colour=theme.DANGER))
-            self.table.setItem(row, 4, _cell("Yes" if seen else "No"))
+        self.table.resizeRowsToContents()
         self.on_table_item_selection_changed()
-
-    @property
-    def unacknowledged(self) -> int:
-        return sum(1 for tx in self.rejections if not getattr(tx, "acknowledged", False))
 
     def selected(self) -> Any:
         rows = self.table.selectionModel().selectedRows()

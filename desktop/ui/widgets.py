@@ -19,13 +19,13 @@ class StampCard(QWidget):
         self.stamps = 0
         self.target = 10
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setMinimumHeight(96)
         self.setAccessibleName("Stamp card")
 
     def set_stamps(self, stamps: int, target: int) -> None:
         self.stamps, self.target = max(0, stamps), max(1, target)
         self.setToolTip(f"{self.stamps} of {self.target} stamps")
         self.setAccessibleDescription(self.toolTip())
+        self.setFixedHeight(self.sizeHint().height())
         self.updateGeometry()
         self.update()
 
