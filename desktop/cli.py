@@ -115,6 +115,7 @@ def _sync(args: argparse.Namespace, data_dir: Path) -> int:
     from sync.enrolment import engine_for
     from sync.errors import NotEnrolled
     from sync.lock import RoundLock
+    from sync.rules import REASON_TEXT
 
     with _open_ledger(data_dir) as ledger:
         identity = ledger.identity()
@@ -127,6 +128,12 @@ def _sync(args: argparse.Namespace, data_dir: Path) -> int:
         finally:
             engine.close()
     print(f"Synced: {report.summary()}")
+    for rejection in report.rejections:
+        why = REASON_TEXT.get(rejection.reason, "") if rejection.reason else ""
+        print(
+            f"  rejected {rejection.type.value} on card {rejection.card_number}: "
+            f"{rejection.reason.value if rejection.reason else 'no reason given'} ({why})"
+        )
     for mismatch in report.mismatches:
         print(f"  repaired card {mismatch.card_number}: till {mismatch.local} -> server {mismatch.server}")
     return EXIT_OK

@@ -8,13 +8,20 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sync.errors import Offline, ProtocolError, SyncError
 from sync.lock import RoundLock
 from sync.ports import LedgerPort, Mismatch
-from sync.protocol import MAX_BATCH_ITEMS, CardState, PullResponse, PushResponse, Tx, TxStatus
+from sync.protocol import (
+    MAX_BATCH_ITEMS,
+    CardState,
+    PullResponse,
+    PushResponse,
+    Tx,
+)
+from sync.report import Rejection, Round, SyncReport, build_report, count_results
 from sync.transport import SyncClient
 
 log = logging.getLogger(__name__)
@@ -22,34 +29,6 @@ log = logging.getLogger(__name__)
 PULL_PAGE_SIZE = 500
 PUSH_WINDOW = 4 * MAX_BATCH_ITEMS  # pending transactions read from the ledger at a time
 MAX_PULL_PAGES = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class SyncReport:
-    """What one round moved."""
-
-    pushed: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    batches: int = 0
-    pulled_pages: int = 0
-    pulled_cards: int = 0
-    program_updated: bool = False
-    staff_updated: bool = False
-    mismatches: tuple[Mismatch, ...] = ()
-    seconds: float = 0.0
-
-    def summary(self) -> str:
-        text = (
-            f"pushed {self.pushed} transaction(s) in {self.batches} batch(es): "
-            f"{self.accepted} accepted, {self.rejected} rejected; "
-            f"pulled {self.pulled_cards} card change(s) in {self.pulled_pages} page(s)"
-        )
-        if self.program_updated:
-            text += ", a new program"
-        if self.staff_updated:
-            text += ", the staff list"
-        return text + f"; {len(self.mismatches)} mismatch(es) repaired ({self.seconds:.2f} s)"
 
 
 @dataclass(slots=True)
@@ -70,22 +49,6 @@ class BatchSizer:
 
     def too_large(self) -> None:
         self.size = max(1, self.size // 2)
-
-
-@dataclass(slots=True)
-class _Round:
-    """Counters of the round in progress."""
-
-    started: float
-    pushed: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    batches: int = 0
-    pulled_pages: int = 0
-    pulled_cards: int = 0
-    program_updated: bool = False
-    staff_updated: bool = False
-    server_cards: dict[str, CardState] = field(default_factory=dict)
 
 
 class SyncEngine:
@@ -133,7 +96,7 @@ class SyncEngine:
             return self._run_round()
 
     def _run_round(self) -> SyncReport:
-        progress = _Round(started=time.monotonic())
+        progress = Round(started=time.monotonic())
         try:
             self._push_all(progress)
             self._pull_all(progress)
@@ -142,19 +105,19 @@ class SyncEngine:
             self.ledger.record_sync(at=self._clock(), succeeded=False, message=error.message)
             raise
         self.ledger.record_sync(at=self._clock(), succeeded=True)
-        report = _report(progress, mismatches)
+        report = build_report(progress, mismatches)
         log.info("sync round: %s", report.summary())
         return report
 
     def pull_all(self) -> SyncReport:
         """Only the pull half (enrolment's first sync)."""
-        progress = _Round(started=time.monotonic())
+        progress = Round(started=time.monotonic())
         self._pull_all(progress)
-        return _report(progress, ())
+        return build_report(progress, ())
 
     # --- push -------------------------------------------------------------------------------
 
-    def _push_all(self, progress: _Round) -> None:
+    def _push_all(self, progress: Round) -> None:
         """Push every pending transaction in seq order, batch after batch.
 
         The pending list is read a window at a time (each row read once). On one helper
@@ -219,7 +182,7 @@ class SyncEngine:
 
     # --- pull -------------------------------------------------------------------------------
 
-    def _pull_all(self, progress: _Round) -> None:
+    def _pull_all(self, progress: Round) -> None:
         cursor = self.ledger.pull_cursor()
         for _ in range(MAX_PULL_PAGES):
             page = self._pull_page(cursor)
@@ -255,7 +218,7 @@ class SyncEngine:
 
     # --- convergence ------------------------------------------------------------------------
 
-    def _reconcile(self, progress: _Round) -> tuple[Mismatch, ...]:
+    def _reconcile(self, progress: Round) -> tuple[Mismatch, ...]:
         if not progress.server_cards:
             return ()
         mismatches = tuple(self.ledger.reconcile(list(progress.server_cards.values())))
@@ -278,7 +241,7 @@ class _Pipeline:
     helper failure surfaces at the next call.
     """
 
-    def __init__(self, ledger: LedgerPort, progress: _Round) -> None:
+    def __init__(self, ledger: LedgerPort, progress: Round) -> None:
         self._ledger = ledger
         self._progress = progress
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-apply")
@@ -305,7 +268,7 @@ class _Pipeline:
         results = [result for _, response in answered for result in response.results]
         self._ledger.apply_push_results(sent, results)
         for batch, response in answered:
-            _count_results(self._progress, batch, response)
+            count_results(self._progress, batch, response)
 
     def _read(self, skip: frozenset[uuid.UUID]) -> list[Tx]:
         pending = self._ledger.pending_transactions(PUSH_WINDOW + len(skip))
@@ -329,33 +292,9 @@ class _Pipeline:
             self._executor.shutdown(wait=True)
 
 
-def _count_results(progress: _Round, batch: Sequence[Tx], response: PushResponse) -> None:
-    progress.batches += 1
-    progress.pushed += len(batch)
-    for result in response.results:
-        if result.status is TxStatus.ACCEPTED:
-            progress.accepted += 1
-        else:
-            progress.rejected += 1
-        if result.card is not None:
-            progress.server_cards[result.card.card_number] = result.card
-
-
-def _report(progress: _Round, mismatches: tuple[Mismatch, ...]) -> SyncReport:
-    return SyncReport(
-        pushed=progress.pushed,
-        accepted=progress.accepted,
-        rejected=progress.rejected,
-        batches=progress.batches,
-        pulled_pages=progress.pulled_pages,
-        pulled_cards=progress.pulled_cards,
-        program_updated=progress.program_updated,
-        staff_updated=progress.staff_updated,
-        mismatches=mismatches,
-        seconds=time.monotonic() - progress.started,
-    )
-
-
 def _state_text(state: CardState) -> str:
     active = "active" if state.is_active else "inactive"
     return f"(stamps {state.stamp_count}, points {state.points_balance}, {active})"
+
+
+__all__ = ["BatchSizer", "Rejection", "SyncEngine", "SyncReport"]

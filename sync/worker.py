@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from sync.engine import SyncEngine, SyncReport
+from sync.engine import SyncEngine
 from sync.errors import AuthFailed, Offline, SyncError
+from sync.report import SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,11 @@ class SyncWorker:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._state = SyncState(kind=StateKind.STOPPED, since=self._clock(), message="Not started")
-        self._failing_since: datetime | None = None
-        self._state_before_round = StateKind.STOPPED
+        self._settled_kind = StateKind.STOPPED
+        self._settled_since = self._state.since
+        self._last_success_at: datetime | None = None
+        self._last_report: SyncReport | None = None
+        self._demand = 0  # counts sync_now() calls
         self._rounds = 0
 
     # --- control ----------------------------------------------------------------------------
@@ -131,7 +135,7 @@ class SyncWorker:
             self._engine.close()
             self._engine = None
         if self._state.kind is not StateKind.STOPPED:
-            self._publish(replace(self._state, kind=StateKind.STOPPED, since=self._clock(), retry_in=None))
+            self._publish(self._state_of(StateKind.STOPPED, "Sync stopped"))
 
     def notify_recorded(self) -> None:
         """A transaction was recorded: sync soon (debounced; waits for the backoff when offline)."""
@@ -143,6 +147,7 @@ class SyncWorker:
     def sync_now(self) -> None:
         """Sync as soon as the round in progress (if any) ends, ignoring the backoff."""
         with self._wake:
+            self._demand += 1
             self._backoff_until = 0.0
             self._due = time.monotonic()
             self._wake.notify_all()
@@ -169,74 +174,67 @@ class SyncWorker:
 
     def _run_round_locked(self) -> SyncReport | None:
         self._rounds += 1
+        demand_at_start = self._demand
         try:
             engine = self._engine or self._engine_factory()
             self._engine = engine
-            self._state_before_round = self._state.kind
-            self._publish(self._with(StateKind.SYNCING, "Syncing", keep_since=False))
+            self._publish(self._state_of(StateKind.SYNCING, "Syncing"))
             report = engine.run_once()
         except AuthFailed as error:
             log.warning("sync stopped: %s", error.code)
-            self._publish(self._with(StateKind.STOPPED, error.message))
             with self._wake:
                 self._stopping = True
+            self._publish(self._state_of(StateKind.STOPPED, error.message))
             return None
         except Offline as error:
-            self._after_offline(error)
+            log.info("offline: %s", error.message)
+            self._after_failure(StateKind.OFFLINE, error.message, error.retry_after, demand_at_start)
             return None
         except SyncError as error:
             log.error("sync failed: %s", error)
-            self._after_failure(StateKind.ERROR, error.message, retry_after=None)
+            self._after_failure(StateKind.ERROR, error.message, None, demand_at_start)
             return None
         except Exception as error:  # a bug must not kill the loop; it is logged in full
             log.exception("sync round crashed")
-            self._after_failure(StateKind.ERROR, f"Unexpected error: {type(error).__name__}", None)
+            message = f"Unexpected error ({type(error).__name__}); see the log."
+            self._after_failure(StateKind.ERROR, message, None, demand_at_start)
             return None
         self.backoff.reset()
-        self._failing_since = None
         with self._wake:
             self._backoff_until = 0.0
-        self._publish(self._online(report))
+        self._last_success_at = self._clock()
+        self._last_report = report
+        self._publish(self._state_of(StateKind.ONLINE, "Up to date"))
         return report
 
-    def _after_offline(self, error: Offline) -> None:
-        log.info("offline: %s", error.message)
-        self._after_failure(StateKind.OFFLINE, error.message, retry_after=error.retry_after)
-
-    def _after_failure(self, kind: StateKind, message: str, retry_after: float | None) -> None:
+    def _after_failure(
+        self, kind: StateKind, message: str, retry_after: float | None, demand_at_start: int
+    ) -> None:
         delay = self.backoff.next_delay(retry_after)
-        if self._failing_since is None or self._state_before_round is not kind:
-            self._failing_since = self._clock()
         with self._wake:
             self._backoff_until = time.monotonic() + delay
-            self._due = self._backoff_until
-        state = replace(self._with(kind, message), since=self._failing_since, retry_in=delay)
-        self._publish(state)
+            # "Sync now" pressed during the failed round is honoured; other triggers wait.
+            self._due = time.monotonic() if self._demand != demand_at_start else self._backoff_until
+        self._publish(replace(self._state_of(kind, message), retry_in=delay))
 
     # --- state ------------------------------------------------------------------------------
 
-    def _with(self, kind: StateKind, message: str, *, keep_since: bool = True) -> SyncState:
-        """A new state of `kind`; `since` stays when the kind does not change (offline since T)."""
-        previous = self._state
-        same = keep_since and previous.kind is kind
+    def _state_of(self, kind: StateKind, message: str) -> SyncState:
+        """A state of `kind`. A settled kind (online, offline, error) keeps its `since` while it
+        lasts, across the syncing states between (offline since T); syncing is since now."""
+        now = self._clock()
+        since = now
+        if kind is not StateKind.SYNCING:
+            if kind is not self._settled_kind:
+                self._settled_kind, self._settled_since = kind, now
+            since = self._settled_since
         return SyncState(
             kind=kind,
-            since=previous.since if same else self._clock(),
+            since=since,
             message=message,
             pending_count=self._pending_count(),
-            last_success_at=previous.last_success_at,
-            last_report=previous.last_report,
-        )
-
-    def _online(self, report: SyncReport) -> SyncState:
-        now = self._clock()
-        return SyncState(
-            kind=StateKind.ONLINE,
-            since=now,
-            message="Up to date",
-            pending_count=self._pending_count(),
-            last_success_at=now,
-            last_report=report,
+            last_success_at=self._last_success_at,
+            last_report=self._last_report,
         )
 
     def _pending_count(self) -> int:

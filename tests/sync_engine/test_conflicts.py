@@ -58,6 +58,7 @@ def test_two_offline_tills_spending_the_same_points_get_only_what_the_balance_al
     second = south.sync()
     assert (first.accepted, first.rejected) == (affordable, 0)
     assert (second.accepted, second.rejected) == (0, affordable)
+    assert {(r.card_number, r.reason) for r in second.rejections} == {(card, Reason.INSUFFICIENT_POINTS)}
     reasons = [r.reason for r in south.ledger.rejections()]
     assert reasons == [Reason.INSUFFICIENT_POINTS] * affordable
     assert north.ledger.rejections() == []

@@ -103,8 +103,12 @@ def test_the_timer_syncs_every_interval(
     worker.start()
     states.wait_for(online)
     mark = len(states.seen)
+    first = next(s for _, s in reversed(states.seen[:mark]) if online(s))
     new_card(till)  # nobody tells the worker
-    states.wait_for(lambda s: online(s) and s.pending_count == 0, after=mark)
+    later = states.wait_for(lambda s: online(s) and s.pending_count == 0, after=mark)
+    assert later.since == first.since  # online since the first round, syncing in between
+    assert later.last_success_at is not None and first.last_success_at is not None
+    assert later.last_success_at > first.last_success_at
 
 
 def test_an_unreachable_server_means_offline_since_the_first_failure_then_online_again(

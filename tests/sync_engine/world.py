@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 
 from desktop.ledger import Ledger, StaffView, open_ledger
-from sync.engine import BatchSizer, SyncEngine, SyncReport
+from sync.engine import BatchSizer, SyncEngine
 from sync.errors import Offline
 from sync.protocol import CardState
+from sync.report import SyncReport
 from sync.transport import SyncClient
 
 TIMEOUT = 10.0
