@@ -57,6 +57,7 @@ def apply_batch(session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: 
     used_seqs = set(used)
     numbers = {tx.card_number for tx in txs} | {prior.card_number for prior in seen.values()}
     cards = gather.lock_cards(session, merchant_id=ctx.merchant_id, numbers=numbers)
+    related = [str(tx.related_transaction_id) for tx in txs if tx.related_transaction_id is not None]
     days = {rules.local_day(tx.transaction_at, ctx.timezone) for tx in txs if tx.type == T.STAMP_EARNED}
     work = _Batch(
         ctx=ctx,
@@ -75,10 +76,11 @@ def apply_batch(session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: 
         originals=gather.originals(
             session,
             merchant_id=ctx.merchant_id,
-            ids=[str(tx.related_transaction_id) for tx in txs if tx.related_transaction_id is not None],
+            ids=related,
         ),
         now=now,
     )
+    work.referenced = set(related)
     results = [work.process(tx) for tx in txs]
     _write(session, work, now=now)
     return results
@@ -110,6 +112,7 @@ class _Batch:
     stamp_days: dict[tuple[str, date], int]
     originals: dict[str, OriginalWork]
     now: datetime
+    referenced: set[str] = field(default_factory=set)  # ids voids of this batch point at
     max_seq: int | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
 
@@ -125,12 +128,12 @@ class _Batch:
                     replayed=True,
                     card=self._card_out(prior.card_number),
                 )
-            return self._unstored(tx, Reason.DUPLICATE_ID)
+            return self._unstored(tx, tx_id, Reason.DUPLICATE_ID)
         if tx.seq in self.used_seqs and self.ctx.device_id is not None:
-            return self._unstored(tx, Reason.SEQUENCE_REUSED)
+            return self._unstored(tx, tx_id, Reason.SEQUENCE_REUSED)
         day = rules.local_day(tx.transaction_at, self.ctx.timezone)
         decision = rules.evaluate(tx, self._facts(tx, day))
-        self._record(tx, decision, day)
+        self._record(tx, tx_id, decision, day)
         return PushResult.model_construct(
             id=tx_id,
             status=TxStatus.ACCEPTED if decision.accepted else TxStatus.REJECTED,
@@ -139,9 +142,9 @@ class _Batch:
             card=self._card_out(tx.card_number),
         )
 
-    def _unstored(self, tx: Tx, reason: Reason) -> PushResult:
+    def _unstored(self, tx: Tx, tx_id: str, reason: Reason) -> PushResult:
         return PushResult.model_construct(
-            id=str(tx.id),
+            id=tx_id,
             status=TxStatus.REJECTED,
             reason=reason,
             replayed=False,
@@ -166,12 +169,12 @@ class _Batch:
             made_by_server=self.ctx.made_by_server,
         )
 
-    def _record(self, tx: Tx, decision: rules.Decision, day: date) -> None:
+    def _record(self, tx: Tx, tx_id: str, decision: rules.Decision, day: date) -> None:
         accepted = decision.accepted
         if accepted:
             self._accept(tx, decision, day)
-        if tx.type in (T.STAMP_EARNED, T.POINTS_EARNED):
-            self.originals[str(tx.id)] = OriginalWork(
+        if tx_id in self.referenced:  # a later item of this batch voids it
+            self.originals[tx_id] = OriginalWork(
                 card_number=tx.card_number,
                 type=tx.type,
                 accepted=accepted,
@@ -182,7 +185,7 @@ class _Batch:
         self.used_seqs.add(tx.seq)
         if self.ctx.device_id is not None:
             self.max_seq = max(self.max_seq or 0, tx.seq)
-        self.rows.append(self._row(tx, decision.reason, day))
+        self.rows.append(self._row(tx, tx_id, decision.reason, day))
 
     def _accept(self, tx: Tx, decision: rules.Decision, day: date) -> None:
         assert decision.card is not None
@@ -208,9 +211,9 @@ class _Batch:
                 tx.stamps_delta + tx.points_delta
             )
 
-    def _row(self, tx: Tx, reason: Reason | None, day: date) -> dict[str, Any]:
+    def _row(self, tx: Tx, tx_id: str, reason: Reason | None, day: date) -> dict[str, Any]:
         return {
-            "id": str(tx.id),
+            "id": tx_id,
             "merchant_id": self.ctx.merchant_id,
             "store_id": self.ctx.store_id,
             "device_id": self.ctx.device_id,
