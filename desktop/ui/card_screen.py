@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -23,36 +22,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.actions import ACTIONS, enabled_actions
 from desktop.ui.context import TillContext
 from desktop.ui.correction_dialogs import AdjustDialog, VoidDialog
 from desktop.ui.customer_panel import CustomerPanel
 from desktop.ui.dialogs import ConfirmDialog, EarnPointsDialog, EnrolCardDialog, RewardDialog
 from desktop.ui.format import deltas_text, type_text
 from desktop.ui.history import HistoryTable, RejectionsView, TodayPanel
-from desktop.ui.ops import Change
+from desktop.ui.ops import Change, friendly
 from desktop.ui.widgets import Banner
 from sync.protocol import CARD_NUMBER_PATTERN, Role
 
 CARD_NUMBER = re.compile(CARD_NUMBER_PATTERN)
-
-
-@dataclass(frozen=True, slots=True)
-class ActionSpec:
-    key: str
-    label: str
-    shortcut: str
-
-
-ACTIONS = [
-    ActionSpec("stamp", "Add stamp", "F2"),
-    ActionSpec("earn", "Earn points", "F3"),
-    ActionSpec("redeem_stamps", "Redeem stamps", "F4"),
-    ActionSpec("reward", "Redeem reward", "F5"),
-    ActionSpec("void", "Void", "F6"),
-    ActionSpec("adjust", "Adjust", "F7"),
-    ActionSpec("enrol", "New card", "F8"),
-    ActionSpec("activation", "Deactivate", "F9"),
-]
 
 
 class CardScreen(QWidget):
@@ -254,32 +235,19 @@ class CardScreen(QWidget):
     # --- actions ----------------------------------------------------------------------------
 
     def _update_actions(self) -> None:
-        card, program = self.card, self.context.program
-        has_card = card is not None
-        active = has_card and card.is_active
-        stamps = program is None or program.has_stamps
-        points = program is None or program.has_points
+        card = self.card
         manager = self.context.staff_at_least(Role.STORE_MANAGER)
-        enabled = {
-            "stamp": active and stamps,
-            "earn": active and points,
-            "redeem_stamps": active and stamps,
-            "reward": active and points and bool(program is None or program.rewards),
-            "void": active,
-            "adjust": active,
-            "enrol": True,
-            "activation": has_card and manager,
-        }
-        for key, on in enabled.items():
+        for key, on in enabled_actions(card, self.context.program, manager=manager).items():
             self.buttons[key].setEnabled(on)
             self.actions[key].setEnabled(on)
-        label = "Reactivate" if has_card and not card.is_active else "Deactivate"
+        label = "Reactivate" if card is not None and not card.is_active else "Deactivate"
         self.buttons["activation"].setText(f"{label}\tF9")
         self.buttons["activation"].setToolTip("" if manager else "Store managers and owners only.")
-        self.buttons["stamp"].setVisible(stamps)
-        self.buttons["redeem_stamps"].setVisible(stamps)
-        self.buttons["earn"].setVisible(points)
-        self.buttons["reward"].setVisible(points)
+        program = self.context.program
+        for key in ("stamp", "redeem_stamps"):
+            self.buttons[key].setVisible(program is None or program.has_stamps)
+        for key in ("earn", "reward"):
+            self.buttons[key].setVisible(program is None or program.has_points)
 
     def trigger(self, key: str) -> None:
         """Run one action by its key (buttons and shortcuts both land here)."""
@@ -353,8 +321,6 @@ class CardScreen(QWidget):
 
     def _refused(self, error: BaseException) -> None:
         self._update_actions()
-        from desktop.ui.ops import friendly
-
         self.banner.show_problem(*friendly(error))
         self.scan_edit.setFocus()
 

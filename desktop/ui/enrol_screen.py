@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPush
 
 from desktop.ui.context import TillContext
 from desktop.ui.ops import friendly
+from desktop.ui.widgets import restyle
 
 
 class EnrolScreen(QWidget):
@@ -33,17 +34,7 @@ class EnrolScreen(QWidget):
         )
         intro.setWordWrap(True)
         column.addWidget(intro)
-        form = QFormLayout()
-        form.setSpacing(12)
-        self.url_edit = QLineEdit(self)
-        self.url_edit.setPlaceholderText("https://loyalty.example.com")
-        form.addRow("Server address", self.url_edit)
-        self.code_edit = QLineEdit(self)
-        self.code_edit.setPlaceholderText("ABCD-1234")
-        form.addRow("Enrolment code", self.code_edit)
-        self.name_edit = QLineEdit(device_name or socket.gethostname() or "Till", self)
-        form.addRow("Name of this till", self.name_edit)
-        column.addLayout(form)
+        column.addLayout(self._build_form(device_name))
         self.message_label = QLabel("", self, objectName="inline_problem")
         self.message_label.setWordWrap(True)
         column.addWidget(self.message_label)
@@ -60,16 +51,30 @@ class EnrolScreen(QWidget):
         outer.addWidget(box, 3)
         outer.addStretch(1)
 
+    def _build_form(self, device_name: str) -> QFormLayout:
+        form = QFormLayout()
+        form.setSpacing(12)
+        self.url_edit = QLineEdit(self)
+        self.url_edit.setPlaceholderText("https://loyalty.example.com")
+        form.addRow("Server address", self.url_edit)
+        self.code_edit = QLineEdit(self)
+        self.code_edit.setPlaceholderText("ABCD-1234")
+        form.addRow("Enrolment code", self.code_edit)
+        self.name_edit = QLineEdit(device_name or socket.gethostname() or "Till", self)
+        form.addRow("Name of this till", self.name_edit)
+        return form
+
     @Slot()
     def on_enrol_button_clicked(self) -> None:
         url, code, name = (e.text().strip() for e in (self.url_edit, self.code_edit, self.name_edit))
+        restyle(self.message_label, "inline_problem")
         if not url.startswith(("http://", "https://")):
             self.message_label.setText("The server address starts with https:// (or http://).")
             return
         if not code:
             self.message_label.setText("Type the enrolment code.")
             return
-        self.message_label.setObjectName("muted")
+        restyle(self.message_label, "muted")
         self.message_label.setText("Connecting…")
         self.enrol_button.setEnabled(False)
 
@@ -88,6 +93,6 @@ class EnrolScreen(QWidget):
     def _refused(self, error: BaseException) -> None:
         self.enrol_button.setEnabled(True)
         title, message = friendly(error)
-        self.message_label.setObjectName("inline_problem")
+        restyle(self.message_label, "inline_problem")
         self.message_label.setText(f"{title}: {message}")
         self.code_edit.setFocus()

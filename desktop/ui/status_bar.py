@@ -12,6 +12,7 @@ from desktop.ui.context import TillContext
 from desktop.ui.format import age_text, local_time
 from desktop.ui.ops import Change
 from desktop.ui.sync_bridge import kind_of
+from desktop.ui.widgets import restyle
 
 AGE_REFRESH_MS = 30_000
 
@@ -76,9 +77,7 @@ class TillStatusBar(QStatusBar):
     @Slot(object)
     def on_bridge_state_changed(self, state: Any) -> None:
         kind = kind_of(state)
-        self.state_label.setObjectName(f"sync_{kind}")
-        self.state_label.style().unpolish(self.state_label)
-        self.state_label.style().polish(self.state_label)
+        restyle(self.state_label, f"sync_{kind}")
         self.state_label.setText(state_text(state))
         self.state_label.setToolTip(getattr(state, "message", "") or "")
         last = getattr(state, "last_success_at", None)

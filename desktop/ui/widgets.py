@@ -11,6 +11,13 @@ from desktop.ui import theme
 BANNER_SECONDS = 8
 
 
+def restyle(widget: QWidget, object_name: str) -> None:
+    """Switch a widget to another style of the theme (QSS selects by object name)."""
+    widget.setObjectName(object_name)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
 class StampCard(QWidget):
     """A stamp card drawn as circles: filled ones for stamps collected, empty ones still to get."""
 
@@ -127,9 +134,7 @@ class Banner(QLabel):
 
     def _show(self, kind: str, text: str) -> None:
         self.kind = kind
-        self.setObjectName(kind)
-        self.style().unpolish(self)
-        self.style().polish(self)
+        restyle(self, kind)
         self.setText(text)
         self.setAccessibleName(text)
         self.show()
