@@ -46,14 +46,21 @@ def stored_vs_recomputed(path: Path) -> list[tuple[str, tuple[Any, ...], tuple[A
 
 
 def non_rejected_sums(path: Path) -> dict[str, tuple[int, int]]:
-    """Each card's sum of non-rejected stamp and point deltas."""
+    """Each card's sum of non-rejected stamp and point deltas, from its latest non-rejected enrolment.
+
+    Transactions recorded before a card's enrolment was rejected and the card enrolled again
+    count for nothing: the server will reject them (the card did not exist yet when they come).
+    """
     conn = sqlite3.connect(path)
     try:
         return {
             number: (stamps, points)
             for number, stamps, points in conn.execute(
-                "SELECT card_number, sum(stamps_delta), sum(points_delta) FROM transactions "
-                "WHERE sync_state != 'rejected' GROUP BY card_number"
+                "SELECT t.card_number, sum(t.stamps_delta), sum(t.points_delta) FROM transactions AS t "
+                "WHERE t.sync_state != 'rejected' AND t.seq >= coalesce(("
+                "  SELECT max(c.seq) FROM transactions AS c WHERE c.card_number = t.card_number"
+                "  AND c.type = 'card_created' AND c.sync_state != 'rejected'), 0) "
+                "GROUP BY t.card_number"
             )
         }
     finally:
