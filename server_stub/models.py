@@ -163,7 +163,9 @@ class Card(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-ACCEPTED_EARN = text("type = 'points_earned' AND status = 'accepted'")
+ACCEPTED_ORDER = text("type = 'points_earned' AND status = 'accepted' AND order_reference IS NOT NULL")
+REJECTED = text("status = 'rejected'")
+VOIDS = text("related_transaction_id IS NOT NULL")
 
 
 class LedgerTransaction(Base):
@@ -173,16 +175,25 @@ class LedgerTransaction(Base):
     __table_args__ = (
         UniqueConstraint("device_id", "seq", name="uq_transactions_device_seq"),
         Index("ix_transactions_card", "merchant_id", "card_number", "received_at"),
-        Index("ix_transactions_received", "merchant_id", "received_at"),
         Index("ix_transactions_at", "merchant_id", "transaction_at"),
-        Index("ix_transactions_related", "related_transaction_id"),
+        # Partial indexes: most rows are accepted, cite no original and carry no order
+        # reference, so ingest does not pay for entries no query needs.
+        Index(
+            "ix_transactions_rejected",
+            "merchant_id",
+            "received_at",
+            "id",
+            postgresql_where=REJECTED,
+            sqlite_where=REJECTED,
+        ),
+        Index("ix_transactions_voids", "related_transaction_id", postgresql_where=VOIDS, sqlite_where=VOIDS),
         Index(
             "uq_transactions_order_reference",
             "merchant_id",
             "order_reference",
             unique=True,
-            postgresql_where=ACCEPTED_EARN,
-            sqlite_where=ACCEPTED_EARN,
+            postgresql_where=ACCEPTED_ORDER,
+            sqlite_where=ACCEPTED_ORDER,
         ),
     )
 
