@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from desktop.config import LEDGER_FILE, TillSettings
@@ -20,6 +22,7 @@ from desktop.ui.theme import apply_theme
 log = logging.getLogger(__name__)
 
 SYNC_LOCK_FILE = "sync.lock"
+SIGNAL_POLL_MS = 250
 # How long a busy background thread may keep the GIL once the GUI thread asks for it.
 GIL_SWITCH_INTERVAL_S = 0.001
 
@@ -128,8 +131,21 @@ def run_gui(data_dir: Path, demo: bool) -> int:
     tune_interpreter()
     apply_theme(app)
     till = Till(data_dir, demo=demo)
+    quit_on_signals(app)
     till.start()
     try:
         return int(app.exec())
     finally:
         till.stop()
+
+
+def quit_on_signals(app: QApplication) -> None:
+    """Ctrl+C or SIGTERM closes the till properly (the demo server and the sync worker stop too).
+
+    Python runs signal handlers only between bytecodes, so a timer wakes the interpreter."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: app.quit())
+    wake = QTimer(app)
+    wake.setInterval(SIGNAL_POLL_MS)
+    wake.timeout.connect(lambda: None)
+    wake.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -103,6 +104,7 @@ def start_server(data_dir: Path) -> DemoServer:
     with (data_dir / SERVER_LOG_FILE).open("ab") as server_log:
         process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT)  # noqa: S603
     server = DemoServer(process, f"http://127.0.0.1:{port}")
+    atexit.register(server.stop)  # a safety net should the till exit without stopping it
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
