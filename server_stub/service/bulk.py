@@ -8,14 +8,45 @@ from operator import itemgetter
 from typing import Any
 
 import psycopg
-from sqlalchemy import ColumnElement, any_, insert, literal, text, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Date,
+    DateTime,
+    Integer,
+    any_,
+    insert,
+    literal,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.types import TypeEngine
 
-from server_stub.models import Card, LedgerTransaction
+from server_stub.models import Card, LedgerTransaction, UtcDateTime
 
 TRANSACTION_COLUMNS = tuple(column.name for column in LedgerTransaction.__table__.columns)
+
+
+def _pg_type(kind: TypeEngine[Any]) -> str:
+    """The PostgreSQL type name binary COPY needs for a column of the ledger table."""
+    if isinstance(kind, BigInteger):
+        return "int8"
+    if isinstance(kind, Integer):
+        return "int4"
+    if isinstance(kind, UtcDateTime | DateTime):
+        return "timestamp"
+    if isinstance(kind, Date):
+        return "date"
+    if isinstance(kind, Boolean):
+        return "bool"
+    return "text"
+
+
+TRANSACTION_COPY_TYPES = [_pg_type(column.type) for column in LedgerTransaction.__table__.columns]
 _TIME_INDEXES = tuple(TRANSACTION_COLUMNS.index(name) for name in ("transaction_at", "received_at"))
 
 
@@ -41,10 +72,11 @@ def insert_transactions(session: Session, rows: Sequence[dict[str, Any]]) -> Non
         return
     driver = session.connection().connection.driver_connection
     assert driver is not None
-    statement = f"COPY transactions ({', '.join(TRANSACTION_COLUMNS)}) FROM STDIN"
+    statement = f"COPY transactions ({', '.join(TRANSACTION_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
     values_of = itemgetter(*TRANSACTION_COLUMNS)
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types(TRANSACTION_COPY_TYPES)
             for row in rows:
                 values = list(values_of(row))
                 for index in _TIME_INDEXES:
