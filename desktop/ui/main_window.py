@@ -13,7 +13,7 @@ from desktop.ui.card_screen import CardScreen
 from desktop.ui.context import TillContext
 from desktop.ui.enrol_screen import EnrolScreen
 from desktop.ui.lock_screen import LockScreen
-from desktop.ui.ops import Change
+from desktop.ui.ops import Change, friendly
 from desktop.ui.status_bar import TillStatusBar
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,13 @@ class MainWindow(QMainWindow):
 
     def start(self) -> None:
         """Decide the first screen: enrolment when the till has no identity, else the lock screen."""
-        self.context.op(self, lambda ledger: ledger.identity()).success(self._identity_known).run()
+        self.context.op(self, lambda ledger: ledger.identity()).success(self._identity_known).failure(
+            self._cannot_start
+        ).run()
+
+    def _cannot_start(self, error: BaseException) -> None:
+        title, message = friendly(error)
+        self.show_message(f"{title}\n\n{message}")
 
     def _identity_known(self, identity: Any) -> None:
         if identity is None:

@@ -17,7 +17,13 @@ T = TypeVar("T")
 
 UNEXPECTED_TITLE = "Something went wrong"
 UNEXPECTED_MESSAGE = "Something went wrong; the transaction was not recorded. Please try again."
-OPEN_FAILED = ("The till cannot open its ledger", "Ask IT to check the till's data folder.")
+
+
+class LedgerUnavailable(Exception):
+    """The ledger file could not be opened; every operation then reports this."""
+
+    title = "The till cannot open its ledger"
+    message = "Ask IT to check the till's data folder (the log has the details)."
 
 
 class Change(enum.Flag):
@@ -64,6 +70,7 @@ class LedgerRunner(QObject):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-ops")
         self._in_flight = 0
         self._closed = False
+        self.open_error: LedgerUnavailable | None = None
         self._recorded_listeners: list[Callable[[], None]] = []
         self.delivered.connect(self.on_self_delivered)
 
@@ -75,7 +82,8 @@ class LedgerRunner(QObject):
                 self.ledger = opener()
             except Exception:  # shown on the screen, logged with its traceback
                 log.exception("could not open the ledger")
-                self.deliver(lambda: self.problem_raised.emit(*OPEN_FAILED))
+                self.open_error = LedgerUnavailable()
+                self.deliver(lambda: self.problem_raised.emit(*friendly(LedgerUnavailable())))
                 return
             self.deliver(lambda: None)
 
@@ -157,6 +165,8 @@ class Op(Generic[T]):
     def _work(self) -> None:
         thread = threading.current_thread().name
         try:
+            if self._runner.open_error is not None:
+                raise self._runner.open_error
             result = self._task(self._runner.ledger)
         except Exception as error:  # every error is delivered; none escapes the thread
             if not is_expected(error):

@@ -59,18 +59,18 @@ QPushButton#key_enter {{ min-height: 64px; min-width: 80px; font-size: 18pt; fon
 QPushButton#key_enter:disabled {{ background: #9fc9b8; }}
 QPushButton#flat {{ border: none; background: transparent; color: {ACCENT}; font-weight: 600; }}
 QLineEdit, QSpinBox, QComboBox, QPlainTextEdit {{ background: {PANEL}; border: 1px solid {LINE};
-               border-radius: 8px; min-height: {TOUCH - 8}px; padding: 2px 10px; }}
+               border-radius: 8px; min-height: {TOUCH - 4}px; padding: 2px 10px; }}
 QLineEdit:focus, QSpinBox:focus, QComboBox:focus, QPlainTextEdit:focus {{ border: 2px solid {ACCENT}; }}
 QLineEdit#scan {{ font-size: 20pt; min-height: 56px; }}
 QLineEdit#pin {{ font-size: 26pt; min-height: 60px; letter-spacing: 8px; }}
 QListWidget, QTableWidget {{ background: {PANEL}; border: 1px solid {LINE}; border-radius: 8px;
                alternate-background-color: #f0f4f8; }}
-QListWidget::item {{ min-height: 40px; padding: 4px 8px; }}
+QListWidget::item {{ min-height: {TOUCH - 4}px; padding: 4px 8px; }}
 QListWidget::item:selected, QTableWidget::item:selected {{ background: {ACCENT_SOFT}; color: {INK}; }}
 QHeaderView::section {{ background: {PAPER}; border: none; border-bottom: 1px solid {LINE};
                padding: 6px; font-weight: 600; }}
 QTabWidget::pane {{ border: 1px solid {LINE}; border-radius: 8px; background: {PANEL}; }}
-QTabBar::tab {{ min-height: 40px; padding: 4px 18px; background: {PAPER}; border: 1px solid {LINE};
+QTabBar::tab {{ min-height: {TOUCH - 4}px; padding: 4px 18px; background: {PAPER}; border: 1px solid {LINE};
                border-bottom: none; border-top-left-radius: 8px; border-top-right-radius: 8px; }}
 QTabBar::tab:selected {{ background: {PANEL}; font-weight: 600; }}
 QStatusBar {{ background: {PANEL}; border-top: 1px solid {LINE}; }}

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
+from desktop.app import Till
+from desktop.config import LEDGER_FILE
+from desktop.ledger import open_ledger
 from tests.ui.conftest import TillUnderTest, focused, scan
 
 
@@ -135,3 +141,30 @@ def test_the_tab_order_follows_the_flow_from_scan_to_the_actions(
     qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Tab)
 
     assert focused(screen.buttons["stamp"])
+
+
+def test_every_button_and_field_is_big_enough_for_a_thumb(qtbot: QtBot, cashier: TillUnderTest) -> None:
+    scan(qtbot, cashier.window, "1001")
+    window = cashier.window
+    widgets = [w for w in window.findChildren(QPushButton) + window.findChildren(QLineEdit) if w.isVisible()]
+
+    assert widgets
+    assert [w.text() for w in widgets if w.height() < 44] == []
+
+
+def test_a_ledger_that_cannot_open_is_explained_instead_of_a_blank_window(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data folder should be")
+    app = Till(blocked, demo=False)
+    qtbot.addWidget(app.window)
+    try:
+        app.runner.open(lambda: open_ledger(blocked / LEDGER_FILE))
+        app.window.start()
+        qtbot.waitUntil(lambda: app.window.message_page.text() != "")
+        assert app.window.stack.currentWidget() is app.window.message_page
+        assert app.window.message_page.text().startswith("The till cannot open its ledger")
+        assert "Errno" not in app.window.message_page.text()
+    finally:
+        app.stop()
