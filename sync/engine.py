@@ -19,7 +19,10 @@ from sync.protocol import (
     CardState,
     PullResponse,
     PushResponse,
+    PushResult,
+    TransactionType,
     Tx,
+    TxStatus,
 )
 from sync.report import Rejection, Round, SyncReport, build_report, count_results
 from sync.transport import SyncClient
@@ -265,7 +268,7 @@ class _Pipeline:
         if not answered:
             return
         sent = [tx for batch, _ in answered for tx in batch]
-        results = [result for _, response in answered for result in response.results]
+        results = latest_card_states_only(sent, [r for _, response in answered for r in response.results])
         self._ledger.apply_push_results(sent, results)
         for batch, response in answered:
             count_results(self._progress, batch, response)
@@ -290,6 +293,27 @@ class _Pipeline:
             self.wait()
         finally:
             self._executor.shutdown(wait=True)
+
+
+def latest_card_states_only(sent: Sequence[Tx], results: Sequence[PushResult]) -> list[PushResult]:
+    """The same answers, each card's state kept only on its last result (and on accepted welcome
+    bonuses, which the ledger remembers): applied in order, only the last state of a card
+    counts, so the ledger is spared writing the ones before it."""
+    last: dict[str, int] = {}
+    for index, result in enumerate(results):
+        if result.card is not None:
+            last[result.card.card_number] = index
+    keep = set(last.values())
+    return [
+        result
+        if result.card is None or index in keep or _is_accepted_welcome(tx, result)
+        else result.model_copy(update={"card": None})
+        for index, (tx, result) in enumerate(zip(sent, results, strict=True))
+    ]
+
+
+def _is_accepted_welcome(tx: Tx, result: PushResult) -> bool:
+    return tx.type is TransactionType.WELCOME_BONUS and result.status is TxStatus.ACCEPTED
 
 
 def _state_text(state: CardState) -> str:
