@@ -15,7 +15,7 @@ from desktop.ledger.db import Database, open_database
 from desktop.ledger.errors import NotFound, Refused
 from desktop.ledger.models import REJECTED, transactions
 from desktop.ledger.views import CardView, Recorded, StaffView, SyncStatus, TodayTotals, TransactionView
-from sync.ports import DeviceIdentity, Mismatch, PendingSummary
+from sync.ports import DeviceIdentity, LedgerPort, Mismatch, PendingSummary
 from sync.protocol import CardState, ImportRequest, Program, PullResponse, PushResult, Reason, Role, Tx
 
 log = logging.getLogger(__name__)
@@ -170,6 +170,11 @@ class Ledger:
 
     def export_pending(self) -> ImportRequest:
         return outbox.export_pending(self._ctx)
+
+
+def _implements_the_sync_port(ledger: Ledger) -> LedgerPort:
+    """Never called: mypy checks here that Ledger is the sync engine's LedgerPort."""
+    return ledger
 
 
 def open_ledger(path: Path, *, clock: Clock = utc_now) -> Ledger:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop.ledger import Ledger, LockedOut, StaffInactive, UnknownStaff, WrongPin, open_ledger
+from desktop.ledger import Ledger, LockedOut, NotEnrolled, StaffInactive, UnknownStaff, WrongPin, open_ledger
 from sync.protocol import Role
 from tests.ledger.conftest import IDENTITY, PIN, STAFF, FakeClock, pull_page
 
@@ -120,3 +120,12 @@ def test_a_pulled_staff_list_replaces_the_old_one_but_keeps_lockouts(ledger: Led
         ledger.login(1, PIN)
     with pytest.raises(UnknownStaff):
         ledger.login(3, PIN)
+
+
+def test_login_before_enrolment_raises_not_enrolled(tmp_path: Path, clock: FakeClock) -> None:
+    ledger = open_ledger(tmp_path / "ledger.db", clock=clock)
+    try:
+        with pytest.raises(NotEnrolled):
+            ledger.login(1, PIN)
+    finally:
+        ledger.close()

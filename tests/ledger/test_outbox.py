@@ -241,3 +241,19 @@ def test_pending_transactions_export_as_an_import_file(ledger: Ledger) -> None:
     again = ImportRequest.model_validate_json(exported.model_dump_json())
     assert again.device_id == IDENTITY.device_id
     assert [tx.seq for tx in again.transactions] == [1, 2]
+
+
+def test_reconcile_takes_in_a_card_the_till_did_not_know_without_calling_it_a_mismatch(
+    ledger: Ledger,
+) -> None:
+    server = [CardState(card_number="C-8", stamp_count=2, points_balance=5, is_active=False)]
+    assert ledger.reconcile(server) == []
+    card = ledger.find_card("C-8")
+    assert card is not None and (card.stamp_count, card.points_balance, card.is_active) == (2, 5, False)
+
+
+def test_the_ledger_is_the_sync_engines_port(ledger: Ledger) -> None:
+    from sync.ports import LedgerPort
+
+    port: LedgerPort = ledger
+    assert port.pull_cursor() == "c1"

@@ -295,3 +295,13 @@ def test_seq_numbers_increase_and_are_never_reused_after_a_refusal(ledger: Ledge
     refused(lambda: ledger.redeem_stamps(CASHIER, "C-1"))
     assert ledger.add_stamp(CASHIER, "C-1").transaction.seq == 3
     assert counts(ledger_path) == (3, 1, 3)
+
+
+def test_points_are_not_in_a_stamps_only_program(open_seeded: Callable[..., Ledger]) -> None:
+    ledger = open_seeded(make_program(type=ProgramType.STAMPS))
+    ledger.enrol_card(CASHIER, "C-1")
+    earn = refused(
+        lambda: ledger.earn_points(CASHIER, "C-1", purchase_amount_cents=500, order_reference=None)
+    )
+    assert earn == Reason.NOT_IN_PROGRAM
+    assert refused(lambda: ledger.redeem_reward(CASHIER, "C-1", "mug")) == Reason.NOT_IN_PROGRAM
