@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -26,11 +27,11 @@ from desktop.ui.actions import ACTIONS, enabled_actions
 from desktop.ui.context import TillContext
 from desktop.ui.correction_dialogs import AdjustDialog, VoidDialog
 from desktop.ui.customer_panel import CustomerPanel
-from desktop.ui.dialogs import ConfirmDialog, EarnPointsDialog, EnrolCardDialog, RewardDialog
+from desktop.ui.dialogs import ActionDialog, ConfirmDialog, EarnPointsDialog, EnrolCardDialog, RewardDialog
 from desktop.ui.format import deltas_text, type_text
 from desktop.ui.history import HistoryTable, RejectionsView, TodayPanel
 from desktop.ui.ops import Change, friendly
-from desktop.ui.widgets import Banner
+from desktop.ui.widgets import Banner, styled
 from sync.protocol import CARD_NUMBER_PATTERN, Role
 
 CARD_NUMBER = re.compile(CARD_NUMBER_PATTERN)
@@ -47,7 +48,7 @@ class CardScreen(QWidget):
         self.context = context
         self.card: Any = None
         self.buttons: dict[str, QPushButton] = {}
-        self.actions: dict[str, QAction] = {}
+        self.shortcut_actions: dict[str, QAction] = {}
         self._build()
         self._update_actions()
         context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
@@ -76,9 +77,9 @@ class CardScreen(QWidget):
 
     def _build_header(self) -> QHBoxLayout:
         header = QHBoxLayout()
-        self.store_label = QLabel("", self, objectName="subtitle")
+        self.store_label = styled(QLabel("", self), "subtitle")
         header.addWidget(self.store_label, 1)
-        self.staff_label = QLabel("", self, objectName="subtitle")
+        self.staff_label = styled(QLabel("", self), "subtitle")
         header.addWidget(self.staff_label)
         self.lock_button = QPushButton("Lock  F12", self)
         self.lock_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -89,7 +90,7 @@ class CardScreen(QWidget):
     def _build_left(self) -> QVBoxLayout:
         left = QVBoxLayout()
         left.setSpacing(10)
-        self.scan_edit = QLineEdit(self, objectName="scan")
+        self.scan_edit = styled(QLineEdit(self), "scan")
         self.scan_edit.setPlaceholderText("Scan a card or type a name")
         self.scan_edit.setAccessibleName("Card number or customer name")
         self.scan_edit.setClearButtonEnabled(True)
@@ -110,7 +111,7 @@ class CardScreen(QWidget):
         grid = QGridLayout()
         grid.setSpacing(10)
         for index, spec in enumerate(ACTIONS):
-            button = QPushButton(f"{spec.label}\t{spec.shortcut}", self, objectName="action")
+            button = styled(QPushButton(f"{spec.label}\t{spec.shortcut}", self), "action")
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.clicked.connect(lambda _=False, key=spec.key: self.trigger(key))
             action = QAction(spec.label, self)
@@ -118,7 +119,7 @@ class CardScreen(QWidget):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(lambda _=False, key=spec.key: self.trigger(key))
             self.addAction(action)
-            self.buttons[spec.key], self.actions[spec.key] = button, action
+            self.buttons[spec.key], self.shortcut_actions[spec.key] = button, action
             grid.addWidget(button, index // 2, index % 2)
         right.addLayout(grid)
         self.tabs = QTabWidget(self)
@@ -239,7 +240,7 @@ class CardScreen(QWidget):
         manager = self.context.staff_at_least(Role.STORE_MANAGER)
         for key, on in enabled_actions(card, self.context.program, manager=manager).items():
             self.buttons[key].setEnabled(on)
-            self.actions[key].setEnabled(on)
+            self.shortcut_actions[key].setEnabled(on)
         label = "Reactivate" if card is not None and not card.is_active else "Deactivate"
         self.buttons["activation"].setText(f"{label}\tF9")
         self.buttons["activation"].setToolTip("" if manager else "Store managers and owners only.")
@@ -266,7 +267,7 @@ class CardScreen(QWidget):
 
     def _open_dialog(self, key: str) -> None:
         card = self.card
-        dialogs = {
+        dialogs: dict[str, Callable[[], ActionDialog]] = {
             "earn": lambda: EarnPointsDialog(self.context, card, self),
             "reward": lambda: RewardDialog(self.context, card, self),
             "void": lambda: VoidDialog(self.context, card, self),

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QListWi
 
 from desktop.ui.dialogs import ActionDialog
 from desktop.ui.format import describe_transaction
+from desktop.ui.widgets import styled
 from sync.protocol import MAX_ADJUSTMENT, Role, TransactionType
 
 
@@ -92,14 +93,12 @@ class AdjustDialog(ActionDialog):
         self.form.addRow("Reason", self.reason_edit)
         self.owner_combo = QComboBox(self)
         self.form.addRow("Owner", self.owner_combo)
-        self.pin_edit = QLineEdit(self, objectName="pin")
+        self.pin_edit = styled(QLineEdit(self), "pin")
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_edit.setMaxLength(8)
         self.pin_edit.setPlaceholderText("Owner's PIN")
         self.form.addRow("Owner's PIN", self.pin_edit)
-        self.form.addRow(
-            "", QLabel("Only the merchant's owner can adjust a balance.", self, objectName="hint")
-        )
+        self.form.addRow("", styled(QLabel("Only the merchant's owner can adjust a balance.", self), "hint"))
         context.op(self, lambda ledger: ledger.staff_members()).success(self._show_owners).run()
         (self.stamps_spin if self.stamps_spin.isVisible() or program is None else self.points_spin).setFocus()
 

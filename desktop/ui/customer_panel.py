@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from desktop.ui.widgets import StampCard
+from desktop.ui.widgets import StampCard, styled
 from sync.protocol import Program
 
 
@@ -26,27 +26,27 @@ class CustomerPanel(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(8)
-        self.name_label = QLabel("Scan a card to begin", self, objectName="title")
+        self.name_label = styled(QLabel("Scan a card to begin", self), "title")
         self.name_label.setWordWrap(True)
         layout.addWidget(self.name_label)
         line = QHBoxLayout()
-        self.number_label = QLabel("", self, objectName="muted")
+        self.number_label = styled(QLabel("", self), "muted")
         line.addWidget(self.number_label)
         line.addStretch(1)
-        self.pending_label = QLabel("", self, objectName="pending")
+        self.pending_label = styled(QLabel("", self), "pending")
         self.pending_label.hide()
         line.addWidget(self.pending_label)
         layout.addLayout(line)
-        self.status_label = QLabel("", self, objectName="inline_problem")
+        self.status_label = styled(QLabel("", self), "inline_problem")
         self.status_label.hide()
         layout.addWidget(self.status_label)
         self.stamp_card = StampCard(self)
         layout.addWidget(self.stamp_card)
-        self.stamps_label = QLabel("", self, objectName="muted")
+        self.stamps_label = styled(QLabel("", self), "muted")
         layout.addWidget(self.stamps_label)
-        self.points_label = QLabel("", self, objectName="big")
+        self.points_label = styled(QLabel("", self), "big")
         layout.addWidget(self.points_label)
-        self.rewards_label = QLabel("", self, objectName="muted")
+        self.rewards_label = styled(QLabel("", self), "muted")
         self.rewards_label.setWordWrap(True)
         layout.addWidget(self.rewards_label)
         layout.addStretch(1)

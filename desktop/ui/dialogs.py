@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.context import TillContext
 from desktop.ui.ops import Change, friendly
+from desktop.ui.widgets import styled
 from sync.protocol import MAX_PURCHASE_CENTS, Program
 from sync.rules import points_for_purchase
 
@@ -59,12 +60,12 @@ class ActionDialog(QDialog):
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(24, 20, 24, 20)
         self.body.setSpacing(12)
-        heading = QLabel(title, self, objectName="title")
+        heading = styled(QLabel(title, self), "title")
         self.body.addWidget(heading)
         self.form = QFormLayout()
         self.form.setSpacing(10)
         self.body.addLayout(self.form)
-        self.problem_label = QLabel("", self, objectName="inline_problem")
+        self.problem_label = styled(QLabel("", self), "inline_problem")
         self.problem_label.setWordWrap(True)
         self.problem_label.hide()
         self.body.addWidget(self.problem_label)
@@ -72,7 +73,7 @@ class ActionDialog(QDialog):
         buttons.addStretch(1)
         self.cancel_button = QPushButton("Cancel (Esc)", self)
         self.cancel_button.clicked.connect(self.reject)
-        self.ok_button = QPushButton("OK (Enter)", self, objectName="primary")
+        self.ok_button = styled(QPushButton("OK (Enter)", self), "primary")
         self.ok_button.setDefault(True)
         self.ok_button.clicked.connect(self.on_ok_button_clicked)
         buttons.addWidget(self.cancel_button)
@@ -124,7 +125,7 @@ class EarnPointsDialog(ActionDialog):
         self.reference_edit.setMaxLength(100)
         self.reference_edit.setPlaceholderText("Receipt or order number")
         self.form.addRow("Order reference", self.reference_edit)
-        self.preview_label = QLabel("", self, objectName="big")
+        self.preview_label = styled(QLabel("", self), "big")
         self.form.addRow("Points", self.preview_label)
         self.on_amount_edit_text_changed("")
 
@@ -174,7 +175,7 @@ class RewardDialog(ActionDialog):
         self.reward_list.setMinimumHeight(240)
         self.reward_list.itemActivated.connect(self.on_reward_list_item_activated)
         self.body.insertWidget(
-            1, QLabel(f"{card.points_balance} points on the card", self, objectName="subtitle")
+            1, styled(QLabel(f"{card.points_balance} points on the card", self), "subtitle")
         )
         self.body.insertWidget(2, self.reward_list)
         program = context.program
@@ -240,7 +241,7 @@ class EnrolCardDialog(ActionDialog):
         program = context.program
         bonus = program.welcome_bonus_points if program is not None and program.has_points else 0
         text = f"Welcome bonus: {bonus} points" if bonus > 0 else "No welcome bonus in this programme."
-        self.bonus_label = QLabel(text, self, objectName="subtitle")
+        self.bonus_label = styled(QLabel(text, self), "subtitle")
         self.form.addRow("", self.bonus_label)
         (self.name_edit if card_number else self.number_edit).setFocus()
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPush
 
 from desktop.ui.context import TillContext
 from desktop.ui.ops import friendly
-from desktop.ui.widgets import restyle
+from desktop.ui.widgets import restyle, styled
 
 
 class EnrolScreen(QWidget):
@@ -25,20 +25,22 @@ class EnrolScreen(QWidget):
         outer.addStretch(1)
         column = QVBoxLayout()
         column.addStretch(1)
-        column.addWidget(QLabel("Set up this till", self, objectName="title"))
-        intro = QLabel(
-            "Type the server address and the enrolment code head office gave you. "
-            "The till then downloads the programme, the staff and the cards.",
-            self,
-            objectName="muted",
+        column.addWidget(styled(QLabel("Set up this till", self), "title"))
+        intro = styled(
+            QLabel(
+                "Type the server address and the enrolment code head office gave you. "
+                "The till then downloads the programme, the staff and the cards.",
+                self,
+            ),
+            "muted",
         )
         intro.setWordWrap(True)
         column.addWidget(intro)
         column.addLayout(self._build_form(device_name))
-        self.message_label = QLabel("", self, objectName="inline_problem")
+        self.message_label = styled(QLabel("", self), "inline_problem")
         self.message_label.setWordWrap(True)
         column.addWidget(self.message_label)
-        self.enrol_button = QPushButton("Connect this till", self, objectName="primary")
+        self.enrol_button = styled(QPushButton("Connect this till", self), "primary")
         self.enrol_button.setDefault(True)
         self.enrol_button.clicked.connect(self.on_enrol_button_clicked)
         for edit in (self.url_edit, self.code_edit, self.name_edit):

@@ -23,6 +23,7 @@ from desktop.ui import theme
 from desktop.ui.context import TillContext
 from desktop.ui.format import STATE_TEXT, deltas_text, local_time, reason_text, type_text
 from desktop.ui.ops import Change
+from desktop.ui.widgets import styled
 from sync.protocol import Role
 
 STATE_COLOURS = {"pending": theme.WARN, "accepted": theme.ACCENT, "rejected": theme.DANGER}
@@ -50,6 +51,10 @@ def _cell(text: str, *, colour: str | None = None) -> QTableWidgetItem:
     if colour is not None:
         item.setForeground(QBrush(QColor(colour)))
     return item
+
+
+def _text(item: QTableWidgetItem | None) -> str:
+    return item.text() if item is not None else ""
 
 
 def state_text(tx: Any) -> str:
@@ -100,7 +105,7 @@ class HistoryTable(QWidget):
     def row_texts(self) -> list[list[str]]:
         """What each row says (for tests and accessibility checks)."""
         return [
-            [self.table.item(r, c).text() for c in range(self.table.columnCount())]
+            [_text(self.table.item(r, c)) for c in range(self.table.columnCount())]
             for r in range(self.table.rowCount())
         ]
 
@@ -120,7 +125,7 @@ class RejectionsView(QWidget):
         self.context = context
         self.rejections: list[Any] = []
         layout = QVBoxLayout(self)
-        self.summary_label = QLabel("No rejected transactions.", self, objectName="muted")
+        self.summary_label = styled(QLabel("No rejected transactions.", self), "muted")
         self.summary_label.setWordWrap(True)
         layout.addWidget(self.summary_label)
         self.table = _table(self, self.HEADERS)
@@ -129,7 +134,7 @@ class RejectionsView(QWidget):
         layout.addWidget(self.table)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.acknowledge_button = QPushButton("Acknowledge (Ctrl+K)", self, objectName="primary")
+        self.acknowledge_button = styled(QPushButton("Acknowledge (Ctrl+K)", self), "primary")
         self.acknowledge_button.setShortcut("Ctrl+K")
         self.acknowledge_button.setEnabled(False)
         self.acknowledge_button.clicked.connect(self.on_acknowledge_button_clicked)
@@ -206,13 +211,13 @@ class TodayPanel(QWidget):
         super().__init__(parent)
         self.context = context
         layout = QVBoxLayout(self)
-        self.day_label = QLabel("Today", self, objectName="subtitle")
+        self.day_label = styled(QLabel("Today", self), "subtitle")
         layout.addWidget(self.day_label)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         self.value_labels: dict[str, QLabel] = {}
         for name, text in TOTAL_LABELS:
-            label = QLabel("0", self, objectName="subtitle")
+            label = styled(QLabel("0", self), "subtitle")
             self.value_labels[name] = label
             form.addRow(text, label)
         layout.addLayout(form)

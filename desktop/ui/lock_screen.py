@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.context import TillContext
 from desktop.ui.ops import Change, friendly
-from desktop.ui.widgets import Keypad
+from desktop.ui.widgets import Keypad, styled
 
 STAFF_COLUMNS = 3
 
@@ -56,16 +56,16 @@ class LockScreen(QWidget):
         outer.setContentsMargins(48, 36, 48, 36)
         outer.setSpacing(48)
         left = QVBoxLayout()
-        self.store_label = QLabel("Loyalty till", self, objectName="title")
+        self.store_label = styled(QLabel("Loyalty till", self), "title")
         left.addWidget(self.store_label)
-        left.addWidget(QLabel("Who is at the till? Pick your name.", self, objectName="subtitle"))
+        left.addWidget(styled(QLabel("Who is at the till? Pick your name.", self), "subtitle"))
         self.staff_grid = QGridLayout()
         self.staff_grid.setSpacing(12)
         left.addLayout(self.staff_grid)
-        self.empty_label = QLabel("Waiting for the staff list from the server…", self, objectName="muted")
+        self.empty_label = styled(QLabel("Waiting for the staff list from the server…", self), "muted")
         left.addWidget(self.empty_label)
         left.addStretch(1)
-        self.demo_label = QLabel("", self, objectName="hint")
+        self.demo_label = styled(QLabel("", self), "hint")
         self.demo_label.setWordWrap(True)
         self.demo_label.hide()
         left.addWidget(self.demo_label)
@@ -76,16 +76,16 @@ class LockScreen(QWidget):
         right = QVBoxLayout()
         right.setSpacing(12)
         right.addStretch(1)
-        self.who_label = QLabel("Pick your name", self, objectName="subtitle")
+        self.who_label = styled(QLabel("Pick your name", self), "subtitle")
         right.addWidget(self.who_label)
-        self.pin_edit = QLineEdit(self, objectName="pin")
+        self.pin_edit = styled(QLineEdit(self), "pin")
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_edit.setMaxLength(8)
         self.pin_edit.setPlaceholderText("PIN")
         self.pin_edit.setAccessibleName("PIN")
         self.pin_edit.returnPressed.connect(self.on_pin_edit_return_pressed)
         right.addWidget(self.pin_edit)
-        self.message_label = QLabel("", self, objectName="inline_problem")
+        self.message_label = styled(QLabel("", self), "inline_problem")
         self.message_label.setWordWrap(True)
         right.addWidget(self.message_label)
         self.keypad = Keypad(self)
@@ -108,7 +108,7 @@ class LockScreen(QWidget):
         self.staff_buttons.clear()
         active = [member for member in staff if member.is_active]
         for index, member in enumerate(active):
-            button = QPushButton(member.name, self, objectName="staff")
+            button = styled(QPushButton(member.name, self), "staff")
             button.setCheckable(True)
             button.setAccessibleName(f"Sign in as {member.name}")
             button.clicked.connect(lambda _=False, m=member: self.select_staff(m))

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QStackedWidget
 
 from desktop.ui.card_screen import CardScreen
 from desktop.ui.context import TillContext
@@ -15,6 +15,7 @@ from desktop.ui.enrol_screen import EnrolScreen
 from desktop.ui.lock_screen import LockScreen
 from desktop.ui.ops import Change, friendly
 from desktop.ui.status_bar import TillStatusBar
+from desktop.ui.widgets import styled
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class MainWindow(QMainWindow):
         self.enrol_screen = EnrolScreen(context, device_name=context.settings.device_name, parent=self.stack)
         self.lock_screen = LockScreen(context, self.stack)
         self.card_screen = CardScreen(context, self.stack)
-        self.message_page = QLabel("", self.stack, objectName="subtitle")
+        self.message_page = styled(QLabel("", self.stack), "subtitle")
         self.message_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message_page.setWordWrap(True)
         for screen in (self.message_page, self.enrol_screen, self.lock_screen, self.card_screen):
@@ -114,8 +115,8 @@ class MainWindow(QMainWindow):
     def lock(self) -> None:
         if self.stack.currentWidget() is not self.card_screen:
             return
-        for dialog in self.card_screen.findChildren(QObject):
-            if hasattr(dialog, "reject") and dialog.isWidgetType() and dialog.isWindow():
+        for dialog in self.card_screen.findChildren(QDialog):
+            if dialog.isVisible():
                 dialog.reject()
         self._idle_timer.stop()
         self.context.lock()

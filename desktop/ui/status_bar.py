@@ -12,7 +12,7 @@ from desktop.ui.context import TillContext
 from desktop.ui.format import age_text, local_time
 from desktop.ui.ops import Change
 from desktop.ui.sync_bridge import kind_of
-from desktop.ui.widgets import restyle
+from desktop.ui.widgets import restyle, styled
 
 AGE_REFRESH_MS = 30_000
 
@@ -46,7 +46,7 @@ class TillStatusBar(QStatusBar):
         super().__init__(parent)
         self.context = context
         self.setSizeGripEnabled(False)
-        self.state_label = QLabel("● Not syncing", self, objectName="sync_stopped")
+        self.state_label = styled(QLabel("● Not syncing", self), "sync_stopped")
         self.pending_label = QLabel("", self)
         self.last_sync_label = QLabel("", self)
         self.sync_button = QPushButton("Sync now  Ctrl+S", self)

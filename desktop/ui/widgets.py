@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
@@ -9,6 +11,15 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePol
 from desktop.ui import theme
 
 BANNER_SECONDS = 8
+
+
+W = TypeVar("W", bound=QWidget)
+
+
+def styled(widget: W, object_name: str) -> W:
+    """Give a new widget its style of the theme (QSS selects by object name)."""
+    widget.setObjectName(object_name)
+    return widget
 
 
 def restyle(widget: QWidget, object_name: str) -> None:
