@@ -147,3 +147,16 @@ def test_a_change_announced_once_refreshes_the_open_card(qtbot: QtBot, cashier: 
     cashier.runner.announce(Change.CARDS)
 
     qtbot.waitUntil(lambda: screen.customer_panel.stamp_card.stamps == 4)
+
+
+def test_sync_states_from_the_worker_thread_reach_slots_on_the_gui_thread(
+    qtbot: QtBot, till: TillUnderTest
+) -> None:
+    seen_on: list[str] = []
+    till.bridge.state_changed.connect(lambda _state: seen_on.append(threading.current_thread().name))
+
+    report(till, StateKind.SYNCING, pending=3)
+
+    qtbot.waitUntil(lambda: bool(seen_on))
+    assert seen_on == [threading.main_thread().name]
+    assert till.window.status_bar.state_label.text() == "⟳ Syncing…"

@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.config import TillSettings
-from tests.ui.conftest import PIN, TillUnderTest, sign_in
+from desktop.ui.dialogs import EarnPointsDialog
+from tests.ui.conftest import PIN, TillUnderTest, scan, sign_in
 
 
 def staff_button(till: TillUnderTest, name: str):  # type: ignore[no-untyped-def]
@@ -106,3 +107,19 @@ def test_the_pin_must_follow_a_name(qtbot: QtBot, till: TillUnderTest) -> None:
     qtbot.keyClick(lock.pin_edit, Qt.Key.Key_Return)
 
     assert lock.message_label.text() == "Pick your name first."
+
+
+def test_the_idle_lock_also_closes_an_open_dialog(
+    qtbot: QtBot, open_till: Callable[..., TillUnderTest]
+) -> None:
+    till = open_till(TillSettings(idle_lock_minutes=0.01))  # 600 ms
+    sign_in(qtbot, till.window, "Sam Staff")
+    scan(qtbot, till.window, "1001")
+    till.window.card_screen.trigger("earn")
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in till.window.findChildren(EarnPointsDialog)))
+
+    with qtbot.waitSignal(till.window.lock_screen_shown, timeout=5000):
+        pass
+
+    assert not any(d.isVisible() for d in till.window.findChildren(EarnPointsDialog))
+    assert till.context.staff is None
