@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QFont
+from pathlib import Path
+
+from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import QApplication
 
 INK = "#1f2933"
@@ -82,7 +84,11 @@ QLabel#sync_syncing {{ color: {MUTED}; font-weight: 600; }}
 """
 
 
+ICON = Path(__file__).resolve().parents[1] / "assets" / "till.svg"
+
+
 def apply_theme(app: QApplication) -> None:
+    app.setWindowIcon(QIcon(str(ICON)))
     font = QFont(app.font())
     font.setPointSize(BASE_PT)
     app.setFont(font)
