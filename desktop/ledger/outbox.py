@@ -30,6 +30,11 @@ from sync.protocol import (
 
 log = logging.getLogger(__name__)
 
+MARK_ANSWERED = (
+    update(transactions)
+    .where(transactions.c.id == bindparam("key"))
+    .values(sync_state=bindparam("state"), reason=bindparam("why"), synced_at=bindparam("at"))
+)
 SELECT_PENDING = (
     select(transactions)
     .where(transactions.c.sync_state == PENDING)
@@ -91,20 +96,22 @@ def apply_push_results(ctx: Context, sent: Sequence[Tx], results: Sequence[PushR
         if uuid.UUID(result.id) != tx.id:
             raise ValueError(f"result for {result.id} where {tx.id} was sent")
     now = ctx.now()
-    touched: set[str] = set()
+    answers = [
+        {"key": str(tx.id), "state": result.status.value, "why": _reason(result), "at": now}
+        for tx, result in zip(sent, results, strict=True)
+    ]
+    newest: dict[str, CardState] = {}  # a card answered several times: its last answer is newest
+    welcomed: set[str] = set()
+    for tx, result in zip(sent, results, strict=True):
+        if result.card is not None:
+            newest[result.card.card_number] = result.card
+        if result.status == TxStatus.ACCEPTED and tx.type == TransactionType.WELCOME_BONUS:
+            welcomed.add(tx.card_number)
+    touched = {tx.card_number for tx in sent} | set(newest)
     with ctx.db.write() as conn:
-        for tx, result in zip(sent, results, strict=True):
-            accepted = result.status == TxStatus.ACCEPTED
-            conn.execute(
-                update(transactions)
-                .where(transactions.c.id == str(tx.id))
-                .values(sync_state=result.status.value, reason=_reason(result), synced_at=now)
-            )
-            touched.add(tx.card_number)
-            if result.card is not None:
-                welcome = accepted and tx.type == TransactionType.WELCOME_BONUS
-                _confirm(conn, result.card, welcome=welcome, now=now)
-                touched.add(result.card.card_number)
+        conn.execute(MARK_ANSWERED, answers)
+        for card in newest.values():
+            _confirm(conn, card, welcome=card.card_number in welcomed, now=now)
         for card_number in sorted(touched):
             if conn.execute(SELECT_CARD, {"card_number": card_number}).first() is not None:
                 refresh_view(conn, card_number, now=now)
