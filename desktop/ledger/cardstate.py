@@ -116,28 +116,30 @@ def store_confirmed(
     now: datetime,
     customer_name: str | None = None,
 ) -> None:
-    """Make `state` the card's server-confirmed state (creating the card row when new to the till)."""
-    confirmed = {
+    """Make `state` the card's server-confirmed state, creating the card row when new to the till.
+
+    The caller refreshes the view afterwards (refresh_view): pending transactions go on top.
+    """
+    confirmed: dict[str, object] = {
         "server_known": True,
+        "known": True,
         "confirmed_stamp_count": state.stamp_count,
         "confirmed_points_balance": state.points_balance,
         "confirmed_is_active": state.is_active,
+        "confirmed_welcome_bonus": state.welcome_bonus_granted,
         "updated_at": now,
     }
     if customer_name is not None:
         confirmed["customer_name"] = customer_name
-    statement = sqlite_insert(cards).values(
-        card_number=state.card_number,
-        customer_name=customer_name,
-        known=True,
-        confirmed_welcome_bonus=state.welcome_bonus_granted,
-        stamp_count=state.stamp_count,
-        points_balance=state.points_balance,
-        is_active=state.is_active,
-        welcome_bonus_granted=state.welcome_bonus_granted,
-        pending_count=0,
-        **{k: v for k, v in confirmed.items() if k not in ("customer_name",)},
-    )
-    if state.welcome_bonus_granted:
-        confirmed["confirmed_welcome_bonus"] = True
+    fresh = {
+        **confirmed,
+        "card_number": state.card_number,
+        "customer_name": customer_name,
+        "stamp_count": state.stamp_count,
+        "points_balance": state.points_balance,
+        "is_active": state.is_active,
+        "welcome_bonus_granted": state.welcome_bonus_granted,
+        "pending_count": 0,
+    }
+    statement = sqlite_insert(cards).values(fresh)
     conn.execute(statement.on_conflict_do_update(index_elements=[cards.c.card_number], set_=confirmed))

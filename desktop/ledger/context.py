@@ -58,14 +58,14 @@ def identity_from_row(row: RowLike) -> DeviceIdentity | None:
     if row["device_id"] is None:
         return None
     return DeviceIdentity(
-        device_id=str(row["device_id"]),
-        token=str(row["token"]),
-        server_url=str(row["server_url"]),
-        store_id=int(str(row["store_id"])),
-        store_name=str(row["store_name"]),
-        store_timezone=str(row["store_timezone"]),
-        merchant_id=int(str(row["merchant_id"])),
-        merchant_name=str(row["merchant_name"]),
+        device_id=row["device_id"],
+        token=row["token"],
+        server_url=row["server_url"],
+        store_id=row["store_id"],
+        store_name=row["store_name"],
+        store_timezone=row["store_timezone"],
+        merchant_id=row["merchant_id"],
+        merchant_name=row["merchant_name"],
     )
 
 

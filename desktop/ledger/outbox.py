@@ -173,42 +173,39 @@ def apply_pull_page(ctx: Context, page: PullResponse) -> None:
 def reconcile(ctx: Context, server_cards: Sequence[CardState]) -> list[Mismatch]:
     """For cards with nothing pending: the till's view must equal the server's; repair it if not."""
     now = ctx.now()
-    mismatches: list[Mismatch] = []
     with ctx.db.write() as conn:
-        for server in server_cards:
-            row = conn.execute(SELECT_CARD, {"card_number": server.card_number}).mappings().first()
-            if row is not None and row["pending_count"] > 0:
-                continue
-            if row is None or not row["known"]:
-                _confirm(conn, server, welcome=False, now=now)
-                refresh_view(conn, server.card_number, now=now)
-                continue
-            local = CardState(
-                card_number=row["card_number"],
-                stamp_count=row["stamp_count"],
-                points_balance=row["points_balance"],
-                is_active=bool(row["is_active"]),
-            )
-            if (local.stamp_count, local.points_balance, local.is_active) == (
-                server.stamp_count,
-                server.points_balance,
-                server.is_active,
-            ):
-                continue
-            log.warning(
-                "card %s: till view %s/%s/%s differs from server %s/%s/%s; repaired from the server",
-                server.card_number,
-                local.stamp_count,
-                local.points_balance,
-                local.is_active,
-                server.stamp_count,
-                server.points_balance,
-                server.is_active,
-            )
-            mismatches.append(Mismatch(card_number=server.card_number, local=local, server=server))
-            _confirm(conn, server, welcome=False, now=now)
-            refresh_view(conn, server.card_number, now=now)
-    return mismatches
+        found = [_reconcile_card(conn, server, now=now) for server in server_cards]
+    return [mismatch for mismatch in found if mismatch is not None]
+
+
+def _reconcile_card(conn: Connection, server: CardState, *, now: datetime) -> Mismatch | None:
+    row = conn.execute(SELECT_CARD, {"card_number": server.card_number}).mappings().first()
+    if row is not None and row["pending_count"] > 0:
+        return None  # still moving: compared after its transactions are answered
+    mismatch = None
+    if row is not None and row["known"]:
+        local = CardState(
+            card_number=row["card_number"],
+            stamp_count=row["stamp_count"],
+            points_balance=row["points_balance"],
+            is_active=bool(row["is_active"]),
+        )
+        if local == server:
+            return None
+        log.warning(
+            "card %s: till view %s/%s/%s differs from the server's %s/%s/%s; repaired from the server",
+            server.card_number,
+            local.stamp_count,
+            local.points_balance,
+            local.is_active,
+            server.stamp_count,
+            server.points_balance,
+            server.is_active,
+        )
+        mismatch = Mismatch(card_number=server.card_number, local=local, server=server)
+    _confirm(conn, server, welcome=False, now=now)  # a card new to the till is simply taken in
+    refresh_view(conn, server.card_number, now=now)
+    return mismatch
 
 
 def _rules_state(card: CardState, *, granted: bool) -> rules.CardState:
