@@ -123,6 +123,8 @@ class CardScreen(QWidget):
             grid.addWidget(button, index // 2, index % 2)
         right.addLayout(grid)
         self.tabs = QTabWidget(self)
+        self.tabs.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.history = HistoryTable(self.context, self)
         self.rejections = RejectionsView(self.context, self)
         self.today = TodayPanel(self.context, self)

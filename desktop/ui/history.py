@@ -39,6 +39,8 @@ def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(theme.TOUCH - 4)
     table.setWordWrap(True)
+    # Keystrokes stay with the scan field: a scanner must never type into a table.
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -161,6 +163,8 @@ class RejectionsView(QWidget):
             self.table.setItem(row, 2, _cell(f"{type_text(tx.type)}\n{deltas_text(tx)}".strip()))
             self.table.setItem(row, 3, _cell(reason_text(tx), colour=theme.DANGER))
         self.table.resizeRowsToContents()
+        if self.rejections:
+            self.table.selectRow(0)  # so Ctrl+K acknowledges without touching the list
         self.on_table_item_selection_changed()
 
     def selected(self) -> Any:

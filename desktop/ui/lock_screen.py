@@ -45,6 +45,7 @@ class LockScreen(QWidget):
         self.context = context
         self.selected_staff: Any = None
         self.staff_buttons: dict[int, QPushButton] = {}
+        self._shown_staff: list[tuple[int, str]] = []
         self._group = QButtonGroup(self)
         self._group.setExclusive(True)
         self._build()
@@ -102,11 +103,14 @@ class LockScreen(QWidget):
         self.context.op(self, lambda ledger: ledger.staff_members()).success(self._show_staff).run()
 
     def _show_staff(self, staff: list[Any]) -> None:
+        active = [member for member in staff if member.is_active]
+        if [(m.id, m.name) for m in active] == self._shown_staff:
+            return
+        self._shown_staff = [(m.id, m.name) for m in active]
         for button in self.staff_buttons.values():
             self._group.removeButton(button)
             button.deleteLater()
         self.staff_buttons.clear()
-        active = [member for member in staff if member.is_active]
         for index, member in enumerate(active):
             button = styled(QPushButton(member.name, self), "staff")
             button.setCheckable(True)

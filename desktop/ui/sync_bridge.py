@@ -57,8 +57,9 @@ class SyncBridge(QObject):
     def on_self_state_reported(self, state: Any) -> None:
         previous, self.state = self.state, state
         self.state_changed.emit(state)
-        if _ledger_moved(previous, state):
-            self._pending_changes |= Change.EVERYTHING & ~Change.IDENTITY
+        changes = _changes_between(previous, state)
+        if changes != Change.NONE:
+            self._pending_changes |= changes
             if not self._coalesce.isActive():
                 self._coalesce.start()
 
@@ -75,10 +76,23 @@ def kind_of(state: Any) -> str:
     return str(getattr(kind, "value", kind))
 
 
-def _ledger_moved(previous: Any, state: Any) -> bool:
+SYNCED = Change.CARDS | Change.HISTORY | Change.PENDING | Change.TOTALS | Change.REJECTIONS
+
+
+def _changes_between(previous: Any, state: Any) -> Change:
+    """What a new sync state means for the screens: balances and states moved, maybe staff or programme."""
     if previous is None:
-        return True
-    return bool(
-        getattr(previous, "pending_count", None) != getattr(state, "pending_count", None)
-        or getattr(previous, "last_success_at", None) != getattr(state, "last_success_at", None)
-    )
+        return SYNCED | Change.STAFF | Change.PROGRAM
+    changes = Change.NONE
+    if getattr(previous, "pending_count", None) != getattr(state, "pending_count", None) or getattr(
+        previous, "last_success_at", None
+    ) != getattr(state, "last_success_at", None):
+        changes |= SYNCED
+    report = getattr(state, "last_report", None)
+    if report is not None and report is not getattr(previous, "last_report", None):
+        changes |= SYNCED
+        if getattr(report, "staff_updated", False):
+            changes |= Change.STAFF
+        if getattr(report, "program_updated", False):
+            changes |= Change.PROGRAM
+    return changes

@@ -168,3 +168,18 @@ def test_a_ledger_that_cannot_open_is_explained_instead_of_a_blank_window(
         assert "Errno" not in app.window.message_page.text()
     finally:
         app.stop()
+
+
+def test_a_scan_after_touching_the_history_still_lands_in_the_scan_field(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    screen = cashier.window.card_screen
+    scan(qtbot, cashier.window, "1001")
+    qtbot.mouseClick(screen.history.table.viewport(), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(screen.tabs.tabBar(), Qt.MouseButton.LeftButton)
+
+    for key in "1002":
+        qtbot.keyClicks(cashier.window.focusWidget(), key)
+    qtbot.keyClick(cashier.window.focusWidget(), Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: screen.card is not None and screen.card.card_number == "1002")
