@@ -172,6 +172,7 @@ _FIELD_MESSAGES = {
     "customer": CUSTOMER_MESSAGE,
     "purchase_amount_cents": "The purchase amount must be between 0 and 10,000,000.00.",
     "staff_id": "Log in first.",
+    "reward_id": "That reward is not in the programme.",
 }
 
 
@@ -180,6 +181,7 @@ def _input_message(exc: ValidationError) -> str:
         location = str(error["loc"][0]) if error["loc"] else ""
         if location in _FIELD_MESSAGES:
             return _FIELD_MESSAGES[location]
+    log.debug("verb input refused: %s", exc.errors(include_input=False))
     return "That amount is out of range."
 
 

@@ -305,3 +305,17 @@ def test_points_are_not_in_a_stamps_only_program(open_seeded: Callable[..., Ledg
     )
     assert earn == Reason.NOT_IN_PROGRAM
     assert refused(lambda: ledger.redeem_reward(CASHIER, "C-1", "mug")) == Reason.NOT_IN_PROGRAM
+
+
+def test_values_outside_the_wire_contract_are_invalid_input(ledger: Ledger, ledger_path: Path) -> None:
+    ledger.enrol_card(CASHIER, "C-1")
+    before = counts(ledger_path)
+    with pytest.raises(InvalidInput):
+        ledger.redeem_reward(CASHIER, "C-1", "r" * 51)
+    with pytest.raises(InvalidInput):
+        ledger.adjust(OWNER, "C-1", points_delta=2**31, reason="overflow")
+    with pytest.raises(InvalidInput):
+        ledger.earn_points(CASHIER, "C-1", purchase_amount_cents=-5, order_reference=None)
+    with pytest.raises(InvalidInput):
+        ledger.earn_points(CASHIER, "C-1", purchase_amount_cents=500, order_reference="x" * 101)
+    assert counts(ledger_path) == before
