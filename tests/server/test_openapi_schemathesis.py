@@ -18,6 +18,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from server_stub.app import create_app
+from server_stub.config import Settings
 from tests.support.live_server import LiveServer, seed_demo, start_server
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -63,13 +65,14 @@ def test_the_openapi_document_lists_every_path_of_the_contract(
     assert {"id", "seq", "type", "card_number", "staff_id", "transaction_at"} <= set(tx["required"])
 
 
-OPERATIONS = [
-    ("POST", "/v1/devices/register"),
-    ("POST", "/v1/sync/push"),
-    ("GET", "/v1/sync/pull"),
-    ("GET", "/v1/cards/{card_number}"),
-    ("GET", "/v1/health"),
-]
+def _operations() -> list[tuple[str, str]]:
+    """Every operation the app publishes (the office ones last: they may revoke the tills used here)."""
+    app = create_app(Settings(database_url="sqlite://"))  # listing routes opens no connection
+    found = [(method.upper(), path) for path, item in app.openapi()["paths"].items() for method in item]
+    return sorted(found, key=lambda op: (op[1].startswith("/v1/office"), op[1], op[0]))
+
+
+OPERATIONS = _operations()
 
 
 @pytest.mark.parametrize("mode", [schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE])
@@ -84,15 +87,16 @@ def test_the_server_answers_generated_requests_without_500s_and_as_documented(
     if path == "/v1/health" and mode == schemathesis.GenerationMode.NEGATIVE:
         pytest.skip("health takes no input to make invalid")
     server, world = seeded_server
-    token = world["merchants"][0]["devices"][0]["token"]
+    merchant = world["merchants"][0]
+    token = merchant["admin_token"] if path.startswith("/v1/office") else merchant["devices"][0]["token"]
     operation = api_schema[path][method]
 
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
     def call(case: Any) -> None:
         headers = dict(case.headers or {})
         headers.setdefault("Authorization", f"Bearer {token}")
-        if mode == schemathesis.GenerationMode.POSITIVE:
+        if mode == schemathesis.GenerationMode.POSITIVE and method == "POST":
             headers.setdefault(
                 "Idempotency-Key", str(uuid.uuid4())
             )  # reach the batch engine, not only the 400
