@@ -339,3 +339,23 @@ def test_a_card_created_in_a_batch_is_usable_by_later_items_and_keeps_contact_de
     detail = till.client.get(f"/v1/cards/{number}").text
     assert "bo@example.com" not in detail and "123" not in json.dumps(json.loads(detail)["card"])
     assert json.loads(detail)["card"]["customer_name"] == "Bo"
+
+
+def test_a_full_batch_of_1000_items_is_applied_in_one_request(world: World) -> None:
+    till, staff = world.tills[0], world.staff["staff0"]
+    cards = [world.new_card() for _ in range(5)]
+    txs = [
+        till.tx(
+            "points_earned",
+            cards[i % 5],
+            staff,
+            points_delta=10,
+            purchase_amount_cents=100,
+            order_reference=f"o{i}",
+        )
+        for i in range(1000)
+    ]
+    results = till.push_ok(txs)
+    assert len(results) == 1000 and all(r["status"] == "accepted" for r in results)
+    assert [r["id"] for r in results] == [tx["id"] for tx in txs]
+    assert sum(till.card(card)["card"]["points_balance"] for card in cards) == 10_000
