@@ -53,6 +53,8 @@ class Till:
         self.window.till_ready.connect(self.start_sync)
         self.worker: Any = None
         self.demo_world: Any = None
+        self._building_worker = False
+        self._stopped = False
 
     def start(self) -> None:
         """Show the window at once; the ledger opens (and the demo starts) on the ledger thread."""
@@ -82,25 +84,38 @@ class Till:
         self.window.show_message(f"{title}\n\n{message}")
 
     def start_sync(self, identity: Any) -> None:
-        if self.worker is not None:
+        """Build the sync worker on the ledger thread (its imports are slow), then start it here."""
+        if self.worker is not None or self._building_worker:
             return
+        self._building_worker = True
+        self.context.op(self.window, lambda ledger: self._build_worker(ledger, identity)).success(
+            self._worker_built
+        ).run()
+
+    def _build_worker(self, ledger: Any, identity: Any) -> Any:
         from sync.enrolment import engine_for
         from sync.lock import RoundLock
         from sync.worker import SyncWorker
 
-        ledger = self.runner.ledger
         lock = RoundLock(self.data_dir / SYNC_LOCK_FILE)
-        self.worker = SyncWorker(
+        return SyncWorker(
             lambda: engine_for(ledger, identity, lock=lock),
             interval=self.settings.sync_interval_seconds,
             on_state=self.bridge.on_state,
         )
-        self.bridge.attach(self.worker)
+
+    def _worker_built(self, worker: Any) -> None:
+        self._building_worker = False
+        if self._stopped:
+            return
+        self.worker = worker
+        self.bridge.attach(worker)
         freeze_startup_objects()
-        self.worker.start()
+        worker.start()
 
     def stop(self) -> None:
         """Stop syncing, finish ledger work, close the ledger, stop the demo server."""
+        self._stopped = True
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
@@ -114,10 +129,7 @@ class Till:
 
 
 def _open_ledger(path: Path) -> Any:
-    """On the ledger thread: import the ledger and sync packages there too, so the GUI never waits."""
-    import sync.enrolment
-    import sync.lock
-    import sync.worker  # noqa: F401 - imported here for their cost, used by start_sync
+    """On the ledger thread, so the GUI never waits for the ledger's imports and migrations."""
     from desktop.ledger import open_ledger
 
     return open_ledger(path)

@@ -90,6 +90,7 @@ def take(till: Any, root: Path) -> None:
 
     manager = next(h for h in till.context.session.demo_hints if h.role == "store_manager")
     sign_in(till, manager.name, manager.pin)
+    wait_until(lambda: till.worker is not None)
     till.worker.stop()  # the shop's line drops: what follows is recorded offline
     till.worker = None
     scan(till, "BT-0005")
@@ -112,8 +113,7 @@ def take(till: Any, root: Path) -> None:
     earn.reject()
 
     spend_elsewhere(till, root, "BT-0005", "free-coffee")
-    till.start_sync(till.context.session.identity)  # the line is back
-    till.bridge.sync_now()
+    till.start_sync(till.context.session.identity)  # the line is back: a new worker syncs at once
     screen.show_rejections()
     wait_until(lambda: screen.rejections.table.rowCount() > 0, timeout=60)
     screen.rejections.table.selectRow(0)

@@ -88,11 +88,11 @@ class MainWindow(QMainWindow):
 
     def _ready(self, identity: Any) -> None:
         self.context.session.identity = identity
+        self.show_lock_screen()  # first, so the staff list is the next thing the ledger thread does
         self.status_bar.show()
         self.status_bar.reload()
         self.context.reload_program()
         self.till_ready.emit(identity)
-        self.show_lock_screen()
 
     def show_lock_screen(self) -> None:
         self.stack.setCurrentWidget(self.lock_screen)
