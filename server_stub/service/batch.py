@@ -45,16 +45,7 @@ def apply_batch(session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: 
     programs, current = _programs(session, ctx.merchant_id, txs)
     batch_ids = [str(tx.id) for tx in txs]
     seen = gather.seen_transactions(session, batch_ids)
-    used = (
-        gather.used_sequences(session, device_id=ctx.device_id, seqs=[tx.seq for tx in txs])
-        if ctx.device_id is not None
-        else {}
-    )
-    # A concurrent batch may have committed one of our ids between the two reads: a replay.
-    late = set(used.values()).intersection(batch_ids).difference(seen)
-    if late:
-        seen.update(gather.seen_transactions(session, list(late)))
-    used_seqs = set(used)
+    used_seqs = _used_sequences(session, ctx, txs, batch_ids=batch_ids, seen=seen)
     numbers = {tx.card_number for tx in txs} | {prior.card_number for prior in seen.values()}
     cards = gather.lock_cards(session, merchant_id=ctx.merchant_id, numbers=numbers)
     related = [str(tx.related_transaction_id) for tx in txs if tx.related_transaction_id is not None]
@@ -73,17 +64,32 @@ def apply_batch(session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: 
             references={tx.order_reference for tx in txs if tx.order_reference is not None},
         ),
         stamp_days=gather.stamps_per_day(session, merchant_id=ctx.merchant_id, numbers=numbers, days=days),
-        originals=gather.originals(
-            session,
-            merchant_id=ctx.merchant_id,
-            ids=related,
-        ),
+        originals=gather.originals(session, merchant_id=ctx.merchant_id, ids=related),
         now=now,
+        referenced=set(related),
     )
-    work.referenced = set(related)
     results = [work.process(tx) for tx in txs]
     _write(session, work, now=now)
     return results
+
+
+def _used_sequences(
+    session: Session,
+    ctx: BatchContext,
+    txs: Sequence[Tx],
+    *,
+    batch_ids: list[str],
+    seen: dict[str, SeenTransaction],
+) -> set[int]:
+    """This device's seqs already used; ids of ours found there join `seen` (they are replays)."""
+    if ctx.device_id is None:
+        return set()
+    used = gather.used_sequences(session, device_id=ctx.device_id, seqs=[tx.seq for tx in txs])
+    # A concurrent batch may have committed one of our ids between the two reads: a replay.
+    late = set(used.values()).intersection(batch_ids).difference(seen)
+    if late:
+        seen.update(gather.seen_transactions(session, list(late)))
+    return set(used)
 
 
 def _programs(session: Session, merchant_id: int, txs: Sequence[Tx]) -> tuple[dict[int, Program], Program]:
@@ -263,17 +269,7 @@ def _write(session: Session, work: _Batch, *, now: datetime) -> None:
             card.id = ids[number]
     insert_transactions(session, work.rows)
     if work.ctx.device_id is not None and work.max_seq is not None:
-        top = work.max_seq
-        session.execute(
-            update(Device)
-            .where(Device.id == work.ctx.device_id)
-            .values(
-                last_seen_at=now,
-                last_seq=case(
-                    (Device.last_seq.is_(None), top), (Device.last_seq < top, top), else_=Device.last_seq
-                ),
-            )
-        )
+        _touch_device(session, work.ctx.device_id, top=work.max_seq, now=now)
     dirty = [card for card in work.cards.values() if card.dirty]
     if dirty:
         change_no = next_change_number(session, merchant_id)
@@ -292,6 +288,12 @@ def _write(session: Session, work: _Batch, *, now: datetime) -> None:
             now=now,
             change_no=change_no,
         )
+
+
+def _touch_device(session: Session, device_id: str, *, top: int, now: datetime) -> None:
+    """The device was seen now; its highest seq only grows."""
+    highest = case((Device.last_seq.is_(None), top), (Device.last_seq < top, top), else_=Device.last_seq)
+    session.execute(update(Device).where(Device.id == device_id).values(last_seen_at=now, last_seq=highest))
 
 
 def _new_card_row(merchant_id: int, number: str, card: CardWork, now: datetime) -> dict[str, Any]:

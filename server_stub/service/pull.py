@@ -71,21 +71,7 @@ def pull_page(session: Session, *, device: DeviceContext, cursor: str | None, li
         ).scalar()
         or 0
     )
-    rows = (
-        session.execute(
-            select(Card)
-            .where(
-                Card.merchant_id == device.merchant_id,
-                or_(
-                    Card.change_no > start.change, and_(Card.change_no == start.change, Card.id > start.card)
-                ),
-            )
-            .order_by(Card.change_no, Card.id)
-            .limit(limit + 1)
-        )
-        .scalars()
-        .all()
-    )
+    rows = _cards_after(session, start, limit=limit + 1)
     has_more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
@@ -104,6 +90,13 @@ def pull_page(session: Session, *, device: DeviceContext, cursor: str | None, li
         cursor=encode_cursor(end, secret),
         has_more=has_more,
     )
+
+
+def _cards_after(session: Session, start: Position, *, limit: int) -> list[Card]:
+    """The merchant's cards after `start` in (change_no, id) order."""
+    after = or_(Card.change_no > start.change, and_(Card.change_no == start.change, Card.id > start.card))
+    query = select(Card).where(Card.merchant_id == start.merchant, after).order_by(Card.change_no, Card.id)
+    return list(session.execute(query.limit(limit)).scalars())
 
 
 def _staff(session: Session, device: DeviceContext) -> list[StaffOut]:
