@@ -272,7 +272,7 @@ class CardScreen(QWidget):
         dialogs: dict[str, Callable[[], ActionDialog]] = {
             "earn": lambda: EarnPointsDialog(self.context, card, self),
             "reward": lambda: RewardDialog(self.context, card, self),
-            "void": lambda: VoidDialog(self.context, card, self),
+            "void": lambda: VoidDialog(self.context, card, self, preselect=self.history.selected_id()),
             "adjust": lambda: AdjustDialog(self.context, card, self),
             "enrol": lambda: EnrolCardDialog(self.context, self._number_to_enrol(), self),
         }

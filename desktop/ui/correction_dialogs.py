@@ -17,9 +17,12 @@ from sync.protocol import MAX_ADJUSTMENT, Role, TransactionType
 class VoidDialog(ActionDialog):
     """Pick a purchase or stamp from the card's history to void; points may be voided in part."""
 
-    def __init__(self, context: Any, card: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, context: Any, card: Any, parent: QWidget | None = None, *, preselect: str | None = None
+    ) -> None:
         super().__init__(context, "Void a transaction", parent)
         self.card = card
+        self.preselect = preselect  # the transaction picked in the card's history, if any
         self.transactions: list[Any] = []
         self.tx_list = QListWidget(self)
         self.tx_list.setMinimumHeight(220)
@@ -43,7 +46,8 @@ class VoidDialog(ActionDialog):
         if not self.transactions:
             self.show_problem("Nothing on this card can be voided.")
             return
-        self.tx_list.setCurrentRow(0)
+        ids = [tx.id for tx in self.transactions]
+        self.tx_list.setCurrentRow(ids.index(self.preselect) if self.preselect in ids else 0)
         self.tx_list.setFocus()
 
     @Slot(int)

@@ -104,6 +104,11 @@ class HistoryTable(QWidget):
             self.table.setItem(row, 2, _cell(deltas_text(tx)))
             self.table.setItem(row, 3, _cell(state_text(tx), colour=STATE_COLOURS.get(state)))
 
+    def selected_id(self) -> str | None:
+        """The transaction picked in the history (to void it), if any."""
+        rows = self.table.selectionModel().selectedRows()
+        return str(self.transactions[rows[0].row()].id) if rows else None
+
     def row_texts(self) -> list[list[str]]:
         """What each row says (for tests and accessibility checks)."""
         return [

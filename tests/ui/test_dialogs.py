@@ -221,3 +221,24 @@ def test_escape_cancels_a_dialog_and_nothing_is_recorded(qtbot: QtBot, till: Til
 
     qtbot.waitUntil(lambda: closed(dialog))
     assert till.ledger.card_history("1001") == []
+
+
+def test_the_transaction_picked_in_the_history_is_the_one_offered_for_voiding(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    staff = cashier.context.staff
+    cashier.ledger.earn_points(staff, "1001", purchase_amount_cents=300, order_reference="OLD")
+    cashier.ledger.earn_points(staff, "1001", purchase_amount_cents=700, order_reference="NEW")
+    screen = cashier.window.card_screen
+    scan(qtbot, cashier.window, "1001")
+    qtbot.waitUntil(lambda: screen.history.table.rowCount() == 2)
+    older = next(r for r in range(2) if screen.history.transactions[r].order_reference == "OLD")
+    rect = screen.history.table.visualItemRect(screen.history.table.item(older, 1))
+    qtbot.mouseClick(screen.history.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    screen.trigger("void")
+
+    dialog = opened(qtbot, screen, VoidDialog)
+    qtbot.waitUntil(lambda: dialog.tx_list.count() == 2)
+    assert "(order OLD)" in dialog.tx_list.currentItem().text()
+    assert dialog.points_spin.value() == 30
