@@ -86,6 +86,7 @@ def take(till: Any, root: Path) -> None:
 
     window, screen = till.window, till.window.card_screen
     wait_until(lambda: bool(window.lock_screen.staff_buttons), timeout=60)
+    wait_until(lambda: window.status_bar.state_label.text() == "● Online", timeout=60)
     shoot(window, "lock-screen.png")
 
     manager = next(h for h in till.context.session.demo_hints if h.role == "store_manager")

@@ -46,7 +46,7 @@ class TillStatusBar(QStatusBar):
         super().__init__(parent)
         self.context = context
         self.setSizeGripEnabled(False)
-        self.state_label = styled(QLabel("● Not syncing", self), "sync_stopped")
+        self.state_label = styled(QLabel("⟳ Connecting…", self), "sync_syncing")
         self.pending_label = QLabel("", self)
         self.last_sync_label = QLabel("", self)
         self.sync_button = QPushButton("Sync now  Ctrl+S", self)
