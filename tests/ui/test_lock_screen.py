@@ -112,7 +112,7 @@ def test_the_pin_must_follow_a_name(qtbot: QtBot, till: TillUnderTest) -> None:
 def test_the_idle_lock_also_closes_an_open_dialog(
     qtbot: QtBot, open_till: Callable[..., TillUnderTest]
 ) -> None:
-    till = open_till(TillSettings(idle_lock_minutes=0.01))  # 600 ms
+    till = open_till(TillSettings(idle_lock_minutes=0.03))  # 1.8 s: time to open the dialog first
     sign_in(qtbot, till.window, "Sam Staff")
     scan(qtbot, till.window, "1001")
     till.window.card_screen.trigger("earn")
