@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui.context import TillContext
 from desktop.ui.ops import Change, friendly
-from desktop.ui.widgets import Keypad, styled
+from desktop.ui.widgets import Keypad, restyle, styled
 
 STAFF_COLUMNS = 3
 
@@ -175,6 +175,8 @@ class LockScreen(QWidget):
             return
         self.keypad.setEnabled(False)
         self.pin_edit.setEnabled(False)
+        restyle(self.message_label, "muted")
+        self.message_label.setText("Checking…")
         self.context.op(self, lambda ledger: ledger.login(member.id, pin)).success(self._signed_in).failure(
             self._refused
         ).run()
@@ -195,6 +197,7 @@ class LockScreen(QWidget):
         self.pin_edit.setFocus()
 
     def _ready_for_input(self) -> None:
+        restyle(self.message_label, "inline_problem")
         self.keypad.setEnabled(True)
         self.pin_edit.setEnabled(True)
 
