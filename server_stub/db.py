@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_MS = 30_000
+READ_ONLY = "loyalty_read_only"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,12 @@ class Database:
     is_postgres: bool
 
     def session(self) -> Session:
+        """A session for work that may write (on SQLite its transactions take the write lock)."""
         return self.sessions()
+
+    def read_session(self) -> Session:
+        """A session that only reads: on SQLite a deferred BEGIN, so it never waits for a writer."""
+        return sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -67,7 +73,8 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -48,6 +47,15 @@ def get_session(database: DatabaseDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def get_read_session(database: DatabaseDep) -> Iterator[Session]:
+    """A session for routes that only read (never waits for a writer on SQLite)."""
+    with database.read_session() as session, session.begin():
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+
+
 def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or not credentials.credentials:
         raise ApiError(
@@ -59,8 +67,8 @@ def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
 def current_device(database: DatabaseDep, credentials: Credentials) -> DeviceContext:
     token = _token(credentials)
     try:
-        with database.session() as session, session.begin():
-            return authenticate_device(session, token, now=datetime.now(UTC))
+        with database.read_session() as session, session.begin():
+            return authenticate_device(session, token)
     except TokenRejected as exc:
         detail = "This till was revoked." if exc.code == "device_revoked" else "The token is not valid."
         raise ApiError(401, exc.code, detail, headers={"WWW-Authenticate": "Bearer"}) from None
@@ -69,7 +77,7 @@ def current_device(database: DatabaseDep, credentials: Credentials) -> DeviceCon
 def current_admin(database: DatabaseDep, credentials: Credentials) -> AdminContext:
     token = _token(credentials)
     try:
-        with database.session() as session, session.begin():
+        with database.read_session() as session, session.begin():
             return authenticate_admin(session, token)
     except TokenRejected:
         raise ApiError(

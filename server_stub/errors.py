@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.protocol import PROBLEM_CONTENT_TYPE, Problem, ProblemError
@@ -113,6 +114,18 @@ def install_handlers(app: FastAPI) -> None:
             return problem_response(ApiError(405, "method_not_allowed", "This method is not allowed here."))
         code = "payload_too_large" if exc.status_code == 413 else "http_error"
         return problem_response(ApiError(exc.status_code, code, str(exc.detail)))
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(_request: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", type(exc.orig).__name__)
+        return problem_response(
+            ApiError(
+                503,
+                "database_unavailable",
+                "The database is busy or unreachable; try again.",
+                headers={"Retry-After": "1"},
+            )
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -12,6 +12,7 @@ from server_stub.deps import DatabaseDep, DeviceDep, SessionDep
 from server_stub.errors import ApiError, invalid_request
 from server_stub.openapi import problems, request_body
 from server_stub.routes.body import check_batch_size, load_json, parse_model, read_body
+from server_stub.service.auth import touch_last_seen
 from server_stub.service.batch import UnknownProgramVersion
 from server_stub.service.pull import InvalidCursor, pull_page
 from server_stub.service.push import KeyInProgress, KeyReused, canonical_hash, handle_push
@@ -100,6 +101,7 @@ def pull(
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
 ) -> PullResponse:
+    touch_last_seen(session, device.device_id, now=datetime.now(UTC))
     try:
         return pull_page(session, device=device, cursor=cursor, limit=limit)
     except InvalidCursor:

@@ -36,7 +36,8 @@ class TokenRejected(Exception):
         self.code = code
 
 
-def authenticate_device(session: Session, token: str, *, now: datetime) -> DeviceContext:
+def authenticate_device(session: Session, token: str) -> DeviceContext:
+    """The calling device (read only: safe in a read session)."""
     row = session.execute(
         select(Device, Store)
         .join(Store, Store.id == Device.store_id)
@@ -47,14 +48,24 @@ def authenticate_device(session: Session, token: str, *, now: datetime) -> Devic
     device, store = row.tuple()
     if device.revoked_at is not None:
         raise TokenRejected("device_revoked")
-    if device.last_seen_at is None or now - device.last_seen_at > LAST_SEEN_RESOLUTION:
-        session.execute(update(Device).where(Device.id == device.id).values(last_seen_at=now))
     return DeviceContext(
         device_id=device.id,
         merchant_id=device.merchant_id,
         store_id=store.id,
         store_name=store.name,
         store_timezone=store.timezone,
+    )
+
+
+def touch_last_seen(session: Session, device_id: str, *, now: datetime) -> None:
+    """Record that the device called (at most once a minute, to spare writes)."""
+    session.execute(
+        update(Device)
+        .where(
+            Device.id == device_id,
+            (Device.last_seen_at.is_(None)) | (Device.last_seen_at < now - LAST_SEEN_RESOLUTION),
+        )
+        .values(last_seen_at=now)
     )
 
 

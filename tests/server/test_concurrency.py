@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import random
+import sqlite3
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
-from server_stub.models import Store
+from server_stub.models import Card, Store
 from server_stub.service.world import create_device
+from tests.server.conftest import Backend
 from tests.server.factories import Till, World
 from tests.server.ledger_checks import balances_match_ledger, stored_ids
 
@@ -236,3 +241,52 @@ def test_a_till_paging_while_others_push_never_misses_a_change(world: World) -> 
             break
     for card in cards:
         assert seen.get(card) == world.tills[0].card(card)["card"]["points_balance"], card
+
+
+def test_a_key_whose_first_request_is_still_running_answers_409_with_retry_after(
+    world: World, backend: Backend
+) -> None:
+    till = world.tills[0]
+    card = world.new_card()
+    txs = [till.tx("stamp_earned", card, world.staff["staff0"], stamps_delta=1)]
+    clients = [fresh_client(world, till) for _ in range(2)]
+    answers: queue.Queue[httpx.Response] = queue.Queue()
+
+    def send(client: httpx.Client) -> None:
+        answers.put(
+            client.post("/v1/sync/push", json={"transactions": txs}, headers={"Idempotency-Key": "slow"})
+        )
+
+    with hold_card_lock(backend, world, card):  # the first request to claim the key waits here
+        threads = [threading.Thread(target=send, args=(client,)) for client in clients]
+        for thread in threads:
+            thread.start()
+        first = answers.get(timeout=60)
+        assert (first.status_code, first.json()["code"]) == (409, "request_in_progress")
+        assert first.headers["Retry-After"] == "1"
+    second = answers.get(timeout=60)
+    for thread in threads:
+        thread.join(THREAD_TIMEOUT_S)
+    assert second.status_code == 200
+    assert till.card(card)["card"]["stamp_count"] == 1
+
+
+@contextlib.contextmanager
+def hold_card_lock(backend: Backend, world: World, card: str) -> Iterator[None]:
+    """Block writers on `card`: its row lock on PostgreSQL, the single write lock on SQLite."""
+    if backend.name == "sqlite":
+        connection = sqlite3.connect(backend.url.removeprefix("sqlite:///"), isolation_level=None)
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            connection.execute("ROLLBACK")
+            connection.close()
+        return
+    with world.database.session() as session, session.begin():
+        session.execute(
+            select(Card.id)
+            .where(Card.merchant_id == world.merchant_id, Card.card_number == card)
+            .with_for_update()
+        ).one()
+        yield
