@@ -25,6 +25,7 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    reads: sessionmaker[Session]
     is_postgres: bool
 
     def session(self) -> Session:
@@ -33,7 +34,7 @@ class Database:
 
     def read_session(self) -> Session:
         """A session that only reads: on SQLite a deferred BEGIN, so it never waits for a writer."""
-        return sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)()
+        return self.reads()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -50,6 +51,7 @@ def create_database(url: str, *, pool_size: int = 10) -> Database:
     return Database(
         engine=engine,
         sessions=sessionmaker(engine, expire_on_commit=False),
+        reads=sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False),
         is_postgres=is_postgres,
     )
 
