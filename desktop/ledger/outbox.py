@@ -95,6 +95,8 @@ def apply_push_results(ctx: Context, sent: Sequence[Tx], results: Sequence[PushR
     for tx, result in zip(sent, results, strict=True):
         if uuid.UUID(result.id) != tx.id:
             raise ValueError(f"result for {result.id} where {tx.id} was sent")
+    if not sent:
+        return
     now = ctx.now()
     answers = [
         {"key": str(tx.id), "state": result.status.value, "why": _reason(result), "at": now}

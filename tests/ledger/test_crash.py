@@ -38,8 +38,8 @@ def run_and_kill(path: Path, seed: int, delay: float) -> list[str]:
         pytest.fail(f"child did not start: {first!r} {errors}")
     time.sleep(delay)  # the kill lands at a random moment of the child's work
     child.send_signal(signal.SIGKILL)
-    out, _ = child.communicate()
-    assert child.returncode == -signal.SIGKILL
+    out, errors = child.communicate()
+    assert child.returncode == -signal.SIGKILL, f"the child ended by itself: {errors}"
     return [line for line in out.splitlines() if line.strip()]
 
 

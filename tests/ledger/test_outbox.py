@@ -257,3 +257,8 @@ def test_the_ledger_is_the_sync_engines_port(ledger: Ledger) -> None:
 
     port: LedgerPort = ledger
     assert port.pull_cursor() == "c1"
+
+
+def test_an_empty_answer_to_an_empty_push_changes_nothing(ledger: Ledger) -> None:
+    ledger.apply_push_results([], [])
+    assert ledger.pending_summary().count == 0
