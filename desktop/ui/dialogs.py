@@ -100,7 +100,8 @@ class ActionDialog(QDialog):
 
     def _recorded(self, result: Any) -> None:
         self.recorded = result
-        self.accept()
+        if self.isVisible():  # not when the till locked meanwhile (the dialog was closed then)
+            self.accept()
 
     def _refused(self, error: BaseException) -> None:
         self.ok_button.setEnabled(True)

@@ -60,7 +60,6 @@ class LedgerRunner(QObject):
     """Owns the one thread that talks to the ledger; delivers results on the GUI thread."""
 
     delivered = Signal(object)  # a callable, run on the GUI thread
-    busy_changed = Signal(bool)
     ledger_changed = Signal(object)  # a Change
     problem_raised = Signal(str, str)  # title, message, for a banner
 
@@ -68,7 +67,6 @@ class LedgerRunner(QObject):
         super().__init__(parent)
         self.ledger = ledger
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-ops")
-        self._in_flight = 0
         self._closed = False
         self.open_error: LedgerUnavailable | None = None
         self._recorded_listeners: list[Callable[[], None]] = []
@@ -93,10 +91,6 @@ class LedgerRunner(QObject):
         """Called (on the GUI thread) after each verb that recorded something, e.g. to wake sync."""
         self._recorded_listeners.append(listener)
 
-    @property
-    def busy(self) -> bool:
-        return self._in_flight > 0
-
     def op(self, parent: QObject, task: Callable[[Any], T]) -> Op[T]:
         return Op(self, parent, task)
 
@@ -104,9 +98,6 @@ class LedgerRunner(QObject):
         if self._closed:
             log.debug("runner closed; dropping an operation")
             return
-        self._in_flight += 1
-        if self._in_flight == 1:
-            self.busy_changed.emit(True)
         self._executor.submit(work)
 
     def deliver(self, callback: Callable[[], None]) -> None:
@@ -115,12 +106,7 @@ class LedgerRunner(QObject):
 
     @Slot(object)
     def on_self_delivered(self, callback: Callable[[], None]) -> None:
-        self._in_flight -= 1
-        try:
-            callback()
-        finally:
-            if self._in_flight == 0:
-                self.busy_changed.emit(False)
+        callback()
 
     def announce(self, changes: Change) -> None:
         if changes & Change.RECORDED:
@@ -129,7 +115,7 @@ class LedgerRunner(QObject):
         self.ledger_changed.emit(changes)
 
     def close(self) -> None:
-        """Finish the queued work and stop the thread (on exit)."""
+        """On exit: let the running operation finish, drop the queued ones, stop the thread."""
         self._closed = True
         self._executor.shutdown(wait=True, cancel_futures=True)
 
@@ -177,12 +163,11 @@ class Op(Generic[T]):
         self._runner.deliver(lambda: self._succeed(result))
 
     def _succeed(self, result: T) -> None:
-        if not _alive(self._parent):
-            return
         try:
-            if self._on_success is not None:
+            if self._on_success is not None and _alive(self._parent):
                 self._on_success(result)
         finally:
+            # Announced even when the screen that asked is gone: what was recorded still changed.
             if self._changes != Change.NONE:
                 self._runner.announce(self._changes)
 
