@@ -67,7 +67,10 @@ class Till:
             ).run()
         else:
             self.window.start()
-        self.window.show()
+        if self.settings.full_screen:
+            self.window.showFullScreen()  # a dedicated till: nothing else on its screen
+        else:
+            self.window.show()
 
     def _start_demo(self, ledger: Any) -> Any:
         from desktop.demo import start_demo
