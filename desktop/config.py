@@ -34,7 +34,7 @@ class TillSettings:
 
     idle_lock_minutes: float = 3.0
     sync_interval_seconds: float = 15.0
-    device_name: str = "Till"
+    device_name: str = ""  # empty: the computer's name
     full_screen: bool = False
 
     @classmethod
@@ -47,10 +47,23 @@ class TillSettings:
         except (OSError, ValueError):
             log.warning("ignoring unreadable settings file %s", path)
             return cls()
-        known = {f.name: f.type for f in fields(cls)}
-        values = {key: value for key, value in raw.items() if key in known} if isinstance(raw, dict) else {}
-        try:
-            return cls(**values)
-        except TypeError:
-            log.warning("ignoring bad settings in %s", path)
+        if not isinstance(raw, dict):
+            log.warning("ignoring settings that are not an object in %s", path)
             return cls()
+        defaults = cls()
+        values = {}
+        for item in fields(cls):
+            value = raw.get(item.name)
+            if value is not None and _same_kind(value, getattr(defaults, item.name)):
+                values[item.name] = value
+            elif value is not None:
+                log.warning("ignoring setting %s in %s: wrong type", item.name, path)
+        return cls(**values)
+
+
+def _same_kind(value: object, default: object) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float) and value > 0
+    return isinstance(value, type(default))
