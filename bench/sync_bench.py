@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import sys
 import tempfile
 import time
@@ -25,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psycopg  # noqa: E402
 
-from desktop.ledger import Ledger, open_ledger  # noqa: E402
+from desktop.ledger import Ledger, Refused, open_ledger  # noqa: E402
 from sync.engine import SyncEngine  # noqa: E402
 from sync.enrolment import adopt_device  # noqa: E402
 from sync.protocol import MAX_BATCH_ITEMS, Tx, TxStatus  # noqa: E402
@@ -61,8 +62,12 @@ def first_device(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
     return merchant, merchant["devices"][0]
 
 
-def till_with_backlog(workdir: Path, server: LiveServer, document: dict[str, Any], count: int) -> Ledger:
-    """A till adopted as the first store's device, then `count` sales recorded offline."""
+def till_with_backlog(
+    workdir: Path, server: LiveServer, document: dict[str, Any], *, count: int, new_cards: int
+) -> Ledger:
+    """A till adopted as the first store's device, then a weekend offline: `new_cards` customers
+    enrolled (each a card_created and a welcome bonus), then sales and some reward redemptions
+    spread over the known and new cards, `count` transactions in all."""
     merchant, device = first_device(document)
     ledger = open_ledger(workdir / "till" / "ledger.db")
     adopt_device(
@@ -77,13 +82,23 @@ def till_with_backlog(workdir: Path, server: LiveServer, document: dict[str, Any
     cashier = next(s for s in store_staff if s["role"] == "staff")
     staff = ledger.login(cashier["id"], cashier["pin"])
     cards = [card["card_number"] for card in merchant["cards"] if card["is_active"]]
-    for index in range(count):
-        card = cards[index % len(cards)]
-        if index % 50 == 49:
-            ledger.redeem_reward(staff, card, merchant["program"]["rewards"][0]["id"])
-        else:
-            cents = 500 + index % 4000
-            ledger.earn_points(staff, card, purchase_amount_cents=cents, order_reference=f"s{index}")
+    for index in range(new_cards):
+        cards.append(f"WKND-{index:05d}")
+        ledger.enrol_card(staff, cards[-1], customer_name=f"Weekend customer {index}")
+    reward = merchant["program"]["rewards"][0]["id"]
+    rng = random.Random(10_000)
+    index = 0
+    while ledger.pending_summary().count < count:
+        card = rng.choice(cards)
+        index += 1
+        if index % 50 == 0:
+            try:
+                ledger.redeem_reward(staff, card, reward)
+                continue
+            except Refused:
+                pass  # not enough points on this card: a sale instead
+        cents = 500 + rng.randrange(4000)
+        ledger.earn_points(staff, card, purchase_amount_cents=cents, order_reference=f"s{index}")
     return ledger
 
 
@@ -116,17 +131,26 @@ def till_sync(ledger: Ledger, server: LiveServer) -> tuple[float, int, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--transactions", type=int, default=10_000)
+    parser.add_argument("--new-cards", type=int, default=300, help="customers enrolled offline")
     parser.add_argument("--check", action="store_true", help="exit 1 when outside the target")
     args = parser.parse_args(argv)
+    if 2 * args.new_cards > args.transactions:
+        parser.error("--new-cards makes two transactions each: at most half of --transactions")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         with (
             postgres_server(workdir, "till") as (till_server, till_doc),
             postgres_server(workdir, "direct") as (direct_server, direct_doc),
         ):
-            print(f"recording a backlog of {args.transactions} transactions at the till ...", flush=True)
-            ledger = till_with_backlog(workdir, till_server, till_doc, args.transactions)
-            backlog = ledger.pending_transactions(args.transactions + 10)
+            print(
+                f"recording a backlog of {args.transactions} transactions at the till "
+                f"({args.new_cards} new cards) ...",
+                flush=True,
+            )
+            ledger = till_with_backlog(
+                workdir, till_server, till_doc, count=args.transactions, new_cards=args.new_cards
+            )
+            backlog = ledger.pending_transactions(ledger.pending_summary().count)
             direct_seconds, direct_accepted = direct_ingest(direct_server, direct_doc, backlog)
             till_seconds, till_accepted, batches = till_sync(ledger, till_server)
             left = ledger.pending_summary().count

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 PULL_PAGE_SIZE = 500
 PUSH_WINDOW = 4 * MAX_BATCH_ITEMS  # pending transactions read from the ledger at a time
 MAX_PULL_PAGES = 10_000
+# Answers are committed locally once this many are waiting (and before each window read):
+# fewer local commits and view refreshes; after a crash the uncommitted ones are replayed.
+COMMIT_AT = 2 * MAX_BATCH_ITEMS
 
 
 @dataclass(slots=True)
@@ -239,9 +242,9 @@ class _Pipeline:
     """One helper thread, first in first out, that commits answers and reads the next window
     while the next request is with the server.
 
-    Answers that arrive while the helper is busy are committed together in one local
-    transaction, so a slow disk costs fewer commits instead of holding up the pushes. A
-    helper failure surfaces at the next call.
+    Answers are committed together, in one local transaction, once COMMIT_AT of them wait,
+    before each window read and at the end; a slow disk then costs fewer commits instead of
+    holding up the pushes. A helper failure surfaces at the next call.
     """
 
     def __init__(self, ledger: LedgerPort, progress: Round) -> None:
@@ -256,7 +259,9 @@ class _Pipeline:
         self._raise_failures()
         with self._lock:
             self._answered.append((batch, response))
-        self._tasks.append(self._executor.submit(self._commit_answered))
+            queued = sum(len(sent) for sent, _ in self._answered)
+        if queued >= COMMIT_AT:
+            self._tasks.append(self._executor.submit(self._commit_answered))
 
     def read_after(self, skip: frozenset[uuid.UUID]) -> Future[list[Tx]]:
         """The pending window once the answers given so far are committed, without `skip`."""
@@ -274,6 +279,7 @@ class _Pipeline:
             count_results(self._progress, batch, response)
 
     def _read(self, skip: frozenset[uuid.UUID]) -> list[Tx]:
+        self._commit_answered()
         pending = self._ledger.pending_transactions(PUSH_WINDOW + len(skip))
         return [tx for tx in pending if tx.id not in skip]
 
@@ -284,6 +290,7 @@ class _Pipeline:
             task.result()
 
     def wait(self) -> None:
+        self._tasks.append(self._executor.submit(self._commit_answered))
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.result()
