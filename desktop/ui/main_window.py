@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
     def show_lock_screen(self) -> None:
         self.stack.setCurrentWidget(self.lock_screen)
         self.lock_screen.reset()
+        log.info("lock screen shown")
         self.lock_screen_shown.emit()
 
     @Slot(object)
