@@ -156,71 +156,82 @@ class FaultProxy:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
-        upstream: socket.socket | None = None
+        link = _Link(client)
         try:
-            upstream = self._serve_requests(client)
+            while self._serve_one(link):
+                pass
         except (OSError, _Closed):
             pass
         finally:
-            _close(client)
-            if upstream is not None:
-                _close(upstream)
+            link.close()
             with self._lock:
                 self._connections.discard(client)
 
-    def _serve_requests(self, client: socket.socket) -> socket.socket | None:
-        reader = _Reader(client)
-        upstream: socket.socket | None = None
-        upstream_reader: _Reader | None = None
-        while True:
-            request = _read_message(reader, has_body_by_default=False)
-            if request is None:
-                return upstream
-            method, path = _request_line(request)
-            rule = self._take(method, path, _headers(request.split(b"\r\n\r\n", 1)[0] + b"\r\n"))
-            if rule is not None and rule.before is not None:
-                rule.before()
-            fault = rule.fault if rule is not None else Fault.PASS
-            if fault is Fault.RESET_BEFORE:
-                _reset(client)
-                return upstream
-            if fault is Fault.UNAVAILABLE:
-                assert rule is not None
-                client.sendall(_unavailable(rule.retry_after))
-                return upstream
-            if fault is Fault.REFUSE:
-                client.sendall(_refused())
-                return upstream
-            if upstream is None:
-                try:
-                    upstream = socket.create_connection(self.upstream, timeout=30)
-                except OSError:
-                    _reset(client)
-                    return None
-                upstream_reader = _Reader(upstream)
-            assert upstream_reader is not None
+    def _serve_one(self, link: _Link) -> bool:
+        """Handle one request on the client's connection; False when the connection is done."""
+        request = _read_message(link.client_reader, has_body_by_default=False)
+        if request is None:
+            return False
+        method, path = _request_line(request)
+        rule = self._take(method, path, _headers(request.split(b"\r\n\r\n", 1)[0] + b"\r\n"))
+        if rule is not None and rule.before is not None:
+            rule.before()
+        fault = rule.fault if rule is not None else Fault.PASS
+        if fault is Fault.RESET_BEFORE:
+            _reset(link.client)
+            return False
+        if rule is not None and fault in (Fault.UNAVAILABLE, Fault.REFUSE):
+            link.client.sendall(_unavailable(rule.retry_after) if fault is Fault.UNAVAILABLE else _refused())
+            return False
+        response = self._forward(link, request, rule)
+        if response is None or fault is Fault.DROP_RESPONSE:
+            _reset(link.client)
+            return False
+        if rule is not None and fault is Fault.DELAY:
+            self._stopping.wait(rule.delay)
+            return False
+        link.client.sendall(response)
+        return True
+
+    def _forward(self, link: _Link, request: bytes, rule: Rule | None) -> bytes | None:
+        """The server's answer to `request`, or None when the server is gone."""
+        try:
+            upstream_reader = link.connect(self.upstream)
+        except OSError:
+            return None
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            assert link.upstream is not None
+            link.upstream.sendall(request)
+            if rule is not None and rule.after_forward is not None:
+                rule.after_forward()
+            return _read_message(upstream_reader, has_body_by_default=True)
+        finally:
             with self._lock:
-                self.in_flight += 1
-                self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            try:
-                upstream.sendall(request)
-                if rule is not None and rule.after_forward is not None:
-                    rule.after_forward()
-                response = _read_message(upstream_reader, has_body_by_default=True)
-            finally:
-                with self._lock:
-                    self.in_flight -= 1
-            if response is None:
-                _reset(client)
-                return upstream
-            if fault is Fault.DROP_RESPONSE:
-                _reset(client)
-                return upstream
-            if fault is Fault.DELAY:
-                assert rule is not None
-                self._stopping.wait(rule.delay)
-                return upstream
-            client.sendall(response)
+                self.in_flight -= 1
+
+
+class _Link:
+    """A client's connection and the upstream connection opened for it."""
+
+    def __init__(self, client: socket.socket) -> None:
+        self.client = client
+        self.client_reader = _Reader(client)
+        self.upstream: socket.socket | None = None
+        self._upstream_reader: _Reader | None = None
+
+    def connect(self, address: tuple[str, int]) -> _Reader:
+        if self.upstream is None or self._upstream_reader is None:
+            self.upstream = socket.create_connection(address, timeout=30)
+            self._upstream_reader = _Reader(self.upstream)
+        return self._upstream_reader
+
+    def close(self) -> None:
+        _close(self.client)
+        if self.upstream is not None:
+            _close(self.upstream)
 
 
 def _request_line(message: bytes) -> tuple[str, str]:
