@@ -104,11 +104,13 @@ def _enrol(args: argparse.Namespace, data_dir: Path) -> int:
     name = args.name or socket.gethostname() or "Till"
     with _open_ledger(data_dir) as ledger:
         identity = enrol(ledger, args.server, args.code, name)
-    print(
-        f"Enrolled as device {identity.device_id} of {identity.store_name} "
-        f"({identity.merchant_name}); first sync done."
-    )
-    return EXIT_OK
+        pulled = ledger.pull_cursor() is not None
+    print(f"Enrolled as device {identity.device_id} of {identity.store_name} ({identity.merchant_name}).")
+    if pulled:
+        print("First sync done: program, staff and cards are here.")
+        return EXIT_OK
+    print("The first sync did not finish (server unreachable); run `loyalty-till sync` when online.")
+    return EXIT_FAILED
 
 
 def _sync(args: argparse.Namespace, data_dir: Path) -> int:

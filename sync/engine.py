@@ -110,6 +110,10 @@ class SyncEngine:
         except SyncError as error:
             self.ledger.record_sync(at=self._clock(), succeeded=False, message=error.message)
             raise
+        except Exception as error:
+            message = f"Unexpected error ({type(error).__name__}); see the log."
+            self.ledger.record_sync(at=self._clock(), succeeded=False, message=message)
+            raise
         self.ledger.record_sync(at=self._clock(), succeeded=True)
         report = build_report(progress, mismatches)
         log.info("sync round: %s", report.summary())

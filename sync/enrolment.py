@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from sync.engine import SyncEngine
-from sync.errors import AlreadyEnrolled
+from sync.errors import AlreadyEnrolled, Offline
 from sync.lock import RoundLock
 from sync.ports import DeviceIdentity, LedgerPort
 from sync.transport import DEFAULT_TIMEOUT, SyncClient
@@ -24,7 +24,8 @@ def enrol(
     """Register with a one-time enrolment code, save the identity, then pull everything.
 
     Raises AlreadyEnrolled when the ledger has an identity, EnrolmentRefused for a bad
-    code, Offline when the server cannot be reached (nothing is saved then).
+    code, Offline when the server cannot be reached (nothing is saved then). Once the code
+    is accepted the identity is saved even if the first pull fails (the next sync pulls).
     """
     existing = ledger.identity()
     if existing is not None:
@@ -96,9 +97,15 @@ def engine_for(
     return SyncEngine(ledger, client, lock=lock)
 
 
-def first_pull(ledger: LedgerPort, identity: DeviceIdentity, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+def first_pull(ledger: LedgerPort, identity: DeviceIdentity, *, timeout: float = DEFAULT_TIMEOUT) -> bool:
+    """Pull the program, staff and cards; False when the server could not be reached (the
+    enrolment stands: its code is used up, and the next sync pulls)."""
     engine = engine_for(ledger, identity, timeout=timeout)
     try:
         engine.pull_all()
+    except Offline as error:
+        log.warning("enrolled, but the first pull failed: %s", error.message)
+        return False
     finally:
         engine.close()
+    return True

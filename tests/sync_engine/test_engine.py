@@ -9,7 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sync.engine import SyncEngine
 from sync.errors import AuthFailed
+from sync.transport import SyncClient
 from tests.sync_engine.fault_proxy import Fault, FaultProxy
 from tests.sync_engine.world import (
     Till,
@@ -163,3 +165,24 @@ def test_a_503_with_retry_after_means_offline_for_that_long(till: Till, proxy: F
     assert till.ledger.pending_summary().count >= 1
     till.sync(url=proxy.url)
     assert till.ledger.pending_summary().count == 0
+
+
+def test_an_enrolment_whose_first_pull_fails_stands_and_the_next_sync_pulls(
+    world: World, tmp_path: Path, proxy: FaultProxy
+) -> None:
+    from desktop.ledger import open_ledger
+    from sync.enrolment import enrol
+
+    proxy.add(Fault.RESET_BEFORE, path="/v1/sync/pull", times=None)
+    ledger = open_ledger(tmp_path / "ledger.db")
+    try:
+        identity = enrol(ledger, proxy.url, world.enrolment_code(world.store_id(0)), "Till 5")
+        assert ledger.identity() == identity
+        assert ledger.pull_cursor() is None and ledger.program() is None
+        proxy.clear()
+        with SyncClient(proxy.url, identity.token) as client:
+            report = SyncEngine(ledger, client).run_once()
+        assert report.program_updated and report.staff_updated
+        assert ledger.program() is not None
+    finally:
+        ledger.close()
