@@ -36,6 +36,8 @@ QLabel#subtitle {{ font-size: 16pt; color: {MUTED}; }}
 QLabel#muted {{ color: {MUTED}; }}
 QLabel#big {{ font-size: 28pt; font-weight: 700; }}
 QLabel#hint {{ color: {MUTED}; font-size: 12pt; }}
+QSpinBox {{ min-height: {TOUCH - 4}px; padding: 0 8px; }}
+QSpinBox::up-button, QSpinBox::down-button {{ width: 40px; }}
 QLabel#pending {{ background: {WARN_SOFT}; color: {WARN}; border-radius: 6px; padding: 4px 10px;
                   font-weight: 600; }}
 QLabel#banner_info {{ background: {ACCENT_SOFT}; color: {ACCENT_DARK}; border-radius: 8px;
@@ -52,7 +54,7 @@ QPushButton:disabled {{ color: #9aa5b1; background: #eef1f4; border-color: #e4e7
 QPushButton#primary {{ background: {ACCENT}; color: white; border: none; font-weight: 600; }}
 QPushButton#primary:hover {{ background: {ACCENT_DARK}; }}
 QPushButton#primary:disabled {{ background: #9fc9b8; }}
-QPushButton#action {{ min-height: 64px; text-align: left; padding-left: 14px; font-weight: 600; }}
+QPushButton#action {{ min-height: 52px; text-align: left; padding-left: 14px; font-weight: 600; }}
 QPushButton#staff {{ min-height: 72px; min-width: 180px; font-size: 16pt; font-weight: 600; }}
 QPushButton#staff:checked {{ background: {ACCENT}; color: white; }}
 QPushButton#key {{ min-height: 64px; min-width: 80px; font-size: 20pt; font-weight: 600; }}
@@ -60,9 +62,9 @@ QPushButton#key_enter {{ min-height: 64px; min-width: 80px; font-size: 18pt; fon
                background: {ACCENT}; color: white; border: none; }}
 QPushButton#key_enter:disabled {{ background: #9fc9b8; }}
 QPushButton#flat {{ border: none; background: transparent; color: {ACCENT}; font-weight: 600; }}
-QLineEdit, QSpinBox, QComboBox, QPlainTextEdit {{ background: {PANEL}; border: 1px solid {LINE};
+QLineEdit, QComboBox, QPlainTextEdit {{ background: {PANEL}; border: 1px solid {LINE};
                border-radius: 8px; min-height: {TOUCH - 4}px; padding: 2px 10px; }}
-QLineEdit:focus, QSpinBox:focus, QComboBox:focus, QPlainTextEdit:focus {{ border: 2px solid {ACCENT}; }}
+QLineEdit:focus, QComboBox:focus, QPlainTextEdit:focus {{ border: 2px solid {ACCENT}; }}
 QLineEdit#scan {{ font-size: 20pt; min-height: 56px; }}
 QLineEdit#pin {{ font-size: 26pt; min-height: 60px; letter-spacing: 8px; }}
 QListWidget, QTableWidget {{ background: {PANEL}; border: 1px solid {LINE}; border-radius: 8px;
