@@ -97,8 +97,9 @@ def load_or_seed(data_dir: Path) -> dict[str, Any]:
     return loaded
 
 
-def start_server(data_dir: Path) -> DemoServer:
-    port = free_port()
+def start_server(data_dir: Path, *, port: int | None = None) -> DemoServer:
+    """Serve the demo database on 127.0.0.1 (on `port`, e.g. to restart where the till expects it)."""
+    port = port or free_port()
     command = _server_command("serve", "--host", "127.0.0.1", "--port", str(port))
     command += ["--database-url", _database_url(data_dir)]
     with (data_dir / SERVER_LOG_FILE).open("ab") as server_log:

@@ -82,6 +82,7 @@ def spend_elsewhere(till: Any, root: Path, card_number: str, reward_id: str) -> 
 
 
 def take(till: Any, root: Path) -> None:
+    from desktop.demo import start_server
     from desktop.ui.dialogs import EarnPointsDialog, RewardDialog
 
     window, screen = till.window, till.window.card_screen
@@ -91,9 +92,9 @@ def take(till: Any, root: Path) -> None:
 
     manager = next(h for h in till.context.session.demo_hints if h.role == "store_manager")
     sign_in(till, manager.name, manager.pin)
-    wait_until(lambda: till.worker is not None)
-    till.worker.stop()  # the shop's line drops: what follows is recorded offline
-    till.worker = None
+    till.demo_world.server.stop()  # the shop's line drops: what follows is recorded offline
+    till.bridge.sync_now()
+    wait_until(lambda: window.status_bar.state_label.text().startswith("● Offline since"), timeout=60)
     scan(till, "BT-0005")
     screen.trigger("reward")
     wait_until(lambda: any(d.isVisible() for d in screen.findChildren(RewardDialog)))
@@ -102,6 +103,7 @@ def take(till: Any, root: Path) -> None:
     wait_until(lambda: screen.card.points_balance == 200 and screen.customer_panel.pending_label.isVisible())
     screen.tabs.setCurrentWidget(screen.history)
     wait_until(lambda: screen.history.table.rowCount() > 0)
+    wait_until(lambda: window.status_bar.pending_label.text().startswith("1 waiting"))
     shoot(window, "card-screen.png")
 
     screen.trigger("earn")
@@ -113,8 +115,10 @@ def take(till: Any, root: Path) -> None:
     shoot(earn, "earn-points.png")
     earn.reject()
 
+    port = int(till.demo_world.server.url.rsplit(":", 1)[1])
+    till.demo_world.server = start_server(till.data_dir, port=port)  # the line is back
     spend_elsewhere(till, root, "BT-0005", "free-coffee")
-    till.start_sync(till.context.session.identity)  # the line is back: a new worker syncs at once
+    till.bridge.sync_now()
     screen.show_rejections()
     wait_until(lambda: screen.rejections.table.rowCount() > 0, timeout=60)
     screen.rejections.table.selectRow(0)
