@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+WAL_AUTOCHECKPOINT_PAGES = 2000
 _BEGIN_OPTION = "ledger_begin"
 
 
@@ -31,8 +32,9 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEnt
         "PRAGMA synchronous=FULL",
         "PRAGMA foreign_keys=ON",
         f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-        # Checkpoints run on the Checkpointer's thread, not inside a cashier's commit.
-        "PRAGMA wal_autocheckpoint=0",
+        # The commit that takes the WAL past this many pages copies it back into the database
+        # file. Fewer, larger checkpoints: one verb in a few hundred pays for one.
+        f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}",
     ):
         dbapi_connection.execute(pragma).close()
 
@@ -64,62 +66,12 @@ def migrate(engine: Engine) -> None:
         conn.commit()
 
 
-class Checkpointer:
-    """Copies the WAL into the database file on its own thread, every `every` commits.
-
-    SQLite would otherwise checkpoint inside whichever commit crosses the WAL threshold, making
-    that one verb wait for a second fsync. Durability is unchanged: a commit is durable in the
-    WAL; a crash before a checkpoint is replayed when the file is next opened.
-    """
-
-    def __init__(self, engine: Engine, *, every: int = 200) -> None:
-        self._engine = engine
-        self._every = every
-        self._lock = threading.Lock()
-        self._commits = 0
-        self._wake = threading.Event()
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="ledger-checkpoint", daemon=True)
-        self._thread.start()
-
-    def committed(self) -> None:
-        with self._lock:
-            self._commits += 1
-            due = self._commits >= self._every
-            if due:
-                self._commits = 0
-        if due:
-            self._wake.set()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            if self._stopping:
-                return
-            self.checkpoint("PASSIVE")
-
-    def checkpoint(self, mode: str) -> None:
-        try:
-            with self._engine.connect() as conn:
-                conn.exec_driver_sql(f"PRAGMA wal_checkpoint({mode})")
-        except Exception:  # a failed checkpoint loses nothing; the next one catches up
-            log.exception("WAL checkpoint failed")
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wake.set()
-        self._thread.join()
-        self.checkpoint("TRUNCATE")
-
-
 class Database:
     """An engine with two ways in: `write()` (BEGIN IMMEDIATE) and `read()` (a consistent snapshot)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-        self._checkpointer = Checkpointer(engine)
         self._raw_lock = threading.Lock()
         self._closed = False
         self._raw_pooled = engine.raw_connection()  # held until dispose(); has the pragmas above
@@ -133,7 +85,6 @@ class Database:
         """One SQLite write transaction, committed (durably) when the block ends without error."""
         with self._writer.begin() as conn:
             yield conn
-        self._checkpointer.committed()
 
     @contextmanager
     def raw_write(self) -> Iterator[sqlite3.Cursor]:
@@ -152,7 +103,6 @@ class Database:
                 self._raw.rollback()
                 raise
             cursor.execute("COMMIT")
-        self._checkpointer.committed()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -160,12 +110,11 @@ class Database:
             yield conn
 
     def dispose(self) -> None:
-        """Checkpoint and close everything; calling it again does nothing."""
+        """Close every connection (the last one to close checkpoints the WAL); idempotent."""
         with self._raw_lock:
             if self._closed:
                 return
             self._closed = True
-            self._checkpointer.stop()
             self._raw_cursor.close()
             self._raw_pooled.close()
             self.engine.dispose()
