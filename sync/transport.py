@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -109,11 +110,11 @@ class SyncClient:
             headers={"Idempotency-Key": idempotency_key},
         )
         answer = _parse(response, PushResponse)
-        if len(answer.results) != len(batch):
+        if not _answers_match(batch, answer):
             raise ProtocolError(
                 status=response.status_code,
                 code="bad_answer",
-                detail=f"{len(answer.results)} results for {len(batch)} transactions",
+                detail=f"{len(answer.results)} results do not answer the {len(batch)} transactions sent",
             )
         return answer
 
@@ -157,6 +158,16 @@ class SyncClient:
             raise Offline(f"Cannot reach the server ({type(error).__name__}).") from error
         _raise_for_status(method, path, response)
         return response
+
+
+def _answers_match(batch: Sequence[Tx], answer: PushResponse) -> bool:
+    """One result per transaction, in request order."""
+    if len(answer.results) != len(batch):
+        return False
+    try:
+        return all(uuid.UUID(r.id) == tx.id for tx, r in zip(batch, answer.results, strict=True))
+    except ValueError:
+        return False
 
 
 def _raise_for_status(method: str, path: str, response: httpx.Response) -> None:
