@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from desktop.ledger import Ledger, NoProgram, NotEnrolled, open_ledger
 from desktop.ledger.db import open_database
-from tests.ledger.conftest import CASHIER, IDENTITY, FakeClock
+from tests.ledger.conftest import CASHIER, IDENTITY, OWNER, FakeClock
 
 
 def test_open_creates_missing_folders_and_migrates_to_the_newest_schema(tmp_path: Path) -> None:
@@ -68,3 +68,20 @@ def test_identity_survives_reopening_and_keeps_the_token_out_of_its_repr(
     reopened = open_seeded()
     assert reopened.identity() == IDENTITY
     assert "secret-token" not in repr(reopened.identity())
+
+
+def test_the_wal_stays_bounded_under_continuous_writes(
+    open_seeded: Callable[..., Ledger], ledger_path: Path
+) -> None:
+    from desktop.ledger.db import WAL_AUTOCHECKPOINT_PAGES
+
+    ledger = open_seeded()
+    ledger.enrol_card(CASHIER, "C-1")
+    ledger.adjust(OWNER, "C-1", points_delta=1, reason="start")
+    page_size = 4096
+    limit = (WAL_AUTOCHECKPOINT_PAGES + 100) * (page_size + 24)
+    sizes = []
+    for _ in range(700):  # ~8 pages a verb: several times past the checkpoint threshold
+        ledger.adjust(OWNER, "C-1", points_delta=1, reason="tick")
+        sizes.append(ledger_path.with_name(ledger_path.name + "-wal").stat().st_size)
+    assert max(sizes) <= limit
