@@ -172,6 +172,7 @@ def measure_sync(data_dir: Path) -> dict[str, float]:
     till = Till(data_dir, demo=False, settings=TillSettings(sync_interval_seconds=3600))
     try:
         beat, latencies, seconds = _while(app, till, until_synced=True, seconds=600)
+        pending = till.runner.ledger.sync_status().pending_count
         idle, _, _ = _while(app, till, until_synced=False, seconds=max(2.0, seconds))
     finally:
         till.stop()
@@ -185,6 +186,7 @@ def measure_sync(data_dir: Path) -> dict[str, float]:
         "stall_max": stall_max,
         "stall_p99": stall_p99,
         "sync_seconds": seconds,
+        "pending_after": pending,
         "lookups": len(latencies),
         "lookup_median": statistics.median(latencies) if latencies else float("nan"),
         "lookup_max": max(latencies) if latencies else float("nan"),
@@ -290,7 +292,8 @@ def report_stall(root: Path, count: int) -> None:
         f"   < {STALL_TARGET_MS:.0f} ms {verdict}"
     )
     print(
-        f"  sync took {figures['sync_seconds']:.1f} s; {figures['lookups']} card look-ups meanwhile, "
+        f"  sync took {figures['sync_seconds']:.1f} s ({figures['pending_after']:.0f} left pending); "
+        f"{figures['lookups']} card look-ups meanwhile, "
         f"median {figures['lookup_median']:.1f} ms, max {figures['lookup_max']:.1f} ms"
     )
 
