@@ -46,7 +46,9 @@ def create_database(url: str, *, pool_size: int = 10) -> Database:
         engine = _sqlite_engine(url)
         is_postgres = False
     else:
-        engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+        engine = create_engine(
+            url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, hide_parameters=True
+        )
         is_postgres = True
     return Database(
         engine=engine,
@@ -60,7 +62,11 @@ def _sqlite_engine(url: str) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_MS / 1000, "check_same_thread": False})
+    engine = create_engine(
+        url,
+        connect_args={"timeout": SQLITE_BUSY_MS / 1000, "check_same_thread": False},
+        hide_parameters=True,  # tokens and PIN hashes never reach a log
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

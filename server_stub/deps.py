@@ -44,7 +44,8 @@ def get_session(database: DatabaseDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the transaction commits before the answer is sent, never after.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def get_read_session(database: DatabaseDep) -> Iterator[Session]:
@@ -53,7 +54,7 @@ def get_read_session(database: DatabaseDep) -> Iterator[Session]:
         yield session
 
 
-ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 
 
 def _token(credentials: HTTPAuthorizationCredentials | None) -> str:

@@ -111,7 +111,9 @@ def install_handlers(app: FastAPI) -> None:
         if exc.status_code == 404:
             return problem_response(ApiError(404, "not_found", "No such resource."))
         if exc.status_code == 405:
-            return problem_response(ApiError(405, "method_not_allowed", "This method is not allowed here."))
+            return problem_response(
+                ApiError(405, "method_not_allowed", "This method is not allowed here.", headers=exc.headers)
+            )
         code = "payload_too_large" if exc.status_code == 413 else "http_error"
         return problem_response(ApiError(exc.status_code, code, str(exc.detail)))
 
