@@ -161,7 +161,7 @@ class Result:
     same_writes: PlainSqlite
 
 
-def run(folder: Path, count: int, *, block: int = 100) -> Result:
+def run(folder: Path, count: int, *, block: int = 20) -> Result:
     """Ledger verbs and plain inserts take turns in blocks, so both meet the same machine load."""
     ledger_path = folder / "ledger.db"
     ledger = seeded_ledger(ledger_path)

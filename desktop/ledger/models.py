@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -26,6 +27,7 @@ ACCEPTED = "accepted"
 REJECTED = "rejected"
 
 
+@lru_cache(maxsize=16)  # a verb stores the same moment several times
 def to_db_time(value: datetime) -> str:
     """An aware time as stored: UTC, fixed-width text ('2026-03-02 09:00:00.000000'), so text order
     is time order."""

@@ -31,7 +31,8 @@ class RawStatement:
     def __init__(self, statement: ClauseElement) -> None:
         compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
         self.sql = str(compiled)
-        self.defaults: dict[str, Any] = dict(compiled.params)
+        # Literal values compiled into parameters ('rejected', 1, ...); the rest the caller gives.
+        self.defaults: dict[str, Any] = {k: v for k, v in compiled.params.items() if v is not None}
         # The one type the driver cannot store as we want: aware times (see models.to_db_time).
         self._times = [name for name, bind in compiled.binds.items() if isinstance(bind.type, UtcDateTime)]
 
