@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -141,3 +142,29 @@ class proxied:  # noqa: N801 (a context manager used like a function)
 
     def __exit__(self, *exc: object) -> None:
         self.proxy.stop()
+
+
+def test_a_till_disk_that_refuses_to_commit_the_answers_loses_and_doubles_nothing(
+    till: Till, world: World
+) -> None:
+    cards = backlog(till, purchases=30)
+    pending = till.ledger.pending_summary().count
+    with sqlite3.connect(till.path) as conn:
+        conn.executescript(
+            """
+            CREATE TABLE fail_commit (armed INTEGER);
+            INSERT INTO fail_commit VALUES (1);
+            CREATE TRIGGER refuse_answers BEFORE UPDATE OF sync_state ON transactions
+            WHEN (SELECT armed FROM fail_commit) = 1
+            BEGIN SELECT RAISE(ABORT, 'the disk refused the write'); END;
+            """
+        )
+    with pytest.raises(Exception, match="the disk refused the write"):
+        till.sync()  # the server committed the batch; the till could not
+    assert till.ledger.pending_summary().count == pending
+    assert (till.ledger.sync_status().last_sync_error or "").startswith("Unexpected error")
+    with sqlite3.connect(till.path) as conn:
+        conn.execute("UPDATE fail_commit SET armed = 0")
+    report = till.sync()
+    assert report.accepted == pending  # the server's original outcomes, replayed
+    assert_exactly_once_and_converged(world, till, cards)
