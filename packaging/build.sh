@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
-# Build the till as a PyInstaller one-folder bundle: dist/loyalty-till/loyalty-till
+# Build the till as a PyInstaller one-folder bundle: dist/loyalty-till/loyalty-till (Linux, macOS).
+#   bash packaging/build.sh            DIST=... WORK=... PY=... override the folders and interpreter
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-version=$("$PY" -c 'import tomllib; print(tomllib.load(open("pyproject.toml","rb"))["project"]["version"])')
-echo "VERSION = \"$version\"" > packaging/packaging_version.py
+DIST=${DIST:-dist}
+WORK=${WORK:-build/pyinstaller}
 "$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
-    --distpath "${DIST:-dist}" --workpath "${WORK:-build/pyinstaller}" packaging/loyalty_till.spec
-install -Dm644 packaging/loyalty-till.desktop "${DIST:-dist}/loyalty-till/share/applications/loyalty-till.desktop"
-install -Dm644 packaging/loyalty-till.png "${DIST:-dist}/loyalty-till/share/icons/hicolor/256x256/apps/loyalty-till.png"
-echo "built ${DIST:-dist}/loyalty-till ($(du -sh "${DIST:-dist}/loyalty-till" | cut -f1)), version $version"
+    --distpath "$DIST" --workpath "$WORK" packaging/loyalty_till.spec
+bundle="$DIST/loyalty-till"
+if [ "$(uname -s)" = "Linux" ]; then
+    # The desktop entry and icon, laid out as under /usr or ~/.local (see packaging/README.md).
+    install -Dm644 packaging/loyalty-till.desktop "$bundle/share/applications/loyalty-till.desktop"
+    install -Dm644 packaging/loyalty-till.png "$bundle/share/icons/hicolor/256x256/apps/loyalty-till.png"
+    install -Dm644 packaging/loyalty-till.svg "$bundle/share/icons/hicolor/scalable/apps/loyalty-till.svg"
+    install -Dm755 packaging/install-linux.sh "$bundle/install.sh"
+fi
+version=$("$PY" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
+echo "built $bundle ($(du -sh "$bundle" | cut -f1)), version $version"
