@@ -1,4 +1,4 @@
-"""One sync round, no threads: push the outbox in batches, pull changes, check convergence."""
+"""One sync round on the caller's thread: push the outbox in batches, pull changes, check convergence."""
 
 from __future__ import annotations
 
@@ -60,8 +60,8 @@ class BatchSizer:
 class SyncEngine:
     """Moves one till's ledger to the server and the server's state back, one round at a time.
 
-    A round runs on the caller's thread (the worker adds the loop); only the committing of
-    answers overlaps the next request, on one helper thread, in batch order.
+    A round runs on the caller's thread (the worker adds the loop); committing answers and
+    reading the next pending window overlap the requests, on one helper thread, in order.
 
     Batches are keyed by their transaction ids: an unanswered batch resent unchanged goes
     with the same Idempotency-Key (kept in memory for this engine's life), so a lost answer
