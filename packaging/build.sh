@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 DIST=${DIST:-dist}
 WORK=${WORK:-build/pyinstaller}
-"$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
+# A fresh work folder and a private cache instead of --clean, which empties the cache every build shares.
+rm -rf "$WORK"
+export PYINSTALLER_CONFIG_DIR="${PYINSTALLER_CONFIG_DIR:-$WORK/cache}"
+"$PY" -m PyInstaller --noconfirm --log-level WARN \
     --distpath "$DIST" --workpath "$WORK" packaging/loyalty_till.spec
 bundle="$DIST/loyalty-till"
 if [ "$(uname -s)" = "Linux" ]; then

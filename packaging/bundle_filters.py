@@ -77,16 +77,13 @@ def prune_orphans(binaries: Iterable[Entry], imports_of: Callable[[str], Iterabl
     """Drop dependency libraries no kept binary needs any more (those of the dropped plugins).
 
     `imports_of(source)` names every library a binary needs, transitively (ldd does on Linux).
-    Symbolic links to a dropped library go with it.
     """
     entries = list(binaries)
     needed: set[str] = set()
     for dest, source, kind in entries:
         if kind in ("BINARY", "EXTENSION") and not _prunable(dest):
             needed.update(imports_of(source))
-    kept = [entry for entry in entries if _needed(entry, needed)]
-    present = {_plain(dest) for dest, _source, _kind in kept}
-    return [entry for entry in kept if entry[2] != "SYMLINK" or _plain(entry[1]) in present]
+    return [entry for entry in entries if _needed(entry, needed)]
 
 
 def _needed(entry: Entry, needed: set[str]) -> bool:
@@ -114,3 +111,10 @@ def lean(binaries: Iterable[Entry]) -> list[Entry]:
     if sys.platform.startswith("linux"):
         kept = prune_orphans(kept, ldd_imports)
     return kept
+
+
+def without_dangling_links(datas: Iterable[Entry], binaries: Iterable[Entry]) -> list[Entry]:
+    """The data entries minus symbolic links (PyInstaller lists them as data) to a dropped file."""
+    entries = list(datas)
+    present = {_plain(dest) for dest, _source, _kind in [*entries, *binaries]}
+    return [entry for entry in entries if entry[2] != "SYMLINK" or _plain(entry[1]) in present]
