@@ -72,7 +72,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
-        self._raw_lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._closed = False
         self._raw_pooled = engine.raw_connection()  # held until dispose(); has the pragmas above
         driver = self._raw_pooled.driver_connection
@@ -82,19 +82,22 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One SQLite write transaction, committed (durably) when the block ends without error."""
-        with self._writer.begin() as conn:
+        """One SQLite write transaction, committed (durably) when the block ends without error.
+
+        Writers of this process take turns on a lock first: a waiting thread then starts the
+        moment the other commits, instead of polling in SQLite's busy handler.
+        """
+        with self._write_lock, self._writer.begin() as conn:
             yield conn
 
     @contextmanager
     def raw_write(self) -> Iterator[sqlite3.Cursor]:
         """A write transaction (BEGIN IMMEDIATE) on the driver's connection itself, for the verbs.
 
-        One connection is kept for this, taken by one thread at a time (the write lock of SQLite
-        would serialise them anyway). Rows come back as dicts. Committed when the block ends
-        without error, else rolled back.
+        One connection is kept for this, used under the same lock as `write()`. Rows come back
+        as dicts. Committed when the block ends without error, else rolled back.
         """
-        with self._raw_lock:
+        with self._write_lock:
             cursor = self._raw_cursor
             cursor.execute("BEGIN IMMEDIATE")
             try:
@@ -111,7 +114,7 @@ class Database:
 
     def dispose(self) -> None:
         """Close every connection (the last one to close checkpoints the WAL); idempotent."""
-        with self._raw_lock:
+        with self._write_lock:
             if self._closed:
                 return
             self._closed = True
