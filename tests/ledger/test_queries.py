@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 from desktop.ledger import Ledger, Refused
-from sync.protocol import Reason, TransactionType
+from sync.protocol import CardState, PushResult, Reason, TransactionType, TxStatus
 from tests.ledger.conftest import CASHIER, MANAGER, OWNER, FakeClock
 from tests.ledger.helpers import non_rejected_sums, stored_vs_recomputed
 
@@ -99,4 +100,41 @@ def test_two_threads_recording_on_one_card_lose_nothing(ledger: Ledger, ledger_p
     seqs = [tx.seq for tx in history]
     assert len(seqs) == len(set(seqs))
     assert non_rejected_sums(ledger_path)["C-1"] == (0, card.points_balance)
+    assert stored_vs_recomputed(ledger_path) == []
+
+
+def test_verbs_and_a_sync_thread_interleave_without_losing_anything(
+    ledger: Ledger, ledger_path: Path
+) -> None:
+    ledger.enrol_card(CASHIER, "C-1")
+    recorded_one: queue.Queue[bool] = queue.Queue()  # True: a verb was recorded; False: the last
+    errors: list[BaseException] = []
+
+    def push_pending() -> None:
+        sent = ledger.pending_transactions(7)
+        server_card = CardState(card_number="C-1", stamp_count=0, points_balance=0, is_active=True)
+        ledger.apply_push_results(
+            sent, [PushResult(id=str(tx.id), status=TxStatus.ACCEPTED, card=server_card) for tx in sent]
+        )
+
+    def sync_as_verbs_come() -> None:
+        try:
+            while recorded_one.get(timeout=30):
+                push_pending()
+            while ledger.pending_summary().count:
+                push_pending()
+        except BaseException as error:  # surfaced by the main thread
+            errors.append(error)
+
+    syncer = threading.Thread(target=sync_as_verbs_come)
+    syncer.start()
+    recorded = []
+    for _ in range(60):
+        recorded.append(ledger.earn_points(CASHIER, "C-1", purchase_amount_cents=100, order_reference=None))
+        recorded_one.put(True)
+    recorded_one.put(False)
+    syncer.join(timeout=60)
+    assert not syncer.is_alive() and errors == []
+    states = {tx.id: tx.sync_state for tx in ledger.card_history("C-1", limit=1000)}
+    assert all(states[r.transaction.id] == "accepted" for r in recorded)
     assert stored_vs_recomputed(ledger_path) == []
