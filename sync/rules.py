@@ -318,8 +318,10 @@ def _check_balance(tx: Tx, facts: Facts) -> Reason | None:
     card = facts.card
     if card is None:
         return None
-    if card.stamp_count + tx.stamps_delta < 0:
+    # Only a transaction that takes something away can be short of it: a till's provisional
+    # view may sit below zero after a server rejection, and a stamp must still be possible.
+    if tx.stamps_delta < 0 and card.stamp_count + tx.stamps_delta < 0:
         return Reason.INSUFFICIENT_STAMPS
-    if card.points_balance + tx.points_delta < 0:
+    if tx.points_delta < 0 and card.points_balance + tx.points_delta < 0:
         return Reason.INSUFFICIENT_POINTS
     return None

@@ -361,3 +361,11 @@ def test_a_rejected_transaction_leaves_the_card_unchanged() -> None:
     decision = evaluate(tx(T.STAMP_REDEEMED, stamps_delta=-10), facts())
     assert not decision.accepted
     assert decision.card == CARD
+
+
+def test_a_card_whose_view_went_negative_can_still_earn() -> None:
+    overdrawn = replace(CARD, points_balance=-40)
+    assert reason_of(tx(T.STAMP_EARNED, stamps_delta=1), facts(card=overdrawn)) is None
+    assert reason_of(earned_points(), facts(card=overdrawn)) is None
+    spend = tx(T.POINTS_REDEEMED, points_delta=-100, reward_id="coffee")
+    assert reason_of(spend, facts(card=overdrawn)) == Reason.INSUFFICIENT_POINTS
