@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the till as a PyInstaller one-folder bundle: dist/loyalty-till/loyalty-till (Linux, macOS).
+# Build the till as a PyInstaller one-folder bundle: dist/loyalty-till/loyalty-till on Linux,
+# also "dist/Loyalty Till.app" on macOS (Windows: packaging/build.ps1). See packaging/README.md.
 #   bash packaging/build.sh            DIST=... WORK=... PY=... override the folders and interpreter
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,3 +22,4 @@ if [ "$(uname -s)" = "Linux" ]; then
 fi
 version=$("$PY" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
 echo "built $bundle ($(du -sh "$bundle" | cut -f1)), version $version"
+if [ -d "$DIST/Loyalty Till.app" ]; then echo "built $DIST/Loyalty Till.app"; fi

@@ -103,3 +103,24 @@ def test_the_bundle_ships_both_migration_folders_and_a_desktop_entry_with_its_ic
     entry = (bundle / "share" / "applications" / f"{NAME}.desktop").read_text()
     assert f"Exec={NAME}" in entry and f"Icon={NAME}" in entry
     assert (bundle / "share" / "icons" / "hicolor" / "256x256" / "apps" / f"{NAME}.png").is_file()
+
+
+def test_the_install_script_puts_the_program_on_the_path_and_its_entry_in_the_menu(
+    bundle: Path, tmp_path: Path
+) -> None:
+    prefix, target = tmp_path / "usr", tmp_path / "opt" / NAME
+    env = dict(os.environ, PREFIX=str(prefix), TARGET=str(target))
+    installed = subprocess.run(  # noqa: S603
+        ["bash", str(bundle / "install.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+
+    entry = (prefix / "share" / "applications" / f"{NAME}.desktop").read_text()
+    assert f"Exec={target / NAME}" in entry
+    assert (prefix / "share" / "icons" / "hicolor" / "scalable" / "apps" / f"{NAME}.svg").is_file()
+    assert run_till((str(prefix / "bin" / NAME),), "--version").returncode == 0
