@@ -123,7 +123,14 @@ class SmokeRun(QObject):
         till.runner.problem_raised.connect(self.on_runner_problem_raised)
 
     def begin(self) -> None:
+        """Call after `till.start()`: its ledger opens first on the ledger thread, then this asks."""
         self._deadline.start()
+        if not self.plan.demo:
+            self.till.context.op(self, lambda ledger: ledger.identity()).success(self._identity_known).run()
+
+    def _identity_known(self, identity: Any) -> None:
+        if identity is None:
+            self._fail("this till is not enrolled: run `loyalty-till enrol --server URL --code CODE` first")
 
     # --- steps, in order -------------------------------------------------------------------
 
@@ -282,8 +289,8 @@ def run(plan: SmokePlan) -> int:
 
     smoke = SmokeRun(till, plan, finish)
     quit_on_signals(app)
-    smoke.begin()
     till.start()
+    smoke.begin()
     try:
         code = int(app.exec())
     finally:
