@@ -96,7 +96,7 @@ def _needed(entry: Entry, needed: set[str]) -> bool:
 
 def ldd_imports(source: str) -> set[str]:
     """The library names `source` needs, transitively (Linux: PyInstaller's ldd-based reader)."""
-    from PyInstaller.depend.bindepend import get_imports
+    from PyInstaller.depend.bindepend import get_imports  # type: ignore[import-untyped]
 
     return {name for name, _path in get_imports(source)}
 

@@ -148,7 +148,8 @@ def source_size() -> int:
             files = importlib.metadata.distribution(name).files or []
         except importlib.metadata.PackageNotFoundError:
             continue  # required only on other Pythons or platforms
-        total += sum(path.stat().st_size for path in (f.locate() for f in files) if Path(path).is_file())
+        located = [Path(f.locate()) for f in files]
+        total += sum(path.stat().st_size for path in located if path.is_file())
     return total
 
 
