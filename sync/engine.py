@@ -30,11 +30,12 @@ from sync.transport import SyncClient
 log = logging.getLogger(__name__)
 
 PULL_PAGE_SIZE = 500
-PUSH_WINDOW = 4 * MAX_BATCH_ITEMS  # pending transactions read from the ledger at a time
+PUSH_WINDOW = 10 * MAX_BATCH_ITEMS  # pending transactions read from the ledger at a time
 MAX_PULL_PAGES = 10_000
-# Answers are committed locally once this many are waiting (and before each window read):
-# fewer local commits and view refreshes; after a crash the uncommitted ones are replayed.
-COMMIT_AT = 2 * MAX_BATCH_ITEMS
+# Answers are committed locally once the oldest has waited this long or this many wait (and
+# at the end of the push): fewer local commits; after a crash the uncommitted are replayed.
+COMMIT_SECONDS = 2.0
+COMMIT_AT = 5 * MAX_BATCH_ITEMS
 
 
 @dataclass(slots=True)
@@ -104,8 +105,11 @@ class SyncEngine:
     def _run_round(self) -> SyncReport:
         progress = Round(started=time.monotonic())
         try:
-            self._push_all(progress)
-            self._pull_all(progress)
+            committing = self._push_all(progress)
+            try:
+                self._pull_all(progress, first_wait_for=committing)
+            finally:
+                committing.close()  # already closed unless the pull failed early
             mismatches = self._reconcile(progress)
         except SyncError as error:
             self.ledger.record_sync(at=self._clock(), succeeded=False, message=error.message)
@@ -127,21 +131,24 @@ class SyncEngine:
 
     # --- push -------------------------------------------------------------------------------
 
-    def _push_all(self, progress: Round) -> None:
+    def _push_all(self, progress: Round) -> _Pipeline:
         """Push every pending transaction in seq order, batch after batch.
 
         The pending list is read a window at a time (each row read once). On one helper
-        thread, in order, batch n's answers are committed and the next window is read while
-        batch n+1 is with the server.
+        thread, in order, answers are committed and the next window is read while requests
+        are with the server. Returns with the last answers still being committed: the caller
+        closes the pipeline (the pull's first request overlaps that commit).
         """
         pipeline = _Pipeline(self.ledger, progress)
         try:
             window = self.ledger.pending_transactions(PUSH_WINDOW)
             while window:
                 window = self._push_window(window, pipeline)
-            pipeline.wait()
-        finally:
+            pipeline.flush()
+        except BaseException:
             pipeline.close()
+            raise
+        return pipeline
 
     def _push_window(self, window: Sequence[Tx], pipeline: _Pipeline) -> list[Tx]:
         """Push one window; return the next one (read while its last batch was in flight)."""
@@ -192,10 +199,17 @@ class SyncEngine:
 
     # --- pull -------------------------------------------------------------------------------
 
-    def _pull_all(self, progress: Round) -> None:
+    def _pull_all(self, progress: Round, *, first_wait_for: _Pipeline | None = None) -> None:
+        """Apply pulled pages until the server has no more; `first_wait_for` is closed (its
+        answers committed) before the first page is applied, the newer states last."""
         cursor = self.ledger.pull_cursor()
         for _ in range(MAX_PULL_PAGES):
-            page = self._pull_page(cursor)
+            try:
+                page = self._pull_page(cursor)
+            finally:
+                if first_wait_for is not None:
+                    first_wait_for.close()
+                    first_wait_for = None
             self.ledger.apply_pull_page(page)
             progress.pulled_pages += 1
             progress.pulled_cards += len(page.cards)
@@ -244,31 +258,40 @@ class SyncEngine:
 
 class _Pipeline:
     """One helper thread, first in first out, that commits answers and reads the next window
-    while the next request is with the server.
+    while requests are with the server.
 
-    Answers are committed together, in one local transaction, once COMMIT_AT of them wait,
-    before each window read and at the end; a slow disk then costs fewer commits instead of
-    holding up the pushes. A helper failure surfaces at the next call.
+    Answers are committed together, in one local transaction, once the oldest has waited
+    COMMIT_SECONDS or COMMIT_AT of them wait, and at the end: fewer commits and view
+    refreshes, while a crash costs at most that much replay. A window read skips answered
+    transactions whose answers are not committed yet. A helper failure surfaces at the next
+    call.
     """
 
     def __init__(self, ledger: LedgerPort, progress: Round) -> None:
         self._ledger = ledger
         self._progress = progress
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-apply")
-        self._answered: list[tuple[Sequence[Tx], PushResponse]] = []
         self._lock = threading.Lock()
+        self._answered: list[tuple[Sequence[Tx], PushResponse]] = []
+        self._answered_ids: set[uuid.UUID] = set()
+        self._oldest_answer = 0.0
         self._tasks: list[Future[None]] = []
+        self._closed = False
 
     def apply(self, batch: Sequence[Tx], response: PushResponse) -> None:
         self._raise_failures()
+        now = time.monotonic()
         with self._lock:
+            if not self._answered:
+                self._oldest_answer = now
             self._answered.append((batch, response))
-            queued = sum(len(sent) for sent, _ in self._answered)
-        if queued >= COMMIT_AT:
+            self._answered_ids.update(tx.id for tx in batch)
+            due = len(self._answered_ids) >= COMMIT_AT or now - self._oldest_answer >= COMMIT_SECONDS
+        if due:
             self._tasks.append(self._executor.submit(self._commit_answered))
 
     def read_after(self, skip: frozenset[uuid.UUID]) -> Future[list[Tx]]:
-        """The pending window once the answers given so far are committed, without `skip`."""
+        """The pending window without `skip` (in flight) and without answered transactions."""
         return self._executor.submit(self._read, skip)
 
     def _commit_answered(self) -> None:
@@ -279,13 +302,16 @@ class _Pipeline:
         sent = [tx for batch, _ in answered for tx in batch]
         results = latest_card_states_only(sent, [r for _, response in answered for r in response.results])
         self._ledger.apply_push_results(sent, results)
+        with self._lock:
+            self._answered_ids.difference_update(tx.id for tx in sent)
         for batch, response in answered:
             count_results(self._progress, batch, response)
 
     def _read(self, skip: frozenset[uuid.UUID]) -> list[Tx]:
-        self._commit_answered()
-        pending = self._ledger.pending_transactions(PUSH_WINDOW + len(skip))
-        return [tx for tx in pending if tx.id not in skip]
+        with self._lock:
+            answered = set(self._answered_ids)  # taken before reading: still pending, or gone
+        pending = self._ledger.pending_transactions(PUSH_WINDOW + len(skip) + len(answered))
+        return [tx for tx in pending if tx.id not in skip and tx.id not in answered]
 
     def _raise_failures(self) -> None:
         done = [task for task in self._tasks if task.done()]
@@ -293,15 +319,21 @@ class _Pipeline:
         for task in done:
             task.result()
 
-    def wait(self) -> None:
+    def flush(self) -> None:
+        """Start committing every answer given so far."""
         self._tasks.append(self._executor.submit(self._commit_answered))
-        tasks, self._tasks = self._tasks, []
-        for task in tasks:
-            task.result()
 
     def close(self) -> None:
+        """Commit every answer given so far and stop; raise the helper's failure if any.
+        Closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        self.flush()
+        tasks, self._tasks = self._tasks, []
         try:
-            self.wait()
+            for task in tasks:
+                task.result()
         finally:
             self._executor.shutdown(wait=True)
 
