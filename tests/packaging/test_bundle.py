@@ -5,7 +5,9 @@ Builds once per run (about a minute on two cores). Skip with `-m "not packaging"
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tomllib
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.till_world import TillWorld, enrol_and_smoke, run_till, smoke_answer
+from tests.packaging.till_world import TillWorld, enrol_and_smoke, run_till, smoke_answer, till_env
 from tests.support.live_server import REPO_ROOT
 
 pytestmark = [pytest.mark.packaging, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -124,3 +126,35 @@ def test_the_install_script_puts_the_program_on_the_path_and_its_entry_in_the_me
     assert f"Exec={target / NAME}" in entry
     assert (prefix / "share" / "icons" / "hicolor" / "scalable" / "apps" / f"{NAME}.svg").is_file()
     assert run_till((str(prefix / "bin" / NAME),), "--version").returncode == 0
+
+
+def test_the_bundled_window_closes_on_sigterm_and_stops_its_demo_server(bundle: Path, tmp_path: Path) -> None:
+    command = [*program(bundle), "--data-dir", str(tmp_path / "demo"), "--demo", "-v"]
+    process = subprocess.Popen(command, env=till_env(), stderr=subprocess.PIPE, text=True)  # noqa: S603
+    assert process.stderr is not None
+    try:
+        for line in process.stderr:  # the till's log, until its lock screen is up
+            if "lock screen shown" in line:
+                break
+        servers = children_of(process.pid)
+        assert servers, "the demo server runs as a child of the bundle's program"
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stderr.close()
+    assert not [pid for pid in servers if Path(f"/proc/{pid}").exists()], (
+        "the demo server stops with the till"
+    )
+
+
+def children_of(pid: int) -> list[int]:
+    """Linux lists a process's children by the thread that started them (the demo's: the ledger thread)."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # a thread that just ended
+            children += [int(child) for child in (task / "children").read_text().split()]
+    return children
