@@ -1,9 +1,15 @@
 """Benchmark: a till's 10,000-transaction backlog syncing to a PostgreSQL-backed server over loopback,
 beside the server's ingest of the same transactions posted directly (no till), in one run.
 
-    .venv/bin/python bench/sync_bench.py [--transactions 10000] [--check]
+    .venv/bin/python bench/sync_bench.py [--transactions 10000] [--new-cards 300] [--rounds 3] [--check]
 
-Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust); creates and drops two databases.
+The backlog is a weekend offline: `--new-cards` customers enrolled at the till (a card and a
+welcome bonus each), then sales and some reward redemptions over old and new cards. The
+seeded database is a template; each round clones it twice (one server for the till, one for
+the direct posts) and copies the till's ledger file, so every round starts from the same
+state. The order of the two alternates; medians are printed.
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust); creates and drops its databases.
 Target: the backlog syncs in under 5 s and within 1.5 x the direct ingest.
 """
 
@@ -12,6 +18,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -38,23 +46,40 @@ TARGET_SECONDS = 5.0
 TARGET_RATIO = 1.5
 
 
-@contextmanager
-def postgres_server(workdir: Path, label: str) -> Iterator[tuple[LiveServer, dict[str, Any]]]:
-    """A fresh database, seeded, with the real server in front of it; dropped afterwards."""
-    name = f"loyalty_bench_{label}_{uuid.uuid4().hex[:8]}"
+def _url(name: str) -> str:
+    return ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
+
+
+def _admin(sql: str) -> None:
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
-    server: LiveServer | None = None
+        conn.execute(sql)  # names are ours, made below
+
+
+@contextmanager
+def databases() -> Iterator[list[str]]:
+    """Collects the databases made during the run and drops them all at the end."""
+    names: list[str] = []
     try:
-        document = seed_demo(url)
-        server = start_server(url, log_path=workdir / f"{label}.log")
-        yield server, document
+        yield names
     finally:
-        if server is not None:
-            server.stop()
-        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for name in names:
+            _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def new_database(names: list[str], *, template: str | None = None) -> str:
+    name = f"loyalty_bench_{uuid.uuid4().hex[:10]}"
+    names.append(name)
+    _admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return name
+
+
+@contextmanager
+def serving(name: str, log_path: Path) -> Iterator[LiveServer]:
+    server = start_server(_url(name), log_path=log_path)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def first_device(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -62,22 +87,9 @@ def first_device(document: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
     return merchant, merchant["devices"][0]
 
 
-def till_with_backlog(
-    workdir: Path, server: LiveServer, document: dict[str, Any], *, count: int, new_cards: int
-) -> Ledger:
-    """A till adopted as the first store's device, then a weekend offline: `new_cards` customers
-    enrolled (each a card_created and a welcome bonus), then sales and some reward redemptions
-    spread over the known and new cards, `count` transactions in all."""
+def record_backlog(ledger: Ledger, document: dict[str, Any], *, count: int, new_cards: int) -> None:
+    """A weekend offline at the till: new customers, then sales and some redemptions."""
     merchant, device = first_device(document)
-    ledger = open_ledger(workdir / "till" / "ledger.db")
-    adopt_device(
-        ledger,
-        server.url,
-        device["device_id"],
-        device["token"],
-        merchant_id=merchant["id"],
-        merchant_name=merchant["name"],
-    )
     store_staff = [s for s in merchant["staff"] if s["store_id"] == device["store_id"]]
     cashier = next(s for s in store_staff if s["role"] == "staff")
     staff = ledger.login(cashier["id"], cashier["pin"])
@@ -99,7 +111,6 @@ def till_with_backlog(
                 pass  # not enough points on this card: a sale instead
         cents = 500 + rng.randrange(4000)
         ledger.earn_points(staff, card, purchase_amount_cents=cents, order_reference=f"s{index}")
-    return ledger
 
 
 def direct_ingest(server: LiveServer, document: dict[str, Any], backlog: list[Tx]) -> tuple[float, int]:
@@ -115,53 +126,97 @@ def direct_ingest(server: LiveServer, document: dict[str, Any], backlog: list[Tx
         return time.perf_counter() - started, accepted
 
 
-def till_sync(ledger: Ledger, server: LiveServer) -> tuple[float, int, int]:
-    identity = ledger.identity()
-    assert identity is not None
-    engine = SyncEngine(ledger, SyncClient(server.url, identity.token, timeout=60))
+def till_sync(ledger_path: Path, server: LiveServer) -> tuple[float, int, int]:
+    """One sync round of the till's ledger: (seconds, accepted, pending left)."""
+    ledger = open_ledger(ledger_path)
     try:
-        started = time.perf_counter()
-        report = engine.run_once()
-        seconds = time.perf_counter() - started
+        identity = ledger.identity()
+        assert identity is not None
+        engine = SyncEngine(ledger, SyncClient(server.url, identity.token, timeout=60))
+        engine.client.pull(None, 1)  # the same warm connection as the direct posts
+        try:
+            started = time.perf_counter()
+            report = engine.run_once()
+            seconds = time.perf_counter() - started
+        finally:
+            engine.close()
+        return seconds, report.accepted, ledger.pending_summary().count
     finally:
-        engine.close()
-    return seconds, report.accepted, report.batches
+        ledger.close()
+
+
+def prepare(workdir: Path, names: list[str], args: argparse.Namespace) -> tuple[str, dict[str, Any], Path]:
+    """The seeded template database, and a ledger file with the backlog (adopted as device 1)."""
+    template = new_database(names)
+    document = seed_demo(_url(template))
+    ledger_path = workdir / "till" / "ledger.db"
+    merchant, device = first_device(document)
+    with serving(template, workdir / "template.log") as server:
+        ledger = open_ledger(ledger_path)
+        adopt_device(
+            ledger,
+            server.url,
+            device["device_id"],
+            device["token"],
+            merchant_id=merchant["id"],
+            merchant_name=merchant["name"],
+        )
+    print(
+        f"recording {args.transactions} transactions at the till ({args.new_cards} new cards) ...", flush=True
+    )
+    record_backlog(ledger, document, count=args.transactions, new_cards=args.new_cards)
+    ledger.close()
+    return template, document, ledger_path
+
+
+def one_round(
+    workdir: Path, names: list[str], number: int, setup: tuple[str, dict[str, Any], Path]
+) -> tuple[float, float, bool]:
+    """(direct seconds, till seconds, same outcome) on fresh clones; the order alternates."""
+    template, document, ledger_path = setup
+    copy = workdir / f"round{number}" / "ledger.db"
+    copy.parent.mkdir()
+    shutil.copy(ledger_path, copy)
+    ledger = open_ledger(copy)
+    backlog = ledger.pending_transactions(ledger.pending_summary().count)
+    ledger.close()
+    direct_db, till_db = new_database(names, template=template), new_database(names, template=template)
+    with (
+        serving(direct_db, workdir / f"direct{number}.log") as direct,
+        serving(till_db, workdir / f"till{number}.log") as till,
+    ):
+        if number % 2:
+            till_seconds, till_accepted, left = till_sync(copy, till)
+            direct_seconds, direct_accepted = direct_ingest(direct, document, backlog)
+        else:
+            direct_seconds, direct_accepted = direct_ingest(direct, document, backlog)
+            till_seconds, till_accepted, left = till_sync(copy, till)
+    print(f"  round {number}: direct {direct_seconds:5.2f} s, till {till_seconds:5.2f} s", flush=True)
+    return direct_seconds, till_seconds, left == 0 and till_accepted == direct_accepted == len(backlog)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--transactions", type=int, default=10_000)
     parser.add_argument("--new-cards", type=int, default=300, help="customers enrolled offline")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--check", action="store_true", help="exit 1 when outside the target")
     args = parser.parse_args(argv)
     if 2 * args.new_cards > args.transactions:
         parser.error("--new-cards makes two transactions each: at most half of --transactions")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, databases() as names:
         workdir = Path(tmp)
-        with (
-            postgres_server(workdir, "till") as (till_server, till_doc),
-            postgres_server(workdir, "direct") as (direct_server, direct_doc),
-        ):
-            print(
-                f"recording a backlog of {args.transactions} transactions at the till "
-                f"({args.new_cards} new cards) ...",
-                flush=True,
-            )
-            ledger = till_with_backlog(
-                workdir, till_server, till_doc, count=args.transactions, new_cards=args.new_cards
-            )
-            backlog = ledger.pending_transactions(ledger.pending_summary().count)
-            direct_seconds, direct_accepted = direct_ingest(direct_server, direct_doc, backlog)
-            till_seconds, till_accepted, batches = till_sync(ledger, till_server)
-            left = ledger.pending_summary().count
-            ledger.close()
-    ratio = till_seconds / direct_seconds
-    print(f"direct ingest (no till):  {direct_seconds:6.2f} s  {len(backlog)} posted, {direct_accepted} ok")
-    print(f"till backlog sync:        {till_seconds:6.2f} s  {till_accepted} accepted in {batches} batches")
+        setup = prepare(workdir, names, args)
+        rounds = [one_round(workdir, names, number, setup) for number in range(1, args.rounds + 1)]
+    direct = statistics.median(r[0] for r in rounds)
+    till = statistics.median(r[1] for r in rounds)
+    ratio = till / direct
+    print(f"direct ingest (no till):  {direct:6.2f} s  median of {len(rounds)}")
+    print(f"till backlog sync:        {till:6.2f} s  median of {len(rounds)}")
     print(f"ratio till / direct:      {ratio:6.2f}   (target <= {TARGET_RATIO})")
-    print(f"pending after sync:       {left}")
-    same = left == 0 and till_accepted == direct_accepted
-    ok = same and till_seconds < TARGET_SECONDS and ratio <= TARGET_RATIO
+    same = all(r[2] for r in rounds)
+    print("every transaction accepted, nothing pending" if same else "OUTCOMES DIFFER")
+    ok = same and till < TARGET_SECONDS and ratio <= TARGET_RATIO
     print("within target" if ok else "OUTSIDE TARGET")
     if not same:
         return 2
