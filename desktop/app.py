@@ -143,6 +143,7 @@ def run_gui(data_dir: Path, demo: bool) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Loyalty till")
+    app.setDesktopFileName("loyalty-till")  # matches packaging/loyalty-till.desktop (icon on Wayland)
     tune_interpreter()
     apply_theme(app)
     till = Till(data_dir, demo=demo)
