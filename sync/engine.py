@@ -141,7 +141,8 @@ class SyncEngine:
         """
         pipeline = _Pipeline(self.ledger, progress)
         try:
-            window = self.ledger.pending_transactions(PUSH_WINDOW)
+            # A first window of one batch: the big read then overlaps its request.
+            window = self.ledger.pending_transactions(self.sizer.size)
             while window:
                 window = self._push_window(window, pipeline)
             pipeline.flush()
