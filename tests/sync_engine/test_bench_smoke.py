@@ -13,8 +13,9 @@ from tests.support.live_server import REPO_ROOT, server_env
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_the_sync_benchmark_runs_and_prints_both_times_and_the_ratio() -> None:
+    arguments = ["--transactions", "150", "--new-cards", "10", "--rounds", "1"]
     result = subprocess.run(
-        [sys.executable, "bench/sync_bench.py", "--transactions", "150", "--new-cards", "10", "--rounds", "1"],
+        [sys.executable, "bench/sync_bench.py", *arguments],
         cwd=REPO_ROOT,
         env=server_env(),
         capture_output=True,
