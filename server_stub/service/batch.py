@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import case, insert, update
 from sqlalchemy.orm import Session
@@ -20,6 +20,24 @@ from sync import rules
 from sync.protocol import CardState, Program, PushResult, Reason, TransactionType, Tx, TxStatus
 
 T = TransactionType
+ACCEPTED, REJECTED = TxStatus.ACCEPTED, TxStatus.REJECTED
+
+
+class CardAnswer(TypedDict):
+    card_number: str
+    stamp_count: int
+    points_balance: int
+    is_active: bool
+
+
+class Answer(TypedDict):
+    """One item's result as JSON-ready values, in the field order of `PushResult`."""
+
+    id: str
+    status: TxStatus
+    reason: Reason | None
+    replayed: bool
+    card: CardAnswer | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +60,22 @@ class UnknownProgramVersion(Exception):
 
 def apply_batch(session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: datetime) -> list[PushResult]:
     """Judge and store `txs` in the caller's transaction; the caller commits (or rolls back)."""
+    return [push_result(answer) for answer in judge_batch(session, ctx, txs, now=now)]
+
+
+def push_result(answer: Answer) -> PushResult:
+    card = answer["card"]
+    return PushResult.model_construct(  # our own values: no need to validate them again
+        id=answer["id"],
+        status=answer["status"],
+        reason=answer["reason"],
+        replayed=answer["replayed"],
+        card=CardState.model_construct(**card) if card is not None else None,
+    )
+
+
+def judge_batch(session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: datetime) -> list[Answer]:
+    """As `apply_batch`, answering JSON-ready dicts (the push endpoint serialises them at once)."""
     programs, current = _programs(session, ctx.merchant_id, txs)
     batch_ids = [str(tx.id) for tx in txs]
     seen = gather.seen_transactions(session, batch_ids)
@@ -68,9 +102,9 @@ def apply_batch(session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: 
         now=now,
         referenced=set(related),
     )
-    results = [work.process(tx) for tx in txs]
+    answers = [work.process(tx, tx_id) for tx, tx_id in zip(txs, batch_ids, strict=True)]
     _write(session, work, now=now)
-    return results
+    return answers
 
 
 def _used_sequences(
@@ -122,40 +156,35 @@ class _Batch:
     max_seq: int | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def process(self, tx: Tx) -> PushResult:
-        tx_id = str(tx.id)
+    def process(self, tx: Tx, tx_id: str) -> Answer:
         prior = self.seen.get(tx_id)
         if prior is not None:
             if prior.device_id == self.ctx.device_id:
-                return PushResult.model_construct(
-                    id=tx_id,
-                    status=TxStatus(prior.status),
-                    reason=Reason(prior.reason) if prior.reason else None,
-                    replayed=True,
-                    card=self._card_out(prior.card_number),
-                )
-            return self._unstored(tx, tx_id, Reason.DUPLICATE_ID)
+                reason = Reason(prior.reason) if prior.reason else None
+                return self._answer(tx_id, TxStatus(prior.status), reason, prior.card_number, replayed=True)
+            return self._answer(tx_id, REJECTED, Reason.DUPLICATE_ID, tx.card_number)
         if tx.seq in self.used_seqs and self.ctx.device_id is not None:
-            return self._unstored(tx, tx_id, Reason.SEQUENCE_REUSED)
+            return self._answer(tx_id, REJECTED, Reason.SEQUENCE_REUSED, tx.card_number)
         day = rules.local_day(tx.transaction_at, self.ctx.timezone)
         decision = rules.evaluate(tx, self._facts(tx, day))
         self._record(tx, tx_id, decision, day)
-        return PushResult.model_construct(
-            id=tx_id,
-            status=TxStatus.ACCEPTED if decision.accepted else TxStatus.REJECTED,
-            reason=decision.reason,
-            replayed=False,
-            card=self._card_out(tx.card_number),
-        )
+        reason = decision.reason
+        return self._answer(tx_id, ACCEPTED if reason is None else REJECTED, reason, tx.card_number)
 
-    def _unstored(self, tx: Tx, tx_id: str, reason: Reason) -> PushResult:
-        return PushResult.model_construct(
-            id=tx_id,
-            status=TxStatus.REJECTED,
-            reason=reason,
-            replayed=False,
-            card=self._card_out(tx.card_number),
-        )
+    def _answer(
+        self, tx_id: str, status: TxStatus, reason: Reason | None, number: str, *, replayed: bool = False
+    ) -> Answer:
+        work = self.cards.get(number)
+        card: CardAnswer | None = None
+        if work is not None:
+            state = work.state
+            card = {
+                "card_number": state.card_number,
+                "stamp_count": state.stamp_count,
+                "points_balance": state.points_balance,
+                "is_active": state.is_active,
+            }
+        return {"id": tx_id, "status": status, "reason": reason, "replayed": replayed, "card": card}
 
     def _facts(self, tx: Tx, day: date) -> rules.Facts:
         work = self.cards.get(tx.card_number)
@@ -241,18 +270,6 @@ class _Batch:
             "local_date": day,
             "received_at": self.now,
         }
-
-    def _card_out(self, number: str) -> CardState | None:
-        work = self.cards.get(number)
-        if work is None:
-            return None
-        state = work.state
-        return CardState.model_construct(  # our own values: no need to validate them again
-            card_number=state.card_number,
-            stamp_count=state.stamp_count,
-            points_balance=state.points_balance,
-            is_active=state.is_active,
-        )
 
 
 def _write(session: Session, work: _Batch, *, now: datetime) -> None:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pydantic_core import to_json
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session
 from server_stub.db import Database
 from server_stub.models import IdempotencyKey
 from server_stub.service.auth import DeviceContext
-from server_stub.service.batch import BatchContext, apply_batch
-from sync.protocol import PushRequest, PushResponse
+from server_stub.service.batch import Answer, BatchContext, judge_batch
+from sync.protocol import PushRequest
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,8 @@ def _push_once(
         timezone=device.store_timezone,
         device_id=device.device_id,
     )
-    results = apply_batch(session, ctx, batch.transactions, now=now)
-    body = PushResponse(results=results, server_time=now).model_dump_json()
+    answers = judge_batch(session, ctx, batch.transactions, now=now)
+    body = response_body(answers, server_time=now)
     session.add(
         IdempotencyKey(
             device_id=device.device_id,
@@ -140,6 +141,11 @@ def _push_once(
         )
     )
     return PushOutcome(body=body, replayed=False)
+
+
+def response_body(answers: list[Answer], *, server_time: datetime) -> str:
+    """The `PushResponse` JSON, as `model_dump_json` writes it, serialised in one pass from plain values."""
+    return to_json({"results": answers, "server_time": server_time}).decode()
 
 
 def forget_old_keys(session: Session, *, now: datetime, keep: timedelta) -> int:

@@ -359,3 +359,43 @@ def test_a_full_batch_of_1000_items_is_applied_in_one_request(world: World) -> N
     assert len(results) == 1000 and all(r["status"] == "accepted" for r in results)
     assert [r["id"] for r in results] == [tx["id"] for tx in txs]
     assert sum(till.card(card)["card"]["points_balance"] for card in cards) == 10_000
+
+
+def test_the_response_body_is_the_json_pydantic_would_write_for_the_same_results() -> None:
+    from server_stub.service.batch import Answer, CardAnswer, push_result
+    from server_stub.service.push import response_body
+    from sync.protocol import PushResponse, Reason, TxStatus
+
+    card: CardAnswer = {"card_number": "BT-0001", "stamp_count": 3, "points_balance": 120, "is_active": True}
+    inactive: CardAnswer = {
+        "card_number": "BT-0002",
+        "stamp_count": 0,
+        "points_balance": 0,
+        "is_active": False,
+    }
+    answers: list[Answer] = [
+        {
+            "id": str(uuid.uuid4()),
+            "status": TxStatus.ACCEPTED,
+            "reason": None,
+            "replayed": False,
+            "card": card,
+        },
+        {
+            "id": str(uuid.uuid4()),
+            "status": TxStatus.REJECTED,
+            "reason": Reason.INSUFFICIENT_POINTS,
+            "replayed": True,
+            "card": inactive,
+        },
+        {
+            "id": str(uuid.uuid4()),
+            "status": TxStatus.REJECTED,
+            "reason": Reason.UNKNOWN_CARD,
+            "replayed": False,
+            "card": None,
+        },
+    ]
+    for now in (datetime(2026, 3, 1, 12, 0, tzinfo=UTC), datetime(2026, 3, 1, 12, 0, 0, 1234, tzinfo=UTC)):
+        expected = PushResponse(results=[push_result(a) for a in answers], server_time=now).model_dump_json()
+        assert response_body(answers, server_time=now) == expected
