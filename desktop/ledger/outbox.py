@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from desktop.ledger.cardstate import SELECT_CARD, refresh_view, store_confirmed
+from desktop.ledger.cardstate import SELECT_CARDS, Confirmed, refresh_views, store_confirmed
 from desktop.ledger.context import BUMP_GENERATION, Context
 from desktop.ledger.errors import NothingPending
-from desktop.ledger.models import PENDING, device_state, staff, transactions
+from desktop.ledger.models import PENDING, RowLike, device_state, staff, transactions
 from desktop.ledger.wire import wire_tx
-from sync import rules
 from sync.ports import DeviceIdentity, Mismatch, PendingSummary
 from sync.protocol import (
     MAX_BATCH_ITEMS,
@@ -110,28 +110,17 @@ def apply_push_results(ctx: Context, sent: Sequence[Tx], results: Sequence[PushR
         if result.status == TxStatus.ACCEPTED and tx.type == TransactionType.WELCOME_BONUS:
             welcomed.add(tx.card_number)
     touched = {tx.card_number for tx in sent} | set(newest)
+    confirmed = [Confirmed(card, welcome=card.card_number in welcomed) for card in newest.values()]
     with ctx.db.write() as conn:
         conn.execute(MARK_ANSWERED, answers)
-        for card in newest.values():
-            _confirm(conn, card, welcome=card.card_number in welcomed, now=now)
-        for card_number in sorted(touched):
-            if conn.execute(SELECT_CARD, {"card_number": card_number}).first() is not None:
-                refresh_view(conn, card_number, now=now)
+        store_confirmed(conn, confirmed, now=now)
+        refresh_views(conn, touched, now=now)
 
 
 def _reason(result: PushResult) -> str | None:
     if result.status == TxStatus.ACCEPTED:
         return None
     return result.reason.value if result.reason is not None else None
-
-
-def _confirm(
-    conn: Connection, card: CardState, *, welcome: bool, now: datetime, customer_name: str | None = None
-) -> None:
-    """Store a server-answered card state, keeping what the till knows of its welcome bonus."""
-    row = conn.execute(SELECT_CARD, {"card_number": card.card_number}).mappings().first()
-    granted = welcome or bool(row is not None and row["confirmed_welcome_bonus"])
-    store_confirmed(conn, _rules_state(card, granted=granted), now=now, customer_name=customer_name)
 
 
 def pull_cursor(ctx: Context) -> str | None:
@@ -161,62 +150,65 @@ def apply_pull_page(ctx: Context, page: PullResponse) -> None:
                 conn.execute(statement.on_conflict_do_update(index_elements=["id"], set_=fields))
         if page.program is not None or page.staff is not None or len(values) > 1:
             conn.execute(BUMP_GENERATION)
-        for card in page.cards:
-            state = CardState(
-                card_number=card.card_number,
-                stamp_count=card.stamp_count,
-                points_balance=card.points_balance,
-                is_active=card.is_active,
+        confirmed = [
+            Confirmed(
+                CardState(
+                    card_number=card.card_number,
+                    stamp_count=card.stamp_count,
+                    points_balance=card.points_balance,
+                    is_active=card.is_active,
+                ),
+                customer_name=card.customer_name,
             )
-            _confirm(conn, state, welcome=False, now=now, customer_name=card.customer_name)
-            refresh_view(conn, card.card_number, now=now)
+            for card in page.cards
+        ]
+        store_confirmed(conn, confirmed, now=now)
+        refresh_views(conn, {card.card_number for card in page.cards}, now=now)
 
 
 def reconcile(ctx: Context, server_cards: Sequence[CardState]) -> list[Mismatch]:
     """For cards with nothing pending: the till's view must equal the server's; repair it if not."""
     now = ctx.now()
+    given = json.dumps([server.card_number for server in server_cards])
     with ctx.db.write() as conn:
-        found = [_reconcile_card(conn, server, now=now) for server in server_cards]
-    return [mismatch for mismatch in found if mismatch is not None]
+        rows = {row["card_number"]: row for row in conn.execute(SELECT_CARDS, {"cards": given}).mappings()}
+        mismatches: list[Mismatch] = []
+        repaired: list[Confirmed] = []  # a card new to the till is simply taken in
+        for server in server_cards:
+            row = rows.get(server.card_number)
+            if row is not None and row["pending_count"] > 0:
+                continue  # still moving: compared after its transactions are answered
+            if row is not None and row["known"]:
+                local = _view_of(row)
+                if local == server:
+                    continue
+                _log_mismatch(local, server)
+                mismatches.append(Mismatch(card_number=server.card_number, local=local, server=server))
+            repaired.append(Confirmed(server))
+        store_confirmed(conn, repaired, now=now)
+        refresh_views(conn, {item.state.card_number for item in repaired}, now=now)
+    return mismatches
 
 
-def _reconcile_card(conn: Connection, server: CardState, *, now: datetime) -> Mismatch | None:
-    row = conn.execute(SELECT_CARD, {"card_number": server.card_number}).mappings().first()
-    if row is not None and row["pending_count"] > 0:
-        return None  # still moving: compared after its transactions are answered
-    mismatch = None
-    if row is not None and row["known"]:
-        local = CardState(
-            card_number=row["card_number"],
-            stamp_count=row["stamp_count"],
-            points_balance=row["points_balance"],
-            is_active=bool(row["is_active"]),
-        )
-        if local == server:
-            return None
-        log.warning(
-            "card %s: till view %s/%s/%s differs from the server's %s/%s/%s; repaired from the server",
-            server.card_number,
-            local.stamp_count,
-            local.points_balance,
-            local.is_active,
-            server.stamp_count,
-            server.points_balance,
-            server.is_active,
-        )
-        mismatch = Mismatch(card_number=server.card_number, local=local, server=server)
-    _confirm(conn, server, welcome=False, now=now)  # a card new to the till is simply taken in
-    refresh_view(conn, server.card_number, now=now)
-    return mismatch
+def _view_of(row: RowLike) -> CardState:
+    return CardState(
+        card_number=row["card_number"],
+        stamp_count=row["stamp_count"],
+        points_balance=row["points_balance"],
+        is_active=bool(row["is_active"]),
+    )
 
 
-def _rules_state(card: CardState, *, granted: bool) -> rules.CardState:
-    return rules.CardState(
-        card_number=card.card_number,
-        stamp_count=card.stamp_count,
-        points_balance=card.points_balance,
-        is_active=card.is_active,
-        welcome_bonus_granted=granted,
+def _log_mismatch(local: CardState, server: CardState) -> None:
+    log.warning(
+        "card %s: till view %s/%s/%s differs from the server's %s/%s/%s; repaired from the server",
+        server.card_number,
+        local.stamp_count,
+        local.points_balance,
+        local.is_active,
+        server.stamp_count,
+        server.points_balance,
+        server.is_active,
     )
 
 

@@ -35,9 +35,17 @@ def stored_vs_recomputed(path: Path) -> list[tuple[str, tuple[Any, ...], tuple[A
                 card["stamp_count"],
                 card["points_balance"],
                 bool(card["is_active"]),
+                bool(card["welcome_bonus_granted"]),
                 card["pending_count"],
             )
-            expected = (known, view.stamp_count, view.points_balance, view.is_active, len(pending))
+            expected = (
+                known,
+                view.stamp_count,
+                view.points_balance,
+                view.is_active,
+                view.welcome_bonus_granted,
+                len(pending),
+            )
             if stored != expected:
                 differences.append((card["card_number"], stored, expected))
         return differences
