@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -149,8 +149,8 @@ def apply(tx: Tx, card: CardState | None) -> CardState:
     """The card after an accepted transaction."""
     if tx.type == T.CARD_CREATED or card is None:
         return CardState(card_number=tx.card_number)
-    return dataclasses.replace(
-        card,
+    return CardState(  # every field given: as dataclasses.replace, without its per-call introspection
+        card_number=card.card_number,
         stamp_count=card.stamp_count + tx.stamps_delta,
         points_balance=card.points_balance + tx.points_delta,
         is_active=_active_after(tx.type, card.is_active),
@@ -167,17 +167,7 @@ def _active_after(kind: TransactionType, was_active: bool) -> bool:
 
 
 def _first_reason(tx: Tx, facts: Facts) -> Reason | None:
-    for check in (
-        _check_card,
-        _check_staff,
-        _check_permission,
-        _check_program,
-        _check_activity,
-        _check_delta,
-        _check_notes,
-        _check_specifics,
-        _check_balance,
-    ):
+    for check in _CHECKS:
         reason = check(tx, facts)
         if reason is not None:
             return reason
@@ -325,3 +315,17 @@ def _check_balance(tx: Tx, facts: Facts) -> Reason | None:
     if tx.points_delta < 0 and card.points_balance + tx.points_delta < 0:
         return Reason.INSUFFICIENT_POINTS
     return None
+
+
+# The checks in the order of PROTOCOL.md's reason table: the first that answers decides.
+_CHECKS: tuple[Callable[[Tx, Facts], Reason | None], ...] = (
+    _check_card,
+    _check_staff,
+    _check_permission,
+    _check_program,
+    _check_activity,
+    _check_delta,
+    _check_notes,
+    _check_specifics,
+    _check_balance,
+)
