@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.models import Card, Device
 from server_stub.service import facts as gather
-from server_stub.service.bulk import insert_transactions, update_cards
+from server_stub.service.bulk import LedgerRow, insert_transactions, naive_utc, update_cards
 from server_stub.service.changes import next_change_number
 from server_stub.service.facts import CardWork, OriginalWork, SeenTransaction
 from server_stub.service.programs import current_program, programs_by_version
@@ -154,7 +154,11 @@ class _Batch:
     now: datetime
     referenced: set[str] = field(default_factory=set)  # ids voids of this batch point at
     max_seq: int | None = None
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[LedgerRow] = field(default_factory=list)
+    received_at: datetime = field(init=False)  # `now` as the ledger rows hold it
+
+    def __post_init__(self) -> None:
+        self.received_at = naive_utc(self.now)
 
     def process(self, tx: Tx, tx_id: str) -> Answer:
         prior = self.seen.get(tx_id)
@@ -246,30 +250,32 @@ class _Batch:
                 tx.stamps_delta + tx.points_delta
             )
 
-    def _row(self, tx: Tx, tx_id: str, reason: Reason | None, day: date) -> dict[str, Any]:
-        return {
-            "id": tx_id,
-            "merchant_id": self.ctx.merchant_id,
-            "store_id": self.ctx.store_id,
-            "device_id": self.ctx.device_id,
-            "seq": tx.seq if self.ctx.device_id is not None else None,
-            "card_number": tx.card_number,
-            "type": tx.type.value,
-            "status": (TxStatus.ACCEPTED if reason is None else TxStatus.REJECTED).value,
-            "reason": reason.value if reason is not None else None,
-            "stamps_delta": tx.stamps_delta,
-            "points_delta": tx.points_delta,
-            "purchase_amount_cents": tx.purchase_amount_cents,
-            "order_reference": tx.order_reference,
-            "reward_id": tx.reward_id,
-            "related_transaction_id": str(tx.related_transaction_id) if tx.related_transaction_id else None,
-            "staff_id": None if tx.type == T.POINTS_EXPIRED and self.ctx.made_by_server else tx.staff_id,
-            "notes": tx.notes,
-            "program_version": tx.program_version,
-            "transaction_at": tx.transaction_at,
-            "local_date": day,
-            "received_at": self.now,
-        }
+    def _row(self, tx: Tx, tx_id: str, reason: Reason | None, day: date) -> LedgerRow:
+        ctx = self.ctx
+        related = tx.related_transaction_id
+        return (  # in LEDGER_COLUMNS order
+            tx_id,
+            ctx.merchant_id,
+            ctx.store_id,
+            ctx.device_id,
+            tx.seq if ctx.device_id is not None else None,
+            tx.card_number,
+            tx.type.value,
+            ACCEPTED.value if reason is None else REJECTED.value,
+            reason.value if reason is not None else None,
+            tx.stamps_delta,
+            tx.points_delta,
+            tx.purchase_amount_cents,
+            tx.order_reference,
+            tx.reward_id,
+            str(related) if related else None,
+            None if tx.type == T.POINTS_EXPIRED and ctx.made_by_server else tx.staff_id,
+            tx.notes,
+            tx.program_version,
+            naive_utc(tx.transaction_at),
+            day,
+            self.received_at,
+        )
 
 
 def _write(session: Session, work: _Batch, *, now: datetime) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
-from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -28,7 +27,32 @@ from sqlalchemy.types import TypeEngine
 
 from server_stub.models import Card, LedgerTransaction, UtcDateTime
 
-TRANSACTION_COLUMNS = tuple(column.name for column in LedgerTransaction.__table__.columns)
+# The values of a ledger row, in this order; times as naive UTC, as the columns hold them.
+LEDGER_COLUMNS = (
+    "id",
+    "merchant_id",
+    "store_id",
+    "device_id",
+    "seq",
+    "card_number",
+    "type",
+    "status",
+    "reason",
+    "stamps_delta",
+    "points_delta",
+    "purchase_amount_cents",
+    "order_reference",
+    "reward_id",
+    "related_transaction_id",
+    "staff_id",
+    "notes",
+    "program_version",
+    "transaction_at",
+    "local_date",
+    "received_at",
+)
+LedgerRow = tuple[Any, ...]
+_TIME_COLUMNS = ("transaction_at", "received_at")
 
 
 def _pg_type(kind: TypeEngine[Any]) -> str:
@@ -46,8 +70,8 @@ def _pg_type(kind: TypeEngine[Any]) -> str:
     return "text"
 
 
-TRANSACTION_COPY_TYPES = [_pg_type(column.type) for column in LedgerTransaction.__table__.columns]
-_TIME_INDEXES = tuple(TRANSACTION_COLUMNS.index(name) for name in ("transaction_at", "received_at"))
+LEDGER_COPY_TYPES = [_pg_type(LedgerTransaction.__table__.c[name].type) for name in LEDGER_COLUMNS]
+LEDGER_COPY = f"COPY transactions ({', '.join(LEDGER_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
 
 
 def is_postgres(session: Session) -> bool:
@@ -63,33 +87,36 @@ def one_of(
     return column.in_(list(values))
 
 
-def insert_transactions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """The batch's ledger rows in one go: COPY on PostgreSQL (times as naive UTC, as the columns hold)."""
+def insert_transactions(session: Session, rows: Sequence[LedgerRow]) -> None:
+    """The batch's ledger rows (in LEDGER_COLUMNS order) in one go: COPY on PostgreSQL."""
     if not rows:
         return
     if not is_postgres(session):
-        session.execute(insert(LedgerTransaction), list(rows))
+        session.execute(insert(LedgerTransaction), [_aware_row(row) for row in rows])
         return
     driver = session.connection().connection.driver_connection
     assert driver is not None
-    statement = f"COPY transactions ({', '.join(TRANSACTION_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-    values_of = itemgetter(*TRANSACTION_COLUMNS)
     try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.set_types(TRANSACTION_COPY_TYPES)
+        with driver.cursor() as cursor, cursor.copy(LEDGER_COPY) as copy:
+            copy.set_types(LEDGER_COPY_TYPES)
             for row in rows:
-                values = list(values_of(row))
-                for index in _TIME_INDEXES:
-                    values[index] = _naive_utc(values[index])
-                copy.write_row(values)
+                copy.write_row(row)
     except psycopg.errors.IntegrityError as exc:
         # As SQLAlchemy would raise it, so the caller's retry sees a concurrent batch's id.
-        raise IntegrityError(statement, None, exc) from exc
+        raise IntegrityError(LEDGER_COPY, None, exc) from exc
     except psycopg.errors.OperationalError as exc:
-        raise OperationalError(statement, None, exc) from exc
+        raise OperationalError(LEDGER_COPY, None, exc) from exc
 
 
-def _naive_utc(value: datetime) -> datetime:
+def _aware_row(row: LedgerRow) -> dict[str, Any]:
+    """A row as the ORM's insert takes it (its UTC columns want aware times)."""
+    values = dict(zip(LEDGER_COLUMNS, row, strict=True))
+    for name in _TIME_COLUMNS:
+        values[name] = values[name].replace(tzinfo=UTC)
+    return values
+
+
+def naive_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -107,7 +134,7 @@ def update_cards(session: Session, cards: Sequence[dict[str, Any]], *, now: date
             " WHERE c.id = v.id"
         ),
         {
-            "now": now.astimezone(UTC).replace(tzinfo=None),
+            "now": naive_utc(now),
             "change": change_no,
             "ids": [card["id"] for card in cards],
             "s": [card["stamp_count"] for card in cards],

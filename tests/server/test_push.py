@@ -399,3 +399,10 @@ def test_the_response_body_is_the_json_pydantic_would_write_for_the_same_results
     for now in (datetime(2026, 3, 1, 12, 0, tzinfo=UTC), datetime(2026, 3, 1, 12, 0, 0, 1234, tzinfo=UTC)):
         expected = PushResponse(results=[push_result(a) for a in answers], server_time=now).model_dump_json()
         assert response_body(answers, server_time=now) == expected
+
+
+def test_the_ledger_rows_the_batch_writes_name_every_column_of_the_ledger_table() -> None:
+    from server_stub.models import LedgerTransaction
+    from server_stub.service.bulk import LEDGER_COLUMNS
+
+    assert sorted(LEDGER_COLUMNS) == sorted(column.name for column in LedgerTransaction.__table__.columns)
