@@ -1,10 +1,11 @@
 """Benchmark: 20,000 points_earned pushed over HTTP in batches of 1000 to a PostgreSQL-backed server,
 against a psycopg 3 baseline doing the minimum database work, and against one transaction per request.
 
-Run: .venv/bin/python bench/ingest_bench.py [--count 20000] [--single-count 2000] [--rounds 3]
-The batched server and the baseline each run `rounds` times on fresh transactions; the best run counts.
-Also prints, for reference, the same minimum work done on the server's own ledger and card tables
-(with the indexes the product needs), to separate schema cost from server overhead.
+Run: .venv/bin/python bench/ingest_bench.py [--count 20000] [--single-count 2000] [--rounds 5]
+Each round pushes fresh transactions through the server, then the baseline, then (for reference) the
+same minimum work on the server's own ledger and card tables (with the indexes the product needs, to
+separate schema cost from server overhead): interleaved, so a ratio compares runs made under the same
+load. The best run of each counts; the median of the per-round ratios is printed beside it.
 Needs PostgreSQL on 127.0.0.1:5432 (LOYALTY_TEST_PG to change); creates and drops its own database.
 """
 
@@ -21,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 os.environ.setdefault("LOYALTY_ARGON2_FAST", "1")
@@ -266,7 +268,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=20_000, help="transactions pushed in batches of 1000")
     parser.add_argument("--single-count", type=int, default=2_000, help="transactions sent one per request")
-    parser.add_argument("--rounds", type=int, default=3, help="batched and baseline runs; the best counts")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="interleaved server and baseline runs; the best counts"
+    )
     args = parser.parse_args()
     name, dsn = create_bench_database()
     sqlalchemy_url = dsn.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -294,25 +298,40 @@ def main() -> int:
                 points_earned(seq + i + 1, rng.choice(setup.cards), staff_id, rng)
                 for i in range(args.single_count)
             ]
-            server_s = min(run_server_batches(setup, txs) for txs in rounds)
+            timings = [
+                run_round(setup, txs, dsn=dsn, merchant_id=merchant_id, store_id=store_id, first=index == 0)
+                for index, txs in enumerate(rounds)
+            ]
             single_s = run_single_requests(setup, singles)
         finally:
             server.stop()
-        baseline_s = min(
-            run_baseline(dsn, txs, setup.cards, fresh=index == 0) for index, txs in enumerate(rounds)
-        )
-        schema_s = min(
-            run_schema_baseline(dsn, txs, merchant_id=merchant_id, store_id=store_id) for txs in rounds
-        )
     finally:
         drop_bench_database(name)
+    server_s, baseline_s, schema_s = (min(column) for column in zip(*timings, strict=True))
     report(args.count, server_s, baseline_s, args.single_count, single_s)
     schema_rate = args.count / schema_s
     print(
         f"(for reference) the baseline's work on the server's own tables: {schema_rate:,.0f} tx/s;"
         f" server / that = {args.count / server_s / schema_rate:.2f}"
     )
+    baseline_ratios = [baseline / server for server, baseline, _ in timings]
+    schema_ratios = [schema / server for server, _, schema in timings]
+    print(
+        f"median of the {len(timings)} rounds' ratios: server / baseline = {median(baseline_ratios):.2f},"
+        f" server / that reference = {median(schema_ratios):.2f}"
+    )
     return 0
+
+
+def run_round(
+    setup: Setup, txs: list[dict[str, Any]], *, dsn: str, merchant_id: int, store_id: int, first: bool
+) -> tuple[float, float, float]:
+    """One round's seconds: the server, the baseline, the baseline's work on the server's tables."""
+    return (
+        run_server_batches(setup, txs),
+        run_baseline(dsn, txs, setup.cards, fresh=first),
+        run_schema_baseline(dsn, txs, merchant_id=merchant_id, store_id=store_id),
+    )
 
 
 def report(count: int, server_s: float, baseline_s: float, single_count: int, single_s: float) -> None:
