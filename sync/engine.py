@@ -134,10 +134,11 @@ class SyncEngine:
     def _push_all(self, progress: Round) -> _Pipeline:
         """Push every pending transaction in seq order, batch after batch.
 
-        The pending list is read a window at a time (each row read once). On one helper
-        thread, in order, answers are committed and the next window is read while requests
-        are with the server. Returns with the last answers still being committed: the caller
-        closes the pipeline (the pull's first request overlaps that commit).
+        The pending list is read a window at a time, each window after the last seq of the one
+        before (each row read once). On one helper thread, in order, answers are committed and
+        the next window is read while requests are with the server. Returns with the last
+        answers still being committed: the caller closes the pipeline (the pull's first
+        request overlaps that commit).
         """
         pipeline = _Pipeline(self.ledger, progress)
         try:
@@ -158,7 +159,7 @@ class SyncEngine:
         while offset < len(window):
             batch = window[offset : offset + self.sizer.size]
             if next_window is None and offset + len(batch) >= len(window):
-                next_window = pipeline.read_after(frozenset(tx.id for tx in batch))
+                next_window = pipeline.read_after(window[-1].seq)
             response = self._push_batch(batch)
             if response is None:
                 continue  # refused as too large: resend smaller
@@ -263,9 +264,9 @@ class _Pipeline:
 
     Answers are committed together, in one local transaction, once the oldest has waited
     COMMIT_SECONDS or COMMIT_AT of them wait, and at the end: fewer commits and view
-    refreshes, while a crash costs at most that much replay. A window read skips answered
-    transactions whose answers are not committed yet. A helper failure surfaces at the next
-    call.
+    refreshes, while a crash costs at most that much replay. A window is read after the
+    last seq sent (transactions leave in seq order, so nothing after it was sent yet). A
+    helper failure surfaces at the next call.
     """
 
     def __init__(self, ledger: LedgerPort, progress: Round) -> None:
@@ -274,7 +275,7 @@ class _Pipeline:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-apply")
         self._lock = threading.Lock()
         self._answered: list[tuple[Sequence[Tx], PushResponse]] = []
-        self._answered_ids: set[uuid.UUID] = set()
+        self._answered_count = 0
         self._oldest_answer = 0.0
         self._tasks: list[Future[None]] = []
         self._closed = False
@@ -286,33 +287,26 @@ class _Pipeline:
             if not self._answered:
                 self._oldest_answer = now
             self._answered.append((batch, response))
-            self._answered_ids.update(tx.id for tx in batch)
-            due = len(self._answered_ids) >= COMMIT_AT or now - self._oldest_answer >= COMMIT_SECONDS
+            self._answered_count += len(batch)
+            due = self._answered_count >= COMMIT_AT or now - self._oldest_answer >= COMMIT_SECONDS
         if due:
             self._tasks.append(self._executor.submit(self._commit_answered))
 
-    def read_after(self, skip: frozenset[uuid.UUID]) -> Future[list[Tx]]:
-        """The pending window without `skip` (in flight) and without answered transactions."""
-        return self._executor.submit(self._read, skip)
+    def read_after(self, last_sent_seq: int) -> Future[list[Tx]]:
+        """The next pending window: the transactions after `last_sent_seq`."""
+        return self._executor.submit(self._ledger.pending_transactions, PUSH_WINDOW, last_sent_seq)
 
     def _commit_answered(self) -> None:
         with self._lock:
             answered, self._answered = self._answered, []
+            self._answered_count = 0
         if not answered:
             return
         sent = [tx for batch, _ in answered for tx in batch]
         results = latest_card_states_only(sent, [r for _, response in answered for r in response.results])
         self._ledger.apply_push_results(sent, results)
-        with self._lock:
-            self._answered_ids.difference_update(tx.id for tx in sent)
         for batch, response in answered:
             count_results(self._progress, batch, response)
-
-    def _read(self, skip: frozenset[uuid.UUID]) -> list[Tx]:
-        with self._lock:
-            answered = set(self._answered_ids)  # taken before reading: still pending, or gone
-        pending = self._ledger.pending_transactions(PUSH_WINDOW + len(skip) + len(answered))
-        return [tx for tx in pending if tx.id not in skip and tx.id not in answered]
 
     def _raise_failures(self) -> None:
         done = [task for task in self._tasks if task.done()]

@@ -51,8 +51,9 @@ class LedgerPort(Protocol):
 
     def save_identity(self, identity: DeviceIdentity) -> None: ...
 
-    def pending_transactions(self, limit: int) -> list[Tx]:
-        """Up to `limit` pending transactions in the wire form, lowest seq first."""
+    def pending_transactions(self, limit: int, after_seq: int | None = None) -> list[Tx]:
+        """Up to `limit` pending transactions in the wire form, lowest seq first; with
+        `after_seq`, only those whose seq is above it."""
         ...
 
     def pending_summary(self) -> PendingSummary: ...

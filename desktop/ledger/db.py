@@ -131,6 +131,18 @@ class Database:
         with self.engine.begin() as conn:
             yield conn
 
+    @contextmanager
+    def raw_read(self) -> Iterator[sqlite3.Cursor]:
+        """`read()` on the driver's connection itself, for reads of many rows (rows as dicts)."""
+        with self.engine.begin() as conn:
+            driver = conn.connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            cursor = dict_cursor(driver)
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+
     def dispose(self) -> None:
         """Close every connection (the last one to close checkpoints the WAL); idempotent."""
         with self._write_lock:

@@ -147,8 +147,8 @@ class Ledger:
 
     # --- the sync engine's port (sync.ports.LedgerPort) -----------------------------------------
 
-    def pending_transactions(self, limit: int) -> list[Tx]:
-        return outbox.pending_transactions(self._ctx, limit)
+    def pending_transactions(self, limit: int, after_seq: int | None = None) -> list[Tx]:
+        return outbox.pending_transactions(self._ctx, limit, after_seq)
 
     def pending_summary(self) -> PendingSummary:
         return outbox.pending_summary(self._ctx)

@@ -14,8 +14,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from desktop.ledger.cardstate import SELECT_CARDS, Confirmed, refresh_views, store_confirmed
 from desktop.ledger.context import BUMP_GENERATION, Context
 from desktop.ledger.errors import NothingPending
-from desktop.ledger.models import PENDING, RowLike, device_state, staff, transactions
-from desktop.ledger.wire import wire_tx
+from desktop.ledger.models import PENDING, RowLike, device_state, staff, to_db_time, transactions
+from desktop.ledger.rawsql import RawStatement
+from desktop.ledger.wire import WIRE_COLUMNS, wire_tx
 from sync.ports import DeviceIdentity, Mismatch, PendingSummary
 from sync.protocol import (
     MAX_BATCH_ITEMS,
@@ -35,12 +36,14 @@ MARK_ANSWERED = (
     .where(transactions.c.id == bindparam("key"))
     .values(sync_state=bindparam("state"), reason=bindparam("why"), synced_at=bindparam("at"))
 )
-SELECT_PENDING = (
-    select(transactions)
-    .where(transactions.c.sync_state == PENDING)
+# Run on the driver (rawsql): SQLAlchemy's per-row processing cost more than SQLite's reading.
+SELECT_PENDING = RawStatement(
+    select(*(transactions.c[name] for name in WIRE_COLUMNS))
+    .where(transactions.c.sync_state == PENDING, transactions.c.seq > bindparam("after"))
     .order_by(transactions.c.seq)
     .limit(bindparam("n"))
 )
+MARK_ANSWERED_SQL = RawStatement(MARK_ANSWERED).sql
 
 
 def identity(ctx: Context) -> DeviceIdentity | None:
@@ -65,9 +68,11 @@ def save_identity(ctx: Context, ident: DeviceIdentity) -> None:
     log.info("till enrolled as device %s of store %s", ident.device_id, ident.store_id)
 
 
-def pending_transactions(ctx: Context, limit: int) -> list[Tx]:
-    with ctx.db.read() as conn:
-        return [wire_tx(row) for row in conn.execute(SELECT_PENDING, {"n": max(limit, 0)}).mappings()]
+def pending_transactions(ctx: Context, limit: int, after_seq: int | None = None) -> list[Tx]:
+    """Up to `limit` pending transactions, lowest seq first; only those after `after_seq` if given."""
+    with ctx.db.raw_read() as cursor:
+        rows = SELECT_PENDING.run(cursor, {"n": max(limit, 0), "after": after_seq or 0}).fetchall()
+    return [wire_tx(row) for row in rows]
 
 
 def pending_summary(ctx: Context) -> PendingSummary:
@@ -93,13 +98,14 @@ def apply_push_results(ctx: Context, sent: Sequence[Tx], results: Sequence[PushR
     if len(sent) != len(results):
         raise ValueError(f"{len(results)} results for {len(sent)} transactions")
     for tx, result in zip(sent, results, strict=True):
-        if uuid.UUID(result.id) != tx.id:
+        if result.id != str(tx.id) and uuid.UUID(result.id) != tx.id:
             raise ValueError(f"result for {result.id} where {tx.id} was sent")
     if not sent:
         return
     now = ctx.now()
+    at = to_db_time(now)
     answers = [
-        {"key": str(tx.id), "state": result.status.value, "why": _reason(result), "at": now}
+        {"key": str(tx.id), "state": result.status.value, "why": _reason(result), "at": at}
         for tx, result in zip(sent, results, strict=True)
     ]
     newest: dict[str, CardState] = {}  # a card answered several times: its last answer is newest
@@ -112,7 +118,7 @@ def apply_push_results(ctx: Context, sent: Sequence[Tx], results: Sequence[PushR
     touched = {tx.card_number for tx in sent} | set(newest)
     confirmed = [Confirmed(card, welcome=card.card_number in welcomed) for card in newest.values()]
     with ctx.db.write() as conn:
-        conn.execute(MARK_ANSWERED, answers)
+        conn.exec_driver_sql(MARK_ANSWERED_SQL, answers)
         store_confirmed(conn, confirmed, now=now)
         refresh_views(conn, touched, now=now)
 

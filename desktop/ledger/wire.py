@@ -4,12 +4,32 @@ from __future__ import annotations
 
 import uuid
 
-from desktop.ledger.models import RowLike
+from desktop.ledger.models import RowLike, from_db_time
 from desktop.ledger.views import TransactionView
 from sync.protocol import Customer, Reason, TransactionType, Tx
 from sync.rules import REASON_TEXT, VOIDABLE
 
 VOIDABLE_TYPES = frozenset(VOIDABLE.values())
+# The stored columns a Tx is made of.
+WIRE_COLUMNS = (
+    "id",
+    "seq",
+    "type",
+    "card_number",
+    "staff_id",
+    "transaction_at",
+    "stamps_delta",
+    "points_delta",
+    "purchase_amount_cents",
+    "order_reference",
+    "reward_id",
+    "related_transaction_id",
+    "notes",
+    "customer_name",
+    "customer_email",
+    "customer_phone",
+    "program_version",
+)
 
 
 def wire_tx(row: RowLike) -> Tx:
@@ -22,13 +42,14 @@ def wire_tx(row: RowLike) -> Tx:
             name=row["customer_name"], email=row["customer_email"], phone=row["customer_phone"]
         )
     related = row["related_transaction_id"]
+    moment = row["transaction_at"]  # as stored (text) when read on the driver
     return Tx.model_construct(
         id=uuid.UUID(row["id"]),
         seq=row["seq"],
         type=TransactionType(row["type"]),
         card_number=row["card_number"],
         staff_id=row["staff_id"],
-        transaction_at=row["transaction_at"],
+        transaction_at=from_db_time(moment) if isinstance(moment, str) else moment,
         stamps_delta=row["stamps_delta"],
         points_delta=row["points_delta"],
         purchase_amount_cents=row["purchase_amount_cents"],

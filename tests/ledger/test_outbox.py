@@ -60,6 +60,18 @@ def test_pending_transactions_come_in_seq_order_in_the_strict_wire_form(ledger: 
     assert ledger.pending_transactions(2) == pending[:2]
 
 
+def test_pending_transactions_after_a_seq_skip_those_already_sent(ledger: Ledger) -> None:
+    ledger.enrol_card(CASHIER, "C-1")
+    ledger.add_stamp(CASHIER, "C-1")
+    ledger.add_stamp(CASHIER, "C-1")
+    pending = ledger.pending_transactions(10)
+    assert ledger.pending_transactions(10, after_seq=pending[1].seq) == pending[2:]
+    assert ledger.pending_transactions(1, after_seq=pending[0].seq) == [pending[1]]
+    assert ledger.pending_transactions(10, after_seq=pending[-1].seq) == []
+    ledger.apply_push_results(pending[:1], [accept(pending[0], 0, 0)])
+    assert ledger.pending_transactions(10, after_seq=0) == pending[1:]
+
+
 def test_accepted_results_confirm_the_card_and_leave_the_rest_pending(
     ledger: Ledger, ledger_path: Path
 ) -> None:
