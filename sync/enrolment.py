@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from sync.engine import SyncEngine
 from sync.errors import AlreadyEnrolled, Offline
@@ -98,11 +99,13 @@ def engine_for(
 
 
 def first_pull(ledger: LedgerPort, identity: DeviceIdentity, *, timeout: float = DEFAULT_TIMEOUT) -> bool:
-    """Pull the program, staff and cards; False when the server could not be reached (the
-    enrolment stands: its code is used up, and the next sync pulls)."""
+    """Pull the program, staff and cards, and record it as a successful sync (the till then
+    shows when it last synced); False when the server could not be reached (the enrolment
+    stands: its code is used up, and the next sync pulls)."""
     engine = engine_for(ledger, identity, timeout=timeout)
     try:
         engine.pull_all()
+        ledger.record_sync(at=datetime.now(UTC), succeeded=True)
     except Offline as error:
         log.warning("enrolled, but the first pull failed: %s", error.message)
         return False

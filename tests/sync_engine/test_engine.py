@@ -167,6 +167,23 @@ def test_a_503_with_retry_after_means_offline_for_that_long(till: Till, proxy: F
     assert till.ledger.pending_summary().count == 0
 
 
+def test_an_enrolment_records_its_first_pull_as_a_sync(world: World, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from desktop.ledger import open_ledger
+    from sync.enrolment import enrol
+
+    ledger = open_ledger(tmp_path / "ledger.db")
+    try:
+        before = datetime.now(UTC)
+        enrol(ledger, world.server_url, world.enrolment_code(world.store_id(0)), "Till 6")
+        status = ledger.sync_status()
+        assert status.last_sync_at is not None and status.last_sync_at >= before
+        assert status.last_sync_error is None and status.cursor is not None
+    finally:
+        ledger.close()
+
+
 def test_an_enrolment_whose_first_pull_fails_stands_and_the_next_sync_pulls(
     world: World, tmp_path: Path, proxy: FaultProxy
 ) -> None:
@@ -179,6 +196,7 @@ def test_an_enrolment_whose_first_pull_fails_stands_and_the_next_sync_pulls(
         identity = enrol(ledger, proxy.url, world.enrolment_code(world.store_id(0)), "Till 5")
         assert ledger.identity() == identity
         assert ledger.pull_cursor() is None and ledger.program() is None
+        assert ledger.sync_status().last_sync_at is None
         proxy.clear()
         with SyncClient(proxy.url, identity.token) as client:
             report = SyncEngine(ledger, client).run_once()
