@@ -6,9 +6,11 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from server_stub.models import LedgerTransaction
+from tests.server.conftest import Backend
 from tests.server.factories import World
 
 
@@ -406,3 +408,19 @@ def test_the_ledger_rows_the_batch_writes_name_every_column_of_the_ledger_table(
     from server_stub.service.bulk import LEDGER_COLUMNS
 
     assert sorted(LEDGER_COLUMNS) == sorted(column.name for column in LedgerTransaction.__table__.columns)
+
+
+def test_stored_responses_are_compressed_with_lz4_where_postgresql_has_it(backend: Backend) -> None:
+    if backend.name != "postgres":
+        pytest.skip("a PostgreSQL column setting")
+    with backend.database.session() as session:
+        has_lz4 = session.execute(
+            text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        ).scalar()
+        method = session.execute(
+            text(
+                "SELECT attcompression FROM pg_attribute"
+                " WHERE attrelid = 'idempotency_keys'::regclass AND attname = 'response'"
+            )
+        ).scalar()
+    assert method == ("l" if has_lz4 else "")
