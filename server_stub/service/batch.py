@@ -74,12 +74,23 @@ def push_result(answer: Answer) -> PushResult:
     )
 
 
-def judge_batch(session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: datetime) -> list[Answer]:
-    """As `apply_batch`, answering JSON-ready dicts (the push endpoint serialises them at once)."""
+def judge_batch(
+    session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: datetime, presume_new_ids: bool = False
+) -> list[Answer]:
+    """As `apply_batch`, answering JSON-ready dicts (the push endpoint serialises them at once).
+
+    `presume_new_ids` (a device's batch): look up only the ids sent at seqs the device already
+    used (its replays and reused seqs), not all of them. Any other id already stored then fails
+    the ledger's unique key on insert, and the caller must run the batch again without
+    presuming (handle_push does), so the answers are the same either way.
+    """
     programs, current = _programs(session, ctx.merchant_id, txs)
     batch_ids = [str(tx.id) for tx in txs]
-    seen = gather.seen_transactions(session, batch_ids)
-    used_seqs = _used_sequences(session, ctx, txs, batch_ids=batch_ids, seen=seen)
+    if presume_new_ids and ctx.device_id is not None:
+        seen, used_seqs = _seen_at_used_seqs(session, ctx.device_id, txs, batch_ids)
+    else:
+        seen = gather.seen_transactions(session, batch_ids)
+        used_seqs = _used_sequences(session, ctx, txs, batch_ids=batch_ids, seen=seen)
     numbers = {tx.card_number for tx in txs} | {prior.card_number for prior in seen.values()}
     cards = gather.lock_cards(session, merchant_id=ctx.merchant_id, numbers=numbers)
     related = [str(tx.related_transaction_id) for tx in txs if tx.related_transaction_id is not None]
@@ -105,6 +116,15 @@ def judge_batch(session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: 
     answers = [work.process(tx, tx_id) for tx, tx_id in zip(txs, batch_ids, strict=True)]
     _write(session, work, now=now)
     return answers
+
+
+def _seen_at_used_seqs(
+    session: Session, device_id: str, txs: Sequence[Tx], batch_ids: list[str]
+) -> tuple[dict[str, SeenTransaction], set[int]]:
+    """This device's used seqs, and what is stored under the batch's ids sent at one of them."""
+    used = gather.used_sequences(session, device_id=device_id, seqs=[tx.seq for tx in txs])
+    suspects = [tx_id for tx, tx_id in zip(txs, batch_ids, strict=True) if tx.seq in used]
+    return (gather.seen_transactions(session, suspects) if suspects else {}), set(used)
 
 
 def _used_sequences(

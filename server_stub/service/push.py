@@ -91,10 +91,12 @@ def handle_push(
                         request_hash=request_hash,
                         batch=batch,
                         now=clock(),
+                        presume_new_ids=attempt == 1,
                     )
             except (IntegrityError, OperationalError) as exc:
                 # A concurrent batch took an id, order reference or card number first (or a
-                # deadlock victim): run again against the now-committed state.
+                # deadlock victim), or an id presumed new was stored already: run again
+                # against the now-committed state, looking every id up.
                 if attempt == MAX_ATTEMPTS:
                     raise
                 log.info("push retried after %s (attempt %d)", type(exc.orig).__name__, attempt)
@@ -110,6 +112,7 @@ def _push_once(
     request_hash: str,
     batch: PushRequest,
     now: datetime,
+    presume_new_ids: bool,
 ) -> PushOutcome:
     if db.is_postgres:
         lock_id = int.from_bytes(
@@ -128,7 +131,7 @@ def _push_once(
         timezone=device.store_timezone,
         device_id=device.device_id,
     )
-    answers = judge_batch(session, ctx, batch.transactions, now=now)
+    answers = judge_batch(session, ctx, batch.transactions, now=now, presume_new_ids=presume_new_ids)
     body = response_body(answers, server_time=now)
     session.add(
         IdempotencyKey(

@@ -102,6 +102,33 @@ def test_an_id_already_stored_for_another_device_is_rejected_duplicate_id_and_no
     assert stored_count(world, id=tx["id"]) == 1
 
 
+def test_another_devices_id_on_a_seq_this_device_used_is_still_answered_duplicate_id(world: World) -> None:
+    first, second = world.tills
+    card = world.new_card()
+    theirs = first.tx("stamp_earned", card, world.staff["owner"], stamps_delta=1)
+    first.push_ok([theirs])
+    ours = second.tx("stamp_earned", card, world.staff["owner"], stamps_delta=1)
+    second.push_ok([ours])
+    [result] = second.push_ok([dict(theirs, seq=ours["seq"])])
+    assert (result["status"], result["reason"]) == ("rejected", "duplicate_id")
+    assert stored_count(world, id=theirs["id"]) == 1
+
+
+def test_an_id_this_device_stored_sent_again_on_a_new_seq_is_a_replay_and_not_stored_twice(
+    world: World,
+) -> None:
+    till, staff = world.tills[0], world.staff["staff0"]
+    card = world.new_card()
+    earn = till.tx("points_earned", card, staff, points_delta=20, purchase_amount_cents=200)
+    till.push_ok([earn])
+    till.seq += 1
+    resent = dict(earn, seq=till.seq)
+    again, stamp = till.push_ok([resent, till.tx("stamp_earned", card, staff, stamps_delta=1)])
+    assert (again["status"], again["reason"], again["replayed"]) == ("accepted", None, True)
+    assert (stamp["status"], stamp["card"]["points_balance"]) == ("accepted", 20)
+    assert stored_count(world, id=earn["id"]) == 1
+
+
 def test_a_new_id_on_a_used_seq_is_rejected_sequence_reused_and_not_stored(world: World) -> None:
     till, staff = world.tills[0], world.staff["staff0"]
     card = world.new_card()
