@@ -30,7 +30,7 @@ from sync.transport import SyncClient
 log = logging.getLogger(__name__)
 
 PULL_PAGE_SIZE = 500
-PUSH_WINDOW = 10 * MAX_BATCH_ITEMS  # pending transactions read from the ledger at a time
+PUSH_WINDOW = 2 * MAX_BATCH_ITEMS  # pending transactions read from the ledger at a time
 MAX_PULL_PAGES = 10_000
 # Answers are committed locally once the oldest has waited this long or this many wait (and
 # at the end of the push): fewer local commits; after a crash the uncommitted are replayed.
@@ -134,39 +134,27 @@ class SyncEngine:
     def _push_all(self, progress: Round) -> _Pipeline:
         """Push every pending transaction in seq order, batch after batch.
 
-        The pending list is read a window at a time, each window after the last seq of the one
-        before (each row read once). On one helper thread, in order, answers are committed and
-        the next window is read while requests are with the server. Returns with the last
-        answers still being committed: the caller closes the pipeline (the pull's first
-        request overlaps that commit).
+        The pending list is read a window at a time, each window after the last seq read
+        (each row read once), the next one while batches of the one before are with the
+        server. On one helper thread, in order, answers are committed and windows are read.
+        Returns with the last answers still being committed: the caller closes the pipeline
+        (the pull's first request overlaps that commit).
         """
         pipeline = _Pipeline(self.ledger, progress)
         try:
-            # A first window of one batch: the big read then overlaps its request.
-            window = self.ledger.pending_transactions(self.sizer.size)
-            while window:
-                window = self._push_window(window, pipeline)
+            # A first window of one batch: the next read then overlaps its request.
+            backlog = _Backlog(self.ledger.pending_transactions(self.sizer.size), pipeline)
+            while batch := backlog.next_batch(self.sizer.size):
+                response = self._push_batch(batch)
+                if response is None:
+                    continue  # refused as too large: resend smaller
+                pipeline.apply(batch, response)
+                backlog.sent(len(batch))
             pipeline.flush()
         except BaseException:
             pipeline.close()
             raise
         return pipeline
-
-    def _push_window(self, window: Sequence[Tx], pipeline: _Pipeline) -> list[Tx]:
-        """Push one window; return the next one (read while its last batch was in flight)."""
-        offset = 0
-        next_window: Future[list[Tx]] | None = None
-        while offset < len(window):
-            batch = window[offset : offset + self.sizer.size]
-            if next_window is None and offset + len(batch) >= len(window):
-                next_window = pipeline.read_after(window[-1].seq)
-            response = self._push_batch(batch)
-            if response is None:
-                continue  # refused as too large: resend smaller
-            pipeline.apply(batch, response)
-            offset += len(batch)
-        assert next_window is not None
-        return next_window.result()
 
     def _push_batch(self, batch: Sequence[Tx]) -> PushResponse | None:
         ids = tuple(tx.id for tx in batch)
@@ -258,6 +246,37 @@ class SyncEngine:
         return mismatches
 
 
+class _Backlog:
+    """The pending transactions still to send, in seq order: the next window (after the last
+    seq read) is read on the pipeline's thread while this one's batches are with the server,
+    until a read finds nothing more."""
+
+    def __init__(self, first: list[Tx], pipeline: _Pipeline) -> None:
+        self._queue = list(first)
+        self._pipeline = pipeline
+        self._last_seq = first[-1].seq if first else 0
+        self._reading: Future[list[Tx]] | None = None
+        self._exhausted = not first
+
+    def next_batch(self, size: int) -> list[Tx]:
+        """The next batch of up to `size` (empty once everything is sent)."""
+        while True:
+            if self._reading is not None and (len(self._queue) < size or self._reading.done()):
+                more = self._reading.result()
+                self._reading = None
+                self._exhausted = not more
+                if more:
+                    self._queue.extend(more)
+                    self._last_seq = more[-1].seq
+            if self._reading is None and not self._exhausted and len(self._queue) <= PUSH_WINDOW:
+                self._reading = self._pipeline.read_after(self._last_seq)
+            if self._queue or self._reading is None:
+                return self._queue[:size]
+
+    def sent(self, count: int) -> None:
+        del self._queue[:count]
+
+
 class _Pipeline:
     """One helper thread, first in first out, that commits answers and reads the next window
     while requests are with the server.
@@ -265,8 +284,8 @@ class _Pipeline:
     Answers are committed together, in one local transaction, once the oldest has waited
     COMMIT_SECONDS or COMMIT_AT of them wait, and at the end: fewer commits and view
     refreshes, while a crash costs at most that much replay. A window is read after the
-    last seq sent (transactions leave in seq order, so nothing after it was sent yet). A
-    helper failure surfaces at the next call.
+    last seq read before (transactions leave in seq order: nothing after it was sent yet).
+    A helper failure surfaces at the next call.
     """
 
     def __init__(self, ledger: LedgerPort, progress: Round) -> None:
@@ -292,9 +311,9 @@ class _Pipeline:
         if due:
             self._tasks.append(self._executor.submit(self._commit_answered))
 
-    def read_after(self, last_sent_seq: int) -> Future[list[Tx]]:
-        """The next pending window: the transactions after `last_sent_seq`."""
-        return self._executor.submit(self._ledger.pending_transactions, PUSH_WINDOW, last_sent_seq)
+    def read_after(self, last_seq: int) -> Future[list[Tx]]:
+        """The next pending window: the transactions after `last_seq` (read, so sent or to be)."""
+        return self._executor.submit(self._ledger.pending_transactions, PUSH_WINDOW, last_seq)
 
     def _commit_answered(self) -> None:
         with self._lock:
