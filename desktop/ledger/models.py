@@ -136,6 +136,16 @@ class TransactionRow(Base):
     __table_args__ = (
         Index("ix_transactions_card_seq", "card_number", "seq"),
         Index("ix_transactions_pending_seq", "seq", sqlite_where=text("sync_state = 'pending'")),
+        # Covering for the pending sums of a card (cardstate.SELECT_PENDING_SUMS): only pending rows.
+        Index(
+            "ix_transactions_pending_card",
+            "card_number",
+            "seq",
+            "type",
+            "stamps_delta",
+            "points_delta",
+            sqlite_where=text("sync_state = 'pending'"),
+        ),
         Index(
             "ix_transactions_order_reference",
             "order_reference",

@@ -24,7 +24,7 @@ def test_open_creates_missing_folders_and_migrates_to_the_newest_schema(tmp_path
         rows = conn.execute(text("SELECT count(*) FROM device_state")).scalar_one()
     db.dispose()
     assert {"device_state", "staff", "staff_logins", "cards", "transactions"} <= tables
-    assert version == "0001"
+    assert version == "0002"
     assert rows == 1
 
 
