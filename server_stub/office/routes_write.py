@@ -8,10 +8,8 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from server_stub.deps import AdminDep, DatabaseDep
-from server_stub.errors import ApiError, invalid_request
 from server_stub.office import admin as office_admin
 from server_stub.office import staff as office_staff
 from server_stub.office.deps import CommittedSession
@@ -26,9 +24,9 @@ from server_stub.office.schemas import (
 )
 from server_stub.openapi import problems
 from server_stub.routes.body import check_batch_size, load_json, parse_model, read_body
-from server_stub.service.batch import UnknownProgramVersion
-from server_stub.service.push import KeyInProgress, KeyReused, canonical_hash
-from sync.protocol import INT32_MAX, ImportRequest, ProblemError, Program, ProgramFields, PushResponse
+from server_stub.routes.push_answer import checked_key, push_response
+from server_stub.service.push import canonical_hash
+from sync.protocol import INT32_MAX, ImportRequest, Program, ProgramFields, PushResponse
 
 router = APIRouter(tags=["office"])
 M = TypeVar("M", bound=BaseModel)
@@ -61,14 +59,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _optional_key(value: str | None) -> str | None:
-    if value is None or value == "":
-        return None
-    if len(value) > 255 or any(not 0x20 <= ord(char) <= 0x7E for char in value):
-        raise ApiError(400, "idempotency_key_invalid", "Idempotency-Key: 1..255 printable ASCII characters.")
-    return value
-
-
 @router.post(
     "/import",
     response_model=PushResponse,
@@ -79,14 +69,13 @@ async def import_transactions(
     request: Request, admin: AdminDep, database: DatabaseDep, idempotency_key: OptionalKey = None
 ) -> Response:
     """A till's export-pending file, applied exactly as that till's push (a revoked till's too)."""
-    key = _optional_key(idempotency_key)
+    key = checked_key(idempotency_key, required=False)
     raw = await read_body(request)
     value = load_json(raw)
     check_batch_size(value)
     payload = parse_model(ImportRequest, raw)
-    try:
-        outcome = await run_in_threadpool(
-            import_file,
+    return await push_response(
+        lambda: import_file(
             database,
             admin,
             payload,
@@ -96,23 +85,7 @@ async def import_transactions(
             in_flight=request.app.state.in_flight,
             clock=_now,
         )
-    except KeyInProgress:
-        raise ApiError(
-            409,
-            "request_in_progress",
-            "A request with this Idempotency-Key is running.",
-            headers={"Retry-After": "1"},
-        ) from None
-    except KeyReused:
-        raise ApiError(
-            422, "idempotency_key_reused", "This Idempotency-Key was used with another body."
-        ) from None
-    except UnknownProgramVersion as exc:
-        raise invalid_request(
-            [ProblemError(loc=f"/transactions/{exc.index}/program_version", msg=str(exc))]
-        ) from None
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
-    return Response(content=outcome.body, media_type="application/json", headers=headers)
+    )
 
 
 @router.post(
