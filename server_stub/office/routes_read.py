@@ -12,10 +12,9 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from server_stub.db import Database
-from server_stub.deps import AdminDep, DatabaseDep
+from server_stub.deps import AdminDep, DatabaseDep, SessionDep
 from server_stub.office import reports
 from server_stub.office.audit import audit_page
-from server_stub.office.deps import CommittedSession
 from server_stub.office.ledger_csv import ledger_csv
 from server_stub.office.params import BOUND_PATTERN, time_range
 from server_stub.office.schemas import (
@@ -50,7 +49,7 @@ PAGED = problems(400, 401, 404, 422)
 @router.get("/summary", response_model=SummaryResponse, responses=problems(401, 404, 422))
 def summary(
     admin: AdminDep,
-    session: CommittedSession,
+    session: SessionDep,
     start: From = None,
     end: To = None,
     store_id: StoreFilter = None,
@@ -63,7 +62,7 @@ def summary(
 @router.get("/rejections", response_model=RejectionPage, responses=PAGED)
 def rejections(
     admin: AdminDep,
-    session: CommittedSession,
+    session: SessionDep,
     start: From = None,
     end: To = None,
     store_id: StoreFilter = None,
@@ -80,7 +79,7 @@ def rejections(
 @router.get("/devices", response_model=DevicePage, responses=PAGED)
 def devices(
     admin: AdminDep,
-    session: CommittedSession,
+    session: SessionDep,
     store_id: StoreFilter = None,
     limit: Limit = DEFAULT_PAGE_LIMIT,
     cursor: Cursor = None,
@@ -120,14 +119,14 @@ def _reading(database: Database) -> Iterator[Session]:
 
 
 @router.get("/program", response_model=Program, responses=problems(401))
-def program(admin: AdminDep, session: CommittedSession) -> Program:
+def program(admin: AdminDep, session: SessionDep) -> Program:
     """The current program, as tills pull it."""
     return current_program(session, admin.merchant_id)
 
 
 @router.get("/staff", response_model=StaffPage, responses=PAGED)
 def staff(
-    admin: AdminDep, session: CommittedSession, limit: Limit = DEFAULT_PAGE_LIMIT, cursor: Cursor = None
+    admin: AdminDep, session: SessionDep, limit: Limit = DEFAULT_PAGE_LIMIT, cursor: Cursor = None
 ) -> StaffPage:
     """Every staff member of the merchant, inactive ones included; never a PIN or its hash."""
     return staff_page(session, admin.merchant_id, limit=limit, cursor=cursor)
@@ -135,7 +134,7 @@ def staff(
 
 @router.get("/audit", response_model=AuditPage, responses=PAGED)
 def audit(
-    admin: AdminDep, session: CommittedSession, limit: Limit = DEFAULT_PAGE_LIMIT, cursor: Cursor = None
+    admin: AdminDep, session: SessionDep, limit: Limit = DEFAULT_PAGE_LIMIT, cursor: Cursor = None
 ) -> AuditPage:
     """Every office write, newest first, with the values before and after (secrets only as "changed")."""
     return audit_page(session, admin.merchant_id, limit=limit, cursor=cursor)

@@ -9,10 +9,9 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from pydantic import BaseModel
 
-from server_stub.deps import AdminDep, DatabaseDep
+from server_stub.deps import AdminDep, DatabaseDep, SessionDep
 from server_stub.office import admin as office_admin
 from server_stub.office import staff as office_staff
-from server_stub.office.deps import CommittedSession
 from server_stub.office.imports import import_file
 from server_stub.office.schemas import (
     EnrolmentCodeRequest,
@@ -94,7 +93,7 @@ async def import_transactions(
     response_class=Response,
     responses=problems(401, 404, 422),
 )
-def revoke_device(admin: AdminDep, session: CommittedSession, device_id: DeviceId) -> None:
+def revoke_device(admin: AdminDep, session: SessionDep, device_id: DeviceId) -> None:
     """A lost or stolen till's token stops working at once (401 device_revoked); its ledger stays."""
     office_admin.revoke_device(session, admin, device_id, now=_now())
 
@@ -106,9 +105,7 @@ def revoke_device(admin: AdminDep, session: CommittedSession, device_id: DeviceI
     responses=problems(401, 404, 413, 422),
     openapi_extra=body_schema(EnrolmentCodeRequest),
 )
-def create_enrolment_code(
-    admin: AdminDep, body: EnrolmentBody, session: CommittedSession
-) -> EnrolmentCodeResponse:
+def create_enrolment_code(admin: AdminDep, body: EnrolmentBody, session: SessionDep) -> EnrolmentCodeResponse:
     """A one-time code for a new till at that store."""
     return office_admin.issue_enrolment_code(session, admin, body.store_id, now=_now())
 
@@ -119,7 +116,7 @@ def create_enrolment_code(
     responses=problems(401, 413, 422),
     openapi_extra=body_schema(ProgramFields),
 )
-def replace_program(admin: AdminDep, body: ProgramBody, session: CommittedSession) -> Program:
+def replace_program(admin: AdminDep, body: ProgramBody, session: SessionDep) -> Program:
     """The new program, version + 1; tills get it on their next pull, older versions stay known."""
     return office_admin.replace_program(session, admin, body, now=_now())
 
@@ -131,7 +128,7 @@ def replace_program(admin: AdminDep, body: ProgramBody, session: CommittedSessio
     responses=problems(401, 404, 413, 422),
     openapi_extra=body_schema(StaffCreate),
 )
-def create_staff(admin: AdminDep, body: StaffCreateBody, session: CommittedSession) -> StaffItem:
+def create_staff(admin: AdminDep, body: StaffCreateBody, session: SessionDep) -> StaffItem:
     """A new staff member (the PIN is argon2-hashed in this worker thread, never returned)."""
     return office_staff.add_staff(session, admin, body, now=_now())
 
@@ -142,8 +139,6 @@ def create_staff(admin: AdminDep, body: StaffCreateBody, session: CommittedSessi
     responses=problems(401, 404, 413, 422),
     openapi_extra=body_schema(StaffPatch),
 )
-def change_staff(
-    admin: AdminDep, staff_id: StaffId, body: StaffPatchBody, session: CommittedSession
-) -> StaffItem:
+def change_staff(admin: AdminDep, staff_id: StaffId, body: StaffPatchBody, session: SessionDep) -> StaffItem:
     """Change any of name, role, store_id, pin, is_active."""
     return office_staff.change_staff(session, admin, staff_id, body, now=_now())
