@@ -182,9 +182,7 @@ def run_baseline(dsn: str, txs: list[dict[str, Any]], cards: list[str], *, fresh
                         for tx in batch
                     ],
                 )
-                sums: dict[str, int] = {}
-                for tx in batch:
-                    sums[tx["card_number"]] = sums.get(tx["card_number"], 0) + tx["points_delta"]
+                sums = points_per_card(batch)
                 cur.executemany(
                     "UPDATE baseline_cards SET points = points + %s WHERE card_number = %s",
                     [(delta, number) for number, delta in sums.items()],
@@ -234,9 +232,7 @@ def run_schema_baseline(dsn: str, txs: list[dict[str, Any]], *, merchant_id: int
                         for tx in batch
                     ],
                 )
-                sums: dict[str, int] = {}
-                for tx in batch:
-                    sums[tx["card_number"]] = sums.get(tx["card_number"], 0) + tx["points_delta"]
+                sums = points_per_card(batch)
                 cur.executemany(
                     "UPDATE cards SET points_balance = points_balance + %s"
                     " WHERE merchant_id = %s AND card_number = %s",
@@ -262,6 +258,14 @@ def create_cards(setup: Setup) -> None:
             for i, number in enumerate(setup.cards)
         ]
         push(client, json.dumps({"transactions": txs}).encode())
+
+
+def points_per_card(batch: list[dict[str, Any]]) -> dict[str, int]:
+    """The batch's points summed per card: one balance update per card."""
+    sums: dict[str, int] = {}
+    for tx in batch:
+        sums[tx["card_number"]] = sums.get(tx["card_number"], 0) + tx["points_delta"]
+    return sums
 
 
 def main() -> int:
