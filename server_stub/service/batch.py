@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypedDict
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.models import Card, Device
 from server_stub.service import facts as gather
-from server_stub.service.bulk import LedgerRow, insert_transactions, naive_utc, update_cards
+from server_stub.service.bulk import LedgerRow, ledger_rows, naive_utc, update_cards
 from server_stub.service.changes import next_change_number
 from server_stub.service.facts import CardWork, OriginalWork, SeenTransaction
 from server_stub.service.programs import current_program, programs_by_version
@@ -113,7 +113,8 @@ def judge_batch(
         now=now,
         referenced=set(related),
     )
-    answers = [work.process(tx, tx_id) for tx, tx_id in zip(txs, batch_ids, strict=True)]
+    with ledger_rows(session) as write_row:  # each row goes to the database as soon as it is judged
+        answers = [work.process(tx, tx_id, write_row) for tx, tx_id in zip(txs, batch_ids, strict=True)]
     _write(session, work, now=now)
     return answers
 
@@ -174,13 +175,13 @@ class _Batch:
     now: datetime
     referenced: set[str] = field(default_factory=set)  # ids voids of this batch point at
     max_seq: int | None = None
-    rows: list[LedgerRow] = field(default_factory=list)
     received_at: datetime = field(init=False)  # `now` as the ledger rows hold it
 
     def __post_init__(self) -> None:
         self.received_at = naive_utc(self.now)
 
-    def process(self, tx: Tx, tx_id: str) -> Answer:
+    def process(self, tx: Tx, tx_id: str, write_row: Callable[[LedgerRow], None]) -> Answer:
+        """Judge one item against the batch's state so far; its ledger row (if stored) goes to `write_row`."""
         prior = self.seen.get(tx_id)
         if prior is not None:
             if prior.device_id == self.ctx.device_id:
@@ -192,6 +193,7 @@ class _Batch:
         day = rules.local_day(tx.transaction_at, self.ctx.timezone)
         decision = rules.evaluate(tx, self._facts(tx, day))
         self._record(tx, tx_id, decision, day)
+        write_row(self._row(tx, tx_id, decision.reason, day))
         reason = decision.reason
         return self._answer(tx_id, ACCEPTED if reason is None else REJECTED, reason, tx.card_number)
 
@@ -244,7 +246,6 @@ class _Batch:
         self.used_seqs.add(tx.seq)
         if self.ctx.device_id is not None:
             self.max_seq = max(self.max_seq or 0, tx.seq)
-        self.rows.append(self._row(tx, tx_id, decision.reason, day))
 
     def _accept(self, tx: Tx, decision: rules.Decision, day: date) -> None:
         assert decision.card is not None
@@ -299,7 +300,7 @@ class _Batch:
 
 
 def _write(session: Session, work: _Batch, *, now: datetime) -> None:
-    """Bulk writes in a fixed lock order: new cards, ledger rows, device, then the change counter."""
+    """After the ledger rows, bulk writes in a fixed lock order: new cards, device, change counter."""
     merchant_id = work.ctx.merchant_id
     new_cards = sorted((number, card) for number, card in work.cards.items() if card.id is None)
     if new_cards:
@@ -310,7 +311,6 @@ def _write(session: Session, work: _Batch, *, now: datetime) -> None:
         ids = {row.card_number: row.id for row in inserted}
         for number, card in new_cards:
             card.id = ids[number]
-    insert_transactions(session, work.rows)
     if work.ctx.device_id is not None and work.max_seq is not None:
         _touch_device(session, work.ctx.device_id, top=work.max_seq, now=now)
     dirty = [card for card in work.cards.values() if card.dirty]

@@ -295,6 +295,43 @@ def test_every_transaction_type_reaches_the_server_rules(world: World) -> None:
     assert (final["stamp_count"], final["points_balance"], final["is_active"]) == (1, 190, True)
 
 
+def test_stored_rows_keep_every_character_and_time_exactly_as_sent(world: World) -> None:
+    till, owner, staff = world.tills[1], world.staff["owner"], world.staff["staff1"]  # Los Angeles
+    card = world.new_card()
+    notes = 'tab\there, new\nline, back\\slash \\N \\. "quoted" \u00e9\u2028\U0001f600 \\'
+    earn = till.tx(
+        "points_earned",
+        card,
+        staff,
+        points_delta=10,
+        purchase_amount_cents=100,
+        order_reference="ref\t\\x\n",
+        transaction_at="2026-03-01T23:30:00.000001-08:00",
+    )
+    adjust = till.tx(
+        "points_adjustment",
+        card,
+        owner,
+        points_delta=7,
+        notes=notes,
+        transaction_at="2026-03-02T09:15:00+05:30",
+    )
+    assert [r["status"] for r in till.push_ok([earn, adjust])] == ["accepted", "accepted"]
+    with world.database.session() as session:
+        rows = {
+            row.id: row
+            for row in session.execute(
+                select(LedgerTransaction).where(LedgerTransaction.id.in_([earn["id"], adjust["id"]]))
+            ).scalars()
+        }
+    assert rows[earn["id"]].order_reference == "ref\t\\x\n"
+    assert rows[earn["id"]].transaction_at == datetime(2026, 3, 2, 7, 30, 0, 1, tzinfo=UTC)
+    assert rows[earn["id"]].local_date.isoformat() == "2026-03-01"  # the store's day
+    assert rows[adjust["id"]].notes == notes
+    assert rows[adjust["id"]].transaction_at == datetime(2026, 3, 2, 3, 45, tzinfo=UTC)
+    assert rows[adjust["id"]].received_at == rows[earn["id"]].received_at
+
+
 def test_the_daily_stamp_limit_counts_by_the_stores_local_day(world: World) -> None:
     till, staff = world.tills[1], world.staff["staff1"]  # Los Angeles
     card = world.new_card()
