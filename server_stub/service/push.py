@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -11,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic_core import to_json
+import orjson
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -63,9 +62,12 @@ class InFlightKeys:
 
 
 def canonical_hash(value: object) -> str:
-    """SHA-256 of the JSON value in canonical form: keys sorted, no insignificant whitespace."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of the JSON value in canonical form: keys sorted, no insignificant whitespace.
+
+    The value is as `routes.body.load_json` parses it (numbers beyond 64-bit integers are
+    doubles, as RFC 8785 compares them), so serialising it back never fails.
+    """
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def handle_push(
@@ -148,7 +150,7 @@ def _push_once(
 
 def response_body(answers: list[Answer], *, server_time: datetime) -> str:
     """The `PushResponse` JSON, as `model_dump_json` writes it, serialised in one pass from plain values."""
-    return to_json({"results": answers, "server_time": server_time}).decode()
+    return orjson.dumps({"results": answers, "server_time": server_time}, option=orjson.OPT_UTC_Z).decode()
 
 
 def forget_old_keys(session: Session, *, now: datetime, keep: timedelta) -> int:

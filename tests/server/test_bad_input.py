@@ -77,6 +77,8 @@ def test_a_malformed_item_fails_the_whole_batch_with_422_and_stores_nothing(
         b'{"transactions": {}}',
         b"\xff\xfe",
         b'{"transactions": [NaN]}',
+        b'{"transactions": [], "extra": 1e400}',
+        b'{"transactions": [], "extra": "\\ud800"}',
     ],
 )
 def test_malformed_json_and_empty_batches_are_422(world: World, raw: bytes) -> None:

@@ -467,6 +467,30 @@ def test_the_response_body_is_the_json_pydantic_would_write_for_the_same_results
         assert response_body(answers, server_time=now) == expected
 
 
+def test_the_canonical_hash_compares_json_values_not_their_spelling() -> None:
+    from server_stub.routes.body import load_json
+    from server_stub.service.push import canonical_hash
+
+    def digest(raw: bytes) -> str:
+        return canonical_hash(load_json(raw))
+
+    same = [
+        b'{"b": [1, {"y": null, "x": "\\u00e9"}], "a": true}',
+        '{"a":true,"b":[1,{"x":"\u00e9","y":null}]}'.encode(),
+        b'  {\n "a" : true , "b" : [ 1 , { "x" : "\xc3\xa9" , "y" : null } ] }\n',
+    ]
+    assert len({digest(raw) for raw in same}) == 1
+    different = [
+        b'{"a": true}',
+        b'{"a": false}',
+        b'{"a": "true"}',
+        b'{"a": true, "unknown": 1}',
+        b'{"a": true, "unknown": 2}',
+        b'{"a": [true]}',
+    ]
+    assert len({digest(raw) for raw in different}) == len(different)
+
+
 def test_the_ledger_rows_the_batch_writes_name_every_column_of_the_ledger_table() -> None:
     from server_stub.models import LedgerTransaction
     from server_stub.service.bulk import LEDGER_COLUMNS
