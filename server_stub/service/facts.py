@@ -1,21 +1,27 @@
-"""Set-based gathering of what a batch is judged against: one query per kind of fact."""
+"""Set-based gathering of what a batch is judged against: one query per kind of fact.
+
+Each query is a Core statement built once per backend (`postgres` True or False) and run
+with `bulk.run`, so a push pays for its SQL, not for building and compiling statements.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Executable, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from server_stub.models import Card, LedgerTransaction, Staff
-from server_stub.service.bulk import one_of
+from server_stub.service.bulk import is_postgres, listed, run
 from sync import rules
 from sync.protocol import Role, TransactionType, TxStatus
 
 T = TransactionType
 ACCEPTED = TxStatus.ACCEPTED.value
+_ROLES = {role.value: role for role in Role}
 
 
 @dataclass(slots=True)
@@ -57,11 +63,9 @@ class OriginalWork:
         )
 
 
-def lock_cards(session: Session, *, merchant_id: int, numbers: Collection[str]) -> dict[str, CardWork]:
-    """Lock the batch's cards in id order (no deadlocks between batches); SQLite has one writer anyway."""
-    if not numbers:
-        return {}
-    rows = session.execute(
+@cache
+def _lock_cards(postgres: bool) -> Executable:
+    return (
         select(
             Card.id,
             Card.card_number,
@@ -70,56 +74,76 @@ def lock_cards(session: Session, *, merchant_id: int, numbers: Collection[str]) 
             Card.is_active,
             Card.welcome_bonus_granted,
         )
-        .where(Card.merchant_id == merchant_id, one_of(session, Card.card_number, numbers))
+        .where(
+            Card.merchant_id == bindparam("merchant_id"),
+            listed(Card.card_number, "numbers", postgres=postgres),
+        )
         .order_by(Card.id)
         .with_for_update()
-    ).all()
+    )
+
+
+def lock_cards(session: Session, *, merchant_id: int, numbers: Collection[str]) -> dict[str, CardWork]:
+    """Lock the batch's cards in id order (no deadlocks between batches); SQLite has one writer anyway."""
+    if not numbers:
+        return {}
+    rows = run(
+        session, _lock_cards(is_postgres(session)), {"merchant_id": merchant_id, "numbers": list(numbers)}
+    )
     return {
-        row.card_number: CardWork(
-            id=row.id,
+        number: CardWork(
+            id=card_id,
             state=rules.CardState(
-                card_number=row.card_number,
-                stamp_count=int(row.stamp_count),
-                points_balance=int(row.points_balance),
-                is_active=bool(row.is_active),
-                welcome_bonus_granted=bool(row.welcome_bonus_granted),
+                card_number=number,
+                stamp_count=stamps,
+                points_balance=points,
+                is_active=bool(active),
+                welcome_bonus_granted=bool(bonus),
             ),
         )
-        for row in rows
+        for card_id, number, stamps, points, active, bonus in rows
     }
+
+
+@cache
+def _seen(postgres: bool) -> Executable:
+    tx = LedgerTransaction
+    return select(tx.id, tx.device_id, tx.card_number, tx.status, tx.reason).where(
+        listed(tx.id, "ids", postgres=postgres)
+    )
 
 
 def seen_transactions(session: Session, ids: Collection[str]) -> dict[str, SeenTransaction]:
     """Ids already stored, for any device or merchant (an id is global)."""
-    rows = session.execute(
-        select(
-            LedgerTransaction.id,
-            LedgerTransaction.device_id,
-            LedgerTransaction.card_number,
-            LedgerTransaction.status,
-            LedgerTransaction.reason,
-        ).where(one_of(session, LedgerTransaction.id, ids))
-    ).all()
-    return {
-        row.id: SeenTransaction(row.id, row.device_id, row.card_number, row.status, row.reason)
-        for row in rows
-    }
+    if not ids:
+        return {}
+    rows = run(session, _seen(is_postgres(session)), {"ids": list(ids)})
+    return {row[0]: SeenTransaction(*row) for row in rows}
+
+
+@cache
+def _used_sequences() -> Executable:
+    tx = LedgerTransaction
+    # A till's seqs only grow, so a range scan of the (device_id, seq) index finds few rows.
+    return select(tx.seq, tx.id).where(
+        tx.device_id == bindparam("device_id"), tx.seq >= bindparam("low"), tx.seq <= bindparam("high")
+    )
 
 
 def used_sequences(session: Session, *, device_id: str, seqs: Collection[int]) -> dict[int, str]:
     """The seqs of `seqs` this device already used, with the id stored at each."""
     if not seqs:
         return {}
-    # A till's seqs only grow, so a range scan of the (device_id, seq) index finds few rows.
-    rows = session.execute(
-        select(LedgerTransaction.seq, LedgerTransaction.id).where(
-            LedgerTransaction.device_id == device_id,
-            LedgerTransaction.seq >= min(seqs),
-            LedgerTransaction.seq <= max(seqs),
-        )
-    ).all()
+    rows = run(session, _used_sequences(), {"device_id": device_id, "low": min(seqs), "high": max(seqs)})
     wanted = set(seqs)
-    return {int(row.seq): row.id for row in rows if row.seq is not None and row.seq in wanted}
+    return {int(seq): tx_id for seq, tx_id in rows if seq is not None and seq in wanted}
+
+
+@cache
+def _staff(postgres: bool) -> Executable:
+    return select(Staff.id, Staff.role, Staff.store_id, Staff.is_active).where(
+        Staff.merchant_id == bindparam("merchant_id"), listed(Staff.id, "ids", postgres=postgres)
+    )
 
 
 def staff_members(
@@ -127,31 +151,49 @@ def staff_members(
 ) -> dict[int, rules.StaffMember]:
     if not ids:
         return {}
-    rows = session.execute(
-        select(Staff.id, Staff.role, Staff.store_id, Staff.is_active).where(
-            Staff.merchant_id == merchant_id, one_of(session, Staff.id, ids)
-        )
-    ).all()
+    rows = run(session, _staff(is_postgres(session)), {"merchant_id": merchant_id, "ids": list(ids)})
     return {
-        row.id: rules.StaffMember(
-            id=row.id, role=Role(row.role), store_id=row.store_id, is_active=row.is_active
-        )
-        for row in rows
+        staff_id: rules.StaffMember(id=staff_id, role=_ROLES[role], store_id=store_id, is_active=bool(active))
+        for staff_id, role, store_id, active in rows
     }
+
+
+@cache
+def _order_references(postgres: bool) -> Executable:
+    tx = LedgerTransaction
+    return select(tx.order_reference).where(
+        tx.merchant_id == bindparam("merchant_id"),
+        tx.type == T.POINTS_EARNED.value,
+        tx.status == ACCEPTED,
+        listed(tx.order_reference, "references", postgres=postgres),
+    )
 
 
 def used_order_references(session: Session, *, merchant_id: int, references: Collection[str]) -> set[str]:
     if not references:
         return set()
-    rows = session.execute(
-        select(LedgerTransaction.order_reference).where(
-            LedgerTransaction.merchant_id == merchant_id,
-            LedgerTransaction.type == T.POINTS_EARNED.value,
-            LedgerTransaction.status == ACCEPTED,
-            one_of(session, LedgerTransaction.order_reference, references),
-        )
+    rows = run(
+        session,
+        _order_references(is_postgres(session)),
+        {"merchant_id": merchant_id, "references": list(references)},
     ).scalars()
     return {ref for ref in rows if ref is not None}
+
+
+@cache
+def _stamps_per_day(postgres: bool) -> Executable:
+    tx = LedgerTransaction
+    return (
+        select(tx.card_number, tx.local_date, func.count())
+        .where(
+            tx.merchant_id == bindparam("merchant_id"),
+            listed(tx.card_number, "numbers", postgres=postgres),
+            tx.type == T.STAMP_EARNED.value,
+            tx.status == ACCEPTED,
+            listed(tx.local_date, "days", postgres=postgres),
+        )
+        .group_by(tx.card_number, tx.local_date)
+    )
 
 
 def stamps_per_day(
@@ -160,50 +202,44 @@ def stamps_per_day(
     """Accepted stamp_earned per (card, store-local day) — voided ones count too."""
     if not numbers or not days:
         return {}
-    rows = session.execute(
-        select(LedgerTransaction.card_number, LedgerTransaction.local_date, func.count())
+    rows = run(
+        session,
+        _stamps_per_day(is_postgres(session)),
+        {"merchant_id": merchant_id, "numbers": list(numbers), "days": list(days)},
+    )
+    return {(number, day): int(count) for number, day, count in rows}
+
+
+@cache
+def _originals(postgres: bool) -> Executable:
+    tx = LedgerTransaction
+    return select(tx.id, tx.card_number, tx.type, tx.status, tx.stamps_delta, tx.points_delta).where(
+        tx.merchant_id == bindparam("merchant_id"), listed(tx.id, "ids", postgres=postgres)
+    )
+
+
+@cache
+def _voided_so_far(postgres: bool) -> Executable:
+    tx = LedgerTransaction
+    return (
+        select(tx.related_transaction_id, func.sum(func.abs(tx.stamps_delta + tx.points_delta)))
         .where(
-            LedgerTransaction.merchant_id == merchant_id,
-            one_of(session, LedgerTransaction.card_number, numbers),
-            LedgerTransaction.type == T.STAMP_EARNED.value,
-            LedgerTransaction.status == ACCEPTED,
-            one_of(session, LedgerTransaction.local_date, days),
+            tx.merchant_id == bindparam("merchant_id"),
+            listed(tx.related_transaction_id, "ids", postgres=postgres),
+            tx.status == ACCEPTED,
         )
-        .group_by(LedgerTransaction.card_number, LedgerTransaction.local_date)
-    ).all()
-    return {(row[0], row[1]): int(row[2]) for row in rows}
+        .group_by(tx.related_transaction_id)
+    )
 
 
 def originals(session: Session, *, merchant_id: int, ids: Sequence[str]) -> dict[str, OriginalWork]:
     """The transactions voids point at (this merchant's only), with what accepted voids took already."""
     if not ids:
         return {}
-    rows = session.execute(
-        select(
-            LedgerTransaction.id,
-            LedgerTransaction.card_number,
-            LedgerTransaction.type,
-            LedgerTransaction.status,
-            LedgerTransaction.stamps_delta,
-            LedgerTransaction.points_delta,
-        ).where(LedgerTransaction.merchant_id == merchant_id, one_of(session, LedgerTransaction.id, ids))
-    ).all()
-    voided: dict[str | None, int | None] = dict(
-        session.execute(
-            select(
-                LedgerTransaction.related_transaction_id,
-                func.sum(func.abs(LedgerTransaction.stamps_delta + LedgerTransaction.points_delta)),
-            )
-            .where(
-                LedgerTransaction.merchant_id == merchant_id,
-                one_of(session, LedgerTransaction.related_transaction_id, ids),
-                LedgerTransaction.status == ACCEPTED,
-            )
-            .group_by(LedgerTransaction.related_transaction_id)
-        )
-        .tuples()
-        .all()
-    )
+    postgres = is_postgres(session)
+    params = {"merchant_id": merchant_id, "ids": list(ids)}
+    rows = run(session, _originals(postgres), params).all()
+    voided: dict[str | None, int | None] = dict(run(session, _voided_so_far(postgres), params).tuples().all())
     return {
         row.id: OriginalWork(
             card_number=row.card_number,
