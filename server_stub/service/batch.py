@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypedDict
 
-from sqlalchemy import case, insert, update
+from sqlalchemy import bindparam, case, insert, update
 from sqlalchemy.orm import Session
 
 from server_stub.models import Card, Device
 from server_stub.service import facts as gather
-from server_stub.service.bulk import LedgerRow, ledger_rows, naive_utc, update_cards
+from server_stub.service.bulk import LedgerRow, ledger_rows, naive_utc, run, update_cards
 from server_stub.service.changes import next_change_number
 from server_stub.service.facts import CardWork, OriginalWork, SeenTransaction
 from server_stub.service.programs import current_program, programs_by_version
@@ -333,10 +333,23 @@ def _write(session: Session, work: _Batch, *, now: datetime) -> None:
         )
 
 
+_TOUCH_DEVICE = (
+    update(Device)
+    .where(Device.id == bindparam("device"))
+    .values(
+        last_seen_at=bindparam("now"),
+        last_seq=case(
+            (Device.last_seq.is_(None), bindparam("top")),
+            (Device.last_seq < bindparam("top"), bindparam("top")),
+            else_=Device.last_seq,
+        ),
+    )
+)
+
+
 def _touch_device(session: Session, device_id: str, *, top: int, now: datetime) -> None:
     """The device was seen now; its highest seq only grows."""
-    highest = case((Device.last_seq.is_(None), top), (Device.last_seq < top, top), else_=Device.last_seq)
-    session.execute(update(Device).where(Device.id == device_id).values(last_seen_at=now, last_seq=highest))
+    run(session, _TOUCH_DEVICE, {"device": device_id, "now": now, "top": top})
 
 
 def _new_card_row(merchant_id: int, number: str, card: CardWork, now: datetime) -> dict[str, Any]:

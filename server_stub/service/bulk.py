@@ -87,9 +87,7 @@ def listed(column: InstrumentedAttribute[Any], name: str, *, postgres: bool) -> 
     return column.in_(bindparam(name, expanding=True))
 
 
-def run(
-    session: Session, statement: Executable, params: dict[str, Any]
-) -> CursorResult[*tuple[Any, ...]]:
+def run(session: Session, statement: Executable, params: dict[str, Any]) -> CursorResult[*tuple[Any, ...]]:
     """Execute a prebuilt Core statement in the session's transaction.
 
     The hot path's statements are built once per backend (`functools.cache`) and run on the
@@ -155,19 +153,23 @@ def naive_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+_UPDATE_CARDS = text(
+    "UPDATE cards AS c SET stamp_count = v.s, points_balance = v.p, is_active = v.a,"
+    " welcome_bonus_granted = v.w, updated_at = :now, change_no = :change"
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:s AS bigint[]), CAST(:p AS bigint[]),"
+    " CAST(:a AS boolean[]), CAST(:w AS boolean[])) AS v(id, s, p, a, w)"
+    " WHERE c.id = v.id"
+)
+
+
 def update_cards(session: Session, cards: Sequence[dict[str, Any]], *, now: datetime, change_no: int) -> None:
     """Write the batch's card states: one UPDATE ... FROM unnest(...) on PostgreSQL."""
     if not is_postgres(session):
         session.execute(update(Card), [dict(card, updated_at=now, change_no=change_no) for card in cards])
         return
-    session.execute(
-        text(
-            "UPDATE cards AS c SET stamp_count = v.s, points_balance = v.p, is_active = v.a,"
-            " welcome_bonus_granted = v.w, updated_at = :now, change_no = :change"
-            " FROM unnest(CAST(:ids AS integer[]), CAST(:s AS bigint[]), CAST(:p AS bigint[]),"
-            " CAST(:a AS boolean[]), CAST(:w AS boolean[])) AS v(id, s, p, a, w)"
-            " WHERE c.id = v.id"
-        ),
+    run(
+        session,
+        _UPDATE_CARDS,
         {
             "now": naive_utc(now),
             "change": change_no,

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from server_stub.models import ChangeCounter
+
+_TAKE_NEXT = (
+    update(ChangeCounter)
+    .where(ChangeCounter.merchant_id == bindparam("merchant"))
+    .values(value=ChangeCounter.value + 1)
+    .returning(ChangeCounter.value)
+)
 
 
 def next_change_number(session: Session, merchant_id: int) -> int:
@@ -14,12 +21,7 @@ def next_change_number(session: Session, merchant_id: int) -> int:
     Take it as late as possible (after locking cards), so the lock is held briefly and
     lock order is always cards -> counter.
     """
-    result = session.execute(
-        update(ChangeCounter)
-        .where(ChangeCounter.merchant_id == merchant_id)
-        .values(value=ChangeCounter.value + 1)
-        .returning(ChangeCounter.value)
-    ).scalar_one_or_none()
+    result = session.connection().execute(_TAKE_NEXT, {"merchant": merchant_id}).scalar_one_or_none()
     if result is None:
         raise LookupError(f"merchant {merchant_id} has no change counter")
     return int(result)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from server_stub.models import ProgramVersion
@@ -14,18 +15,27 @@ from sync.protocol import Program, ProgramFields
 
 
 def program_from_row(row: ProgramVersion) -> Program:
-    fields = ProgramFields.model_validate_json(row.settings)
-    return Program(version=row.version, **fields.model_dump())
+    return parsed_program(row.version, row.settings)
+
+
+@lru_cache(maxsize=256)
+def parsed_program(version: int, settings: str) -> Program:
+    """A stored version's settings, parsed once: a version never changes, and Program is frozen."""
+    fields = ProgramFields.model_validate_json(settings)
+    return Program(version=version, **fields.model_dump())
+
+
+_CURRENT = (
+    select(ProgramVersion.version, ProgramVersion.settings)
+    .where(ProgramVersion.merchant_id == bindparam("merchant"))
+    .order_by(ProgramVersion.version.desc())
+    .limit(1)
+)
 
 
 def current_program(session: Session, merchant_id: int) -> Program:
-    row = session.execute(
-        select(ProgramVersion)
-        .where(ProgramVersion.merchant_id == merchant_id)
-        .order_by(ProgramVersion.version.desc())
-        .limit(1)
-    ).scalar_one()
-    return program_from_row(row)
+    version, settings = session.connection().execute(_CURRENT, {"merchant": merchant_id}).one()
+    return parsed_program(version, settings)
 
 
 def programs_by_version(session: Session, merchant_id: int, versions: Iterable[int]) -> dict[int, Program]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import orjson
-from sqlalchemy import delete, func, select
+from sqlalchemy import BigInteger, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from server_stub.db import Database
 from server_stub.models import IdempotencyKey
 from server_stub.service.auth import DeviceContext
 from server_stub.service.batch import Answer, BatchContext, judge_batch
+from server_stub.service.bulk import run
 from sync.protocol import PushRequest
 
 log = logging.getLogger(__name__)
@@ -120,9 +121,9 @@ def _push_once(
         lock_id = int.from_bytes(
             hashlib.sha256(f"{device.device_id}\n{key}".encode()).digest()[:8], "big", signed=True
         )
-        if not session.execute(select(func.pg_try_advisory_xact_lock(lock_id))).scalar_one():
+        if not run(session, _TRY_KEY_LOCK, {"lock": lock_id}).scalar_one():
             raise KeyInProgress
-    stored = session.get(IdempotencyKey, (device.device_id, key))
+    stored = run(session, _STORED, {"device": device.device_id, "key": key}).one_or_none()
     if stored is not None:
         if stored.request_hash != request_hash:
             raise KeyReused
@@ -135,17 +136,26 @@ def _push_once(
     )
     answers = judge_batch(session, ctx, batch.transactions, now=now, presume_new_ids=presume_new_ids)
     body = response_body(answers, server_time=now)
-    session.add(
-        IdempotencyKey(
-            device_id=device.device_id,
-            key=key,
-            merchant_id=device.merchant_id,
-            request_hash=request_hash,
-            response=body,
-            created_at=now,
-        )
+    run(
+        session,
+        _STORE,
+        {
+            "device_id": device.device_id,
+            "key": key,
+            "merchant_id": device.merchant_id,
+            "request_hash": request_hash,
+            "response": body,
+            "created_at": now,
+        },
     )
     return PushOutcome(body=body, replayed=False)
+
+
+_TRY_KEY_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
+_STORED = select(IdempotencyKey.request_hash, IdempotencyKey.response).where(
+    IdempotencyKey.device_id == bindparam("device"), IdempotencyKey.key == bindparam("key")
+)
+_STORE = insert(IdempotencyKey)
 
 
 def response_body(answers: list[Answer], *, server_time: datetime) -> str:
