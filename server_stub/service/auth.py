@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from server_stub.models import AdminToken, Device, Store
@@ -36,24 +36,27 @@ class TokenRejected(Exception):
         self.code = code
 
 
+_DEVICE_BY_TOKEN = (
+    select(Device.id, Device.merchant_id, Device.revoked_at, Store.id, Store.name, Store.timezone)
+    .join(Store, Store.id == Device.store_id)
+    .where(Device.token_hash == bindparam("token_hash"))
+)
+
+
 def authenticate_device(session: Session, token: str) -> DeviceContext:
     """The calling device (read only: safe in a read session)."""
-    row = session.execute(
-        select(Device, Store)
-        .join(Store, Store.id == Device.store_id)
-        .where(Device.token_hash == token_hash(token))
-    ).one_or_none()
+    row = session.connection().execute(_DEVICE_BY_TOKEN, {"token_hash": token_hash(token)}).one_or_none()
     if row is None:
         raise TokenRejected("invalid_token")
-    device, store = row.tuple()
-    if device.revoked_at is not None:
+    device_id, merchant_id, revoked_at, store_id, store_name, store_timezone = row
+    if revoked_at is not None:
         raise TokenRejected("device_revoked")
     return DeviceContext(
-        device_id=device.id,
-        merchant_id=device.merchant_id,
-        store_id=store.id,
-        store_name=store.name,
-        store_timezone=store.timezone,
+        device_id=device_id,
+        merchant_id=merchant_id,
+        store_id=store_id,
+        store_name=store_name,
+        store_timezone=store_timezone,
     )
 
 

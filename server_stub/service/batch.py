@@ -182,25 +182,38 @@ class _Batch:
 
     def process(self, tx: Tx, tx_id: str, write_row: Callable[[LedgerRow], None]) -> Answer:
         """Judge one item against the batch's state so far; its ledger row (if stored) goes to `write_row`."""
-        prior = self.seen.get(tx_id)
-        if prior is not None:
-            if prior.device_id == self.ctx.device_id:
-                reason = Reason(prior.reason) if prior.reason else None
-                return self._answer(tx_id, TxStatus(prior.status), reason, prior.card_number, replayed=True)
-            return self._answer(tx_id, REJECTED, Reason.DUPLICATE_ID, tx.card_number)
+        if self.seen:
+            prior = self.seen.get(tx_id)
+            if prior is not None:
+                return self._replayed_or_duplicate(tx, tx_id, prior)
         if tx.seq in self.used_seqs and self.ctx.device_id is not None:
-            return self._answer(tx_id, REJECTED, Reason.SEQUENCE_REUSED, tx.card_number)
+            return self._answer(tx_id, REJECTED, Reason.SEQUENCE_REUSED, self.cards.get(tx.card_number))
         day = rules.local_day(tx.transaction_at, self.ctx.timezone)
-        decision = rules.evaluate(tx, self._facts(tx, day))
-        self._record(tx, tx_id, decision, day)
-        write_row(self._row(tx, tx_id, decision.reason, day))
+        work = self.cards.get(tx.card_number)
+        decision = rules.evaluate(tx, self._facts(tx, day, work))
         reason = decision.reason
-        return self._answer(tx_id, ACCEPTED if reason is None else REJECTED, reason, tx.card_number)
+        if reason is None:
+            assert decision.card is not None
+            work = self._accept(tx, decision.card, day, work)
+        if self.referenced and tx_id in self.referenced:  # a later item of this batch voids it
+            self._remember_original(tx, tx_id, accepted=reason is None)
+        self.used_seqs.add(tx.seq)
+        if self.ctx.device_id is not None:
+            self.max_seq = tx.seq if self.max_seq is None else max(self.max_seq, tx.seq)
+        write_row(self._row(tx, tx_id, reason, day))
+        return self._answer(tx_id, ACCEPTED if reason is None else REJECTED, reason, work)
 
+    def _replayed_or_duplicate(self, tx: Tx, tx_id: str, prior: SeenTransaction) -> Answer:
+        if prior.device_id == self.ctx.device_id:
+            reason = Reason(prior.reason) if prior.reason else None
+            work = self.cards.get(prior.card_number)
+            return self._answer(tx_id, TxStatus(prior.status), reason, work, replayed=True)
+        return self._answer(tx_id, REJECTED, Reason.DUPLICATE_ID, self.cards.get(tx.card_number))
+
+    @staticmethod
     def _answer(
-        self, tx_id: str, status: TxStatus, reason: Reason | None, number: str, *, replayed: bool = False
+        tx_id: str, status: TxStatus, reason: Reason | None, work: CardWork | None, *, replayed: bool = False
     ) -> Answer:
-        work = self.cards.get(number)
         card: CardAnswer | None = None
         if work is not None:
             state = work.state
@@ -212,64 +225,57 @@ class _Batch:
             }
         return {"id": tx_id, "status": status, "reason": reason, "replayed": replayed, "card": card}
 
-    def _facts(self, tx: Tx, day: date) -> rules.Facts:
-        work = self.cards.get(tx.card_number)
-        original = (
-            self.originals.get(str(tx.related_transaction_id))
-            if tx.related_transaction_id is not None
-            else None
-        )
+    def _facts(self, tx: Tx, day: date, work: CardWork | None) -> rules.Facts:
+        original = None
+        if tx.related_transaction_id is not None:
+            found = self.originals.get(str(tx.related_transaction_id))
+            original = found.frozen() if found is not None else None
         return rules.Facts(
             program=self.programs[tx.program_version or self.current.version],
             store_id=self.ctx.store_id or 0,
             card=work.state if work is not None else None,
             staff=self.staff.get(tx.staff_id),
-            order_reference_used=tx.order_reference in self.order_refs,
-            stamps_earned_that_day=self.stamp_days.get((tx.card_number, day), 0),
-            original=original.frozen() if original is not None else None,
+            order_reference_used=tx.order_reference is not None and tx.order_reference in self.order_refs,
+            stamps_earned_that_day=self.stamp_days.get((tx.card_number, day), 0) if self.stamp_days else 0,
+            original=original,
             made_by_server=self.ctx.made_by_server,
         )
 
-    def _record(self, tx: Tx, tx_id: str, decision: rules.Decision, day: date) -> None:
-        accepted = decision.accepted
-        if accepted:
-            self._accept(tx, decision, day)
-        if tx_id in self.referenced:  # a later item of this batch voids it
-            self.originals[tx_id] = OriginalWork(
-                card_number=tx.card_number,
-                type=tx.type,
-                accepted=accepted,
-                stamps_delta=tx.stamps_delta,
-                points_delta=tx.points_delta,
-                voided_so_far=0,
-            )
-        self.used_seqs.add(tx.seq)
-        if self.ctx.device_id is not None:
-            self.max_seq = max(self.max_seq or 0, tx.seq)
+    def _remember_original(self, tx: Tx, tx_id: str, *, accepted: bool) -> None:
+        self.originals[tx_id] = OriginalWork(
+            card_number=tx.card_number,
+            type=tx.type,
+            accepted=accepted,
+            stamps_delta=tx.stamps_delta,
+            points_delta=tx.points_delta,
+            voided_so_far=0,
+        )
 
-    def _accept(self, tx: Tx, decision: rules.Decision, day: date) -> None:
-        assert decision.card is not None
-        work = self.cards.get(tx.card_number)
-        if tx.type == T.CARD_CREATED or work is None:
+    def _accept(self, tx: Tx, state: rules.CardState, day: date, work: CardWork | None) -> CardWork:
+        """Record an accepted item in the batch's facts; the card's work entry after it."""
+        kind = tx.type
+        if kind == T.CARD_CREATED or work is None:
             customer = tx.customer
-            self.cards[tx.card_number] = CardWork(
+            work = self.cards[tx.card_number] = CardWork(
                 id=None,
-                state=decision.card,
+                state=state,
                 dirty=True,
                 customer=(customer.name, customer.email, customer.phone) if customer else (None, None, None),
             )
         else:
-            work.state = decision.card
+            work.state = state
             work.dirty = True
-        if tx.type == T.POINTS_EARNED and tx.order_reference is not None:
-            self.order_refs.add(tx.order_reference)
-        elif tx.type == T.STAMP_EARNED:
+        if kind == T.POINTS_EARNED:
+            if tx.order_reference is not None:
+                self.order_refs.add(tx.order_reference)
+        elif kind == T.STAMP_EARNED:
             key = (tx.card_number, day)
             self.stamp_days[key] = self.stamp_days.get(key, 0) + 1
-        elif tx.type in rules.VOID_TYPES and tx.related_transaction_id is not None:
+        elif kind in rules.VOID_TYPES and tx.related_transaction_id is not None:
             self.originals[str(tx.related_transaction_id)].voided_so_far += abs(
                 tx.stamps_delta + tx.points_delta
             )
+        return work
 
     def _row(self, tx: Tx, tx_id: str, reason: Reason | None, day: date) -> LedgerRow:
         ctx = self.ctx
@@ -281,22 +287,28 @@ class _Batch:
             ctx.device_id,
             tx.seq if ctx.device_id is not None else None,
             tx.card_number,
-            tx.type.value,
-            ACCEPTED.value if reason is None else REJECTED.value,
-            reason.value if reason is not None else None,
+            _TYPE_TEXT[tx.type],
+            _ACCEPTED_TEXT if reason is None else _REJECTED_TEXT,
+            None if reason is None else _REASON_TEXT[reason],
             tx.stamps_delta,
             tx.points_delta,
             tx.purchase_amount_cents,
             tx.order_reference,
             tx.reward_id,
             str(related) if related else None,
-            None if tx.type == T.POINTS_EXPIRED and ctx.made_by_server else tx.staff_id,
+            None if ctx.made_by_server and tx.type == T.POINTS_EXPIRED else tx.staff_id,
             tx.notes,
             tx.program_version,
             naive_utc(tx.transaction_at),
             day,
             self.received_at,
         )
+
+
+# Plain strings for the ledger rows (an enum's `.value` is a property lookup per access).
+_TYPE_TEXT = {kind: kind.value for kind in TransactionType}
+_REASON_TEXT = {reason: reason.value for reason in Reason}
+_ACCEPTED_TEXT, _REJECTED_TEXT = ACCEPTED.value, REJECTED.value
 
 
 def _write(session: Session, work: _Batch, *, now: datetime) -> None:

