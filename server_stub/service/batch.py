@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.models import Card, Device
 from server_stub.service import facts as gather
-from server_stub.service.bulk import LedgerRow, ledger_rows, naive_utc, run, update_cards
+from server_stub.service.bulk import LedgerRow, ledger_rows, run, update_cards
 from server_stub.service.changes import next_change_number
 from server_stub.service.facts import CardWork, OriginalWork, SeenTransaction
 from server_stub.service.programs import current_program, programs_by_version
@@ -175,10 +175,10 @@ class _Batch:
     now: datetime
     referenced: set[str] = field(default_factory=set)  # ids voids of this batch point at
     max_seq: int | None = None
-    received_at: datetime = field(init=False)  # `now` as the ledger rows hold it
+    received_at: datetime = field(init=False)  # `now` in UTC, as the ledger rows hold it
 
     def __post_init__(self) -> None:
-        self.received_at = naive_utc(self.now)
+        self.received_at = self.now.astimezone(UTC)
 
     def process(self, tx: Tx, tx_id: str, write_row: Callable[[LedgerRow], None]) -> Answer:
         """Judge one item against the batch's state so far; its ledger row (if stored) goes to `write_row`."""
@@ -299,7 +299,7 @@ class _Batch:
             None if ctx.made_by_server and tx.type == T.POINTS_EXPIRED else tx.staff_id,
             tx.notes,
             tx.program_version,
-            naive_utc(tx.transaction_at),
+            tx.transaction_at.astimezone(UTC),
             day,
             self.received_at,
         )

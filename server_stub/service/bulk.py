@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -27,7 +27,7 @@ from sqlalchemy.types import TypeEngine
 
 from server_stub.models import Card, LedgerTransaction
 
-# The values of a ledger row, in this order; times as naive UTC, as the columns hold them.
+# The values of a ledger row, in this order; times as aware UTC datetimes.
 LEDGER_COLUMNS = (
     "id",
     "merchant_id",
@@ -52,9 +52,6 @@ LEDGER_COLUMNS = (
     "received_at",
 )
 LedgerRow = tuple[Any, ...]
-_TIME_COLUMNS = ("transaction_at", "received_at")
-
-
 # The last three columns are the times; COPY gets them as ISO text (see ledger_rows).
 assert LEDGER_COLUMNS[-3:] == ("transaction_at", "local_date", "received_at")
 
@@ -109,7 +106,9 @@ def ledger_rows(session: Session) -> Iterator[Callable[[LedgerRow], None]]:
         rows: list[LedgerRow] = []
         yield rows.append
         if rows:
-            session.execute(insert(LedgerTransaction), [_aware_row(row) for row in rows])
+            session.execute(
+                insert(LedgerTransaction), [dict(zip(LEDGER_COLUMNS, row, strict=True)) for row in rows]
+            )
         return
     driver = session.connection().connection.driver_connection
     assert driver is not None
@@ -125,10 +124,12 @@ def ledger_rows(session: Session) -> Iterator[Callable[[LedgerRow], None]]:
 
 
 def _text_times(write_row: Callable[[LedgerRow], None]) -> Callable[[LedgerRow], None]:
-    """`write_row` taking rows whose times are naive UTC datetimes: it sends them as ISO text.
+    """`write_row` taking rows whose times are UTC datetimes: it sends them as ISO text.
 
-    (psycopg's own text dumper for datetimes costs three times as much; `received_at` is
-    the same for every row of a batch, so its text is kept.)
+    The text keeps its `+00:00`: a `timestamp` column's input ignores a zone, by PostgreSQL's
+    documented rule, so the column holds the UTC time. (psycopg's own text dumper for datetimes
+    costs three times as much; `received_at` is the same for every row of a batch, so its text
+    is kept.)
     """
     last: list[Any] = [None, ""]
 
@@ -139,14 +140,6 @@ def _text_times(write_row: Callable[[LedgerRow], None]) -> Callable[[LedgerRow],
         write_row((*row[:-3], row[-3].isoformat(), row[-2].isoformat(), last[1]))
 
     return write
-
-
-def _aware_row(row: LedgerRow) -> dict[str, Any]:
-    """A row as the ORM's insert takes it (its UTC columns want aware times)."""
-    values = dict(zip(LEDGER_COLUMNS, row, strict=True))
-    for name in _TIME_COLUMNS:
-        values[name] = values[name].replace(tzinfo=UTC)
-    return values
 
 
 def naive_utc(value: datetime) -> datetime:
