@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.models import Card, Device
 from server_stub.service import facts as gather
-from server_stub.service.bulk import LedgerRow, ledger_rows, run, update_cards
-from server_stub.service.changes import next_change_number
+from server_stub.service.bulk import CardUpdate, LedgerRow, ledger_rows, run, update_cards
 from server_stub.service.facts import CardWork, OriginalWork, SeenTransaction
 from server_stub.service.programs import current_program, programs_by_version
 from sync import rules
@@ -312,7 +311,7 @@ _ACCEPTED_TEXT, _REJECTED_TEXT = ACCEPTED.value, REJECTED.value
 
 
 def _write(session: Session, work: _Batch, *, now: datetime) -> None:
-    """After the ledger rows, bulk writes in a fixed lock order: new cards, device, change counter."""
+    """After the ledger rows, in a fixed lock order: new cards, the device, the change counter and cards."""
     merchant_id = work.ctx.merchant_id
     new_cards = sorted((number, card) for number, card in work.cards.items() if card.id is None)
     if new_cards:
@@ -325,24 +324,22 @@ def _write(session: Session, work: _Batch, *, now: datetime) -> None:
             card.id = ids[number]
     if work.ctx.device_id is not None and work.max_seq is not None:
         _touch_device(session, work.ctx.device_id, top=work.max_seq, now=now)
-    dirty = [card for card in work.cards.values() if card.dirty]
-    if dirty:
-        change_no = next_change_number(session, merchant_id)
-        update_cards(
-            session,
-            [
-                {
-                    "id": card.id,
-                    "stamp_count": card.state.stamp_count,
-                    "points_balance": card.state.points_balance,
-                    "is_active": card.state.is_active,
-                    "welcome_bonus_granted": card.state.welcome_bonus_granted,
-                }
-                for card in dirty
-            ],
-            now=now,
-            change_no=change_no,
-        )
+    updates = []
+    for card in work.cards.values():
+        if card.dirty:
+            assert card.id is not None  # new cards were inserted above
+            state = card.state
+            updates.append(
+                CardUpdate(
+                    card.id,
+                    state.stamp_count,
+                    state.points_balance,
+                    state.is_active,
+                    state.welcome_bonus_granted,
+                )
+            )
+    if updates:
+        update_cards(session, updates, merchant_id=merchant_id, now=now)
 
 
 _TOUCH_DEVICE = (

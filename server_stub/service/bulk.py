@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import TypeEngine
 
 from server_stub.models import Card, LedgerTransaction
+from server_stub.service.changes import next_change_number
 
 # The values of a ledger row, in this order; times as aware UTC datetimes.
 LEDGER_COLUMNS = (
@@ -151,30 +153,65 @@ def naive_utc(value: datetime) -> datetime:
     return naive - offset if offset else naive
 
 
+# The change number is taken in the same statement (the counter's row lock after the cards').
 _UPDATE_CARDS = text(
-    "UPDATE cards AS c SET stamp_count = v.s, points_balance = v.p, is_active = v.a,"
-    " welcome_bonus_granted = v.w, updated_at = :now, change_no = :change"
-    " FROM unnest(CAST(:ids AS integer[]), CAST(:s AS bigint[]), CAST(:p AS bigint[]),"
+    "WITH counter AS (UPDATE change_counters SET value = value + 1 WHERE merchant_id = :merchant"
+    " RETURNING value)"
+    " UPDATE cards AS c SET stamp_count = v.s, points_balance = v.p, is_active = v.a,"
+    " welcome_bonus_granted = v.w, updated_at = :now, change_no = counter.value"
+    " FROM counter, unnest(CAST(:ids AS integer[]), CAST(:s AS bigint[]), CAST(:p AS bigint[]),"
     " CAST(:a AS boolean[]), CAST(:w AS boolean[])) AS v(id, s, p, a, w)"
     " WHERE c.id = v.id"
 )
 
 
-def update_cards(session: Session, cards: Sequence[dict[str, Any]], *, now: datetime, change_no: int) -> None:
-    """Write the batch's card states: one UPDATE ... FROM unnest(...) on PostgreSQL."""
+@dataclass(frozen=True, slots=True)
+class CardUpdate:
+    """The state a batch leaves a card in."""
+
+    id: int
+    stamp_count: int
+    points_balance: int
+    is_active: bool
+    welcome_bonus_granted: bool
+
+
+def update_cards(session: Session, cards: Sequence[CardUpdate], *, merchant_id: int, now: datetime) -> None:
+    """Write the batch's card states under the merchant's next change number.
+
+    PostgreSQL: one `UPDATE ... FROM unnest(...)` that takes the number too; SQLite: the
+    number, then an executemany.
+    """
     if not is_postgres(session):
-        session.execute(update(Card), [dict(card, updated_at=now, change_no=change_no) for card in cards])
+        change_no = next_change_number(session, merchant_id)
+        session.execute(
+            update(Card),
+            [
+                {
+                    "id": card.id,
+                    "stamp_count": card.stamp_count,
+                    "points_balance": card.points_balance,
+                    "is_active": card.is_active,
+                    "welcome_bonus_granted": card.welcome_bonus_granted,
+                    "updated_at": now,
+                    "change_no": change_no,
+                }
+                for card in cards
+            ],
+        )
         return
-    run(
+    result = run(
         session,
         _UPDATE_CARDS,
         {
+            "merchant": merchant_id,
             "now": naive_utc(now),
-            "change": change_no,
-            "ids": [card["id"] for card in cards],
-            "s": [card["stamp_count"] for card in cards],
-            "p": [card["points_balance"] for card in cards],
-            "a": [card["is_active"] for card in cards],
-            "w": [card["welcome_bonus_granted"] for card in cards],
+            "ids": [card.id for card in cards],
+            "s": [card.stamp_count for card in cards],
+            "p": [card.points_balance for card in cards],
+            "a": [card.is_active for card in cards],
+            "w": [card.welcome_bonus_granted for card in cards],
         },
     )
+    if result.rowcount != len(cards):
+        raise LookupError(f"merchant {merchant_id} has no change counter, or a card vanished")
