@@ -53,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         database.dispose()
 
 
+GC_THRESHOLD = 100_000
+
+
 def _serve(settings: Settings, database: Database, *, host: str, port: int) -> int:
     import uvicorn
 
@@ -70,6 +73,10 @@ def _serve(settings: Settings, database: Database, *, host: str, port: int) -> i
     # (a 1000-item push otherwise pays a gen-2 pass over the whole app's objects).
     gc.collect()
     gc.freeze()
+    # A push's objects die by reference counting, nearly all acyclic; at the default threshold
+    # (700 net allocations) a 1000-item push paid ten collections over its live batch
+    # (0.8 ms). The collector still runs once 100,000 container objects have piled up.
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     uvicorn.run(app, host=host, port=port, log_level="info")
     return 0
 
