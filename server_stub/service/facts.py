@@ -15,7 +15,7 @@ from sqlalchemy import Executable, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from server_stub.models import Card, LedgerTransaction, Staff
-from server_stub.service.bulk import is_postgres, listed, run
+from server_stub.service.bulk import is_postgres, listed, rows_of
 from sync import rules
 from sync.protocol import Role, TransactionType, TxStatus
 
@@ -87,7 +87,7 @@ def lock_cards(session: Session, *, merchant_id: int, numbers: Collection[str]) 
     """Lock the batch's cards in id order (no deadlocks between batches); SQLite has one writer anyway."""
     if not numbers:
         return {}
-    rows = run(
+    rows = rows_of(
         session, _lock_cards(is_postgres(session)), {"merchant_id": merchant_id, "numbers": list(numbers)}
     )
     return {
@@ -117,7 +117,7 @@ def seen_transactions(session: Session, ids: Collection[str]) -> dict[str, SeenT
     """Ids already stored, for any device or merchant (an id is global)."""
     if not ids:
         return {}
-    rows = run(session, _seen(is_postgres(session)), {"ids": list(ids)})
+    rows = rows_of(session, _seen(is_postgres(session)), {"ids": list(ids)})
     return {row[0]: SeenTransaction(*row) for row in rows}
 
 
@@ -134,7 +134,7 @@ def used_sequences(session: Session, *, device_id: str, seqs: Collection[int]) -
     """The seqs of `seqs` this device already used, with the id stored at each."""
     if not seqs:
         return {}
-    rows = run(session, _used_sequences(), {"device_id": device_id, "low": min(seqs), "high": max(seqs)})
+    rows = rows_of(session, _used_sequences(), {"device_id": device_id, "low": min(seqs), "high": max(seqs)})
     wanted = set(seqs)
     return {int(seq): tx_id for seq, tx_id in rows if seq is not None and seq in wanted}
 
@@ -151,7 +151,7 @@ def staff_members(
 ) -> dict[int, rules.StaffMember]:
     if not ids:
         return {}
-    rows = run(session, _staff(is_postgres(session)), {"merchant_id": merchant_id, "ids": list(ids)})
+    rows = rows_of(session, _staff(is_postgres(session)), {"merchant_id": merchant_id, "ids": list(ids)})
     return {
         staff_id: rules.StaffMember(id=staff_id, role=_ROLES[role], store_id=store_id, is_active=bool(active))
         for staff_id, role, store_id, active in rows
@@ -172,12 +172,12 @@ def _order_references(postgres: bool) -> Executable:
 def used_order_references(session: Session, *, merchant_id: int, references: Collection[str]) -> set[str]:
     if not references:
         return set()
-    rows = run(
+    rows = rows_of(
         session,
         _order_references(is_postgres(session)),
         {"merchant_id": merchant_id, "references": list(references)},
-    ).scalars()
-    return {ref for ref in rows if ref is not None}
+    )
+    return {ref for (ref,) in rows if ref is not None}
 
 
 @cache
@@ -202,7 +202,7 @@ def stamps_per_day(
     """Accepted stamp_earned per (card, store-local day) — voided ones count too."""
     if not numbers or not days:
         return {}
-    rows = run(
+    rows = rows_of(
         session,
         _stamps_per_day(is_postgres(session)),
         {"merchant_id": merchant_id, "numbers": list(numbers), "days": list(days)},
@@ -238,16 +238,18 @@ def originals(session: Session, *, merchant_id: int, ids: Sequence[str]) -> dict
         return {}
     postgres = is_postgres(session)
     params = {"merchant_id": merchant_id, "ids": list(ids)}
-    rows = run(session, _originals(postgres), params).all()
-    voided: dict[str | None, int | None] = dict(run(session, _voided_so_far(postgres), params).tuples().all())
+    rows = rows_of(session, _originals(postgres), params)
+    voided: dict[str, int] = {
+        related: int(amount or 0) for related, amount in rows_of(session, _voided_so_far(postgres), params)
+    }
     return {
-        row.id: OriginalWork(
-            card_number=row.card_number,
-            type=T(row.type),
-            accepted=row.status == ACCEPTED,
-            stamps_delta=int(row.stamps_delta),
-            points_delta=int(row.points_delta),
-            voided_so_far=int(voided.get(row.id) or 0),
+        tx_id: OriginalWork(
+            card_number=number,
+            type=T(kind),
+            accepted=status == ACCEPTED,
+            stamps_delta=int(stamps),
+            points_delta=int(points),
+            voided_so_far=voided.get(tx_id, 0),
         )
-        for row in rows
+        for tx_id, number, kind, status, stamps, points in rows
     }
