@@ -96,7 +96,7 @@ def run(session: Session, statement: Executable, params: dict[str, Any]) -> Curs
     return session.connection().execute(statement, params)
 
 
-def rows_of(session: Session, statement: Executable, params: dict[str, Any]) -> Sequence[tuple[Any, ...]]:
+def rows_of(session: Session, statement: Executable, params: dict[str, Any]) -> Sequence[Any]:
     """The rows of a prebuilt query whose parameters and columns need no type conversion.
 
     On PostgreSQL the statement's SQL is compiled once and sent through the driver: for the
@@ -104,18 +104,21 @@ def rows_of(session: Session, statement: Executable, params: dict[str, Any]) -> 
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        return connection.execute(statement, params).tuples().all()
+        return connection.execute(statement, params).all()
     driver = connection.connection.driver_connection
     assert driver is not None
+    sql, constants = _postgres_sql(statement, connection.dialect)
     with driver.cursor() as cursor:
-        cursor.execute(_postgres_sql(statement, connection.dialect), params)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        cursor.execute(sql, {**constants, **params})
+        rows: list[Any] = cursor.fetchall()
         return rows
 
 
 @cache
-def _postgres_sql(statement: Executable, dialect: Dialect) -> str:
-    return str(statement.compile(dialect=dialect))  # type: ignore[attr-defined]
+def _postgres_sql(statement: Executable, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    """The statement's SQL, and the values of the parameters it binds itself (its literals)."""
+    compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+    return str(compiled), {name: value for name, value in compiled.params.items() if value is not None}
 
 
 @contextmanager
