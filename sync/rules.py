@@ -61,9 +61,8 @@ REASON_TEXT: dict[Reason, str] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class CardState:
-    """What the rules need to know of a card."""
+class CardState(NamedTuple):
+    """What the rules need to know of a card (a named tuple: one is made per accepted transaction)."""
 
     card_number: str
     stamp_count: int = 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 import sqlite3
 import tempfile
@@ -59,7 +58,7 @@ class FakeServer:
     def _out(state: rules.CardState | None) -> CardState | None:
         if state is None:
             return None
-        fields = dataclasses.asdict(state)
+        fields = state._asdict()
         fields.pop("welcome_bonus_granted")
         return CardState(**fields)
 

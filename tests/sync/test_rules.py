@@ -82,7 +82,7 @@ def reason_of(transaction: Tx, world: Facts) -> Reason | None:
 def test_a_stamp_is_accepted_and_adds_one_stamp() -> None:
     decision = evaluate(tx(T.STAMP_EARNED, stamps_delta=1), facts())
     assert decision.accepted
-    assert decision.card == replace(CARD, stamp_count=5)
+    assert decision.card == CARD._replace(stamp_count=5)
 
 
 def test_points_earned_follow_the_purchase_rule() -> None:
@@ -150,7 +150,7 @@ def test_deactivation_needs_a_store_manager_or_above() -> None:
 
 
 def test_reactivation_needs_a_store_manager_or_above() -> None:
-    inactive = replace(CARD, is_active=False)
+    inactive = CARD._replace(is_active=False)
     assert reason_of(tx(T.CARD_REACTIVATED), facts(card=inactive)) == Reason.NOT_PERMITTED
     decision = evaluate(tx(T.CARD_REACTIVATED, staff_id=3), facts(card=inactive, staff=OWNER))
     assert decision.card is not None and decision.card.is_active
@@ -176,7 +176,7 @@ def test_points_types_are_not_in_a_stamps_only_program(kind: TransactionType) ->
 
 
 def test_nothing_but_reactivation_works_on_an_inactive_card() -> None:
-    inactive = replace(CARD, is_active=False)
+    inactive = CARD._replace(is_active=False)
     assert reason_of(tx(T.STAMP_EARNED, stamps_delta=1), facts(card=inactive)) == Reason.CARD_INACTIVE
     manager_tx = tx(T.CARD_DEACTIVATED, staff_id=2)
     assert reason_of(manager_tx, facts(card=inactive, staff=MANAGER)) == Reason.CARD_INACTIVE
@@ -333,7 +333,7 @@ def test_a_stamp_void_takes_exactly_one_stamp() -> None:
 
 
 def test_a_balance_never_goes_negative() -> None:
-    poor = replace(CARD, points_balance=99, stamp_count=9)
+    poor = CARD._replace(points_balance=99, stamp_count=9)
     assert reason_of(tx(T.POINTS_REDEEMED, points_delta=-100, reward_id="coffee"), facts(card=poor)) == (
         Reason.INSUFFICIENT_POINTS
     )
@@ -343,13 +343,13 @@ def test_a_balance_never_goes_negative() -> None:
 
 
 def test_voiding_points_already_spent_is_insufficient_points() -> None:
-    spent = replace(CARD, points_balance=10)
+    spent = CARD._replace(points_balance=10)
     void = tx(T.POINTS_VOIDED, points_delta=-40, related_transaction_id=uuid.uuid4())
     assert reason_of(void, facts(card=spent, original=points_original())) == Reason.INSUFFICIENT_POINTS
 
 
 def test_the_first_reason_in_the_tables_order_wins() -> None:
-    inactive_poor = replace(CARD, is_active=False, points_balance=0)
+    inactive_poor = CARD._replace(is_active=False, points_balance=0)
     redeem = tx(T.POINTS_REDEEMED, points_delta=-100, reward_id="tea", staff_id=99)
     assert reason_of(redeem, facts(card=inactive_poor, staff=None)) == Reason.UNKNOWN_STAFF
     assert reason_of(redeem.model_copy(update={"staff_id": 1}), facts(card=inactive_poor)) == (
@@ -364,7 +364,7 @@ def test_a_rejected_transaction_leaves_the_card_unchanged() -> None:
 
 
 def test_a_card_whose_view_went_negative_can_still_earn() -> None:
-    overdrawn = replace(CARD, points_balance=-40)
+    overdrawn = CARD._replace(points_balance=-40)
     assert reason_of(tx(T.STAMP_EARNED, stamps_delta=1), facts(card=overdrawn)) is None
     assert reason_of(earned_points(), facts(card=overdrawn)) is None
     spend = tx(T.POINTS_REDEEMED, points_delta=-100, reward_id="coffee")

@@ -148,7 +148,7 @@ def valid_facts(kind: TransactionType) -> rules.Facts:
     return rules.Facts(
         program=PROGRAM,
         store_id=7,
-        card=None if kind == T.CARD_CREATED else replace(CARD, is_active=kind != T.CARD_REACTIVATED),
+        card=None if kind == T.CARD_CREATED else CARD._replace(is_active=kind != T.CARD_REACTIVATED),
         staff=OWNER,
         original=original,
         made_by_server=kind == T.POINTS_EXPIRED,
