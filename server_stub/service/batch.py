@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from server_stub.models import Card, Device
 from server_stub.service import facts as gather
-from server_stub.service.bulk import CardUpdate, LedgerRow, ledger_rows, run, update_cards
+from server_stub.service.bulk import CardUpdate, LedgerRow, is_postgres, ledger_rows, run, update_cards
 from server_stub.service.facts import CardWork, OriginalWork, SeenTransaction
-from server_stub.service.programs import current_program, programs_by_version
+from server_stub.service.programs import current_program_lookup, programs_by_version
 from sync import rules
 from sync.protocol import CardState, Program, PushResult, Reason, TransactionType, Tx, TxStatus
 
@@ -83,78 +83,100 @@ def judge_batch(
     the ledger's unique key on insert, and the caller must run the batch again without
     presuming (handle_push does), so the answers are the same either way.
     """
-    programs, current = _programs(session, ctx.merchant_id, txs)
     batch_ids = [str(tx.id) for tx in txs]
-    if presume_new_ids and ctx.device_id is not None:
-        seen, used_seqs = _seen_at_used_seqs(session, ctx.device_id, txs, batch_ids)
-    else:
-        seen = gather.seen_transactions(session, batch_ids)
-        used_seqs = _used_sequences(session, ctx, txs, batch_ids=batch_ids, seen=seen)
-    numbers = {tx.card_number for tx in txs} | {prior.card_number for prior in seen.values()}
-    cards = gather.lock_cards(session, merchant_id=ctx.merchant_id, numbers=numbers)
-    related = [str(tx.related_transaction_id) for tx in txs if tx.related_transaction_id is not None]
-    days = {rules.local_day(tx.transaction_at, ctx.timezone) for tx in txs if tx.type == T.STAMP_EARNED}
-    work = _Batch(
-        ctx=ctx,
-        programs=programs,
-        current=current,
-        cards=cards,
-        seen=seen,
-        used_seqs=used_seqs,
-        staff=gather.staff_members(session, merchant_id=ctx.merchant_id, ids={tx.staff_id for tx in txs}),
-        order_refs=gather.used_order_references(
-            session,
-            merchant_id=ctx.merchant_id,
-            references={tx.order_reference for tx in txs if tx.order_reference is not None},
-        ),
-        stamp_days=gather.stamps_per_day(session, merchant_id=ctx.merchant_id, numbers=numbers, days=days),
-        originals=gather.originals(session, merchant_id=ctx.merchant_id, ids=related),
-        now=now,
-        referenced=set(related),
-    )
+    work = _gather(session, ctx, txs, batch_ids, presume_new_ids=presume_new_ids, now=now)
     with ledger_rows(session) as write_row:  # each row goes to the database as soon as it is judged
         answers = [work.process(tx, tx_id, write_row) for tx, tx_id in zip(txs, batch_ids, strict=True)]
     _write(session, work, now=now)
     return answers
 
 
-def _seen_at_used_seqs(
-    session: Session, device_id: str, txs: Sequence[Tx], batch_ids: list[str]
-) -> tuple[dict[str, SeenTransaction], set[int]]:
-    """This device's used seqs, and what is stored under the batch's ids sent at one of them."""
-    used = gather.used_sequences(session, device_id=device_id, seqs=[tx.seq for tx in txs])
-    suspects = [tx_id for tx, tx_id in zip(txs, batch_ids, strict=True) if tx.seq in used]
-    return (gather.seen_transactions(session, suspects) if suspects else {}), set(used)
-
-
-def _used_sequences(
+def _gather(
     session: Session,
     ctx: BatchContext,
     txs: Sequence[Tx],
-    *,
     batch_ids: list[str],
-    seen: dict[str, SeenTransaction],
-) -> set[int]:
-    """This device's seqs already used; ids of ours found there join `seen` (they are replays)."""
-    if ctx.device_id is None:
-        return set()
-    used = gather.used_sequences(session, device_id=ctx.device_id, seqs=[tx.seq for tx in txs])
-    # A concurrent batch may have committed one of our ids between the two reads: a replay.
-    late = set(used.values()).intersection(batch_ids).difference(seen)
-    if late:
-        seen.update(gather.seen_transactions(session, list(late)))
-    return set(used)
+    *,
+    presume_new_ids: bool,
+    now: datetime,
+) -> _Batch:
+    """The facts the batch is judged against: one round trip for all on PostgreSQL, the cards locked.
+
+    Ids already stored are found as follows. Presuming new ids, only those sent at a seq the
+    device already used (replays, reused seqs); otherwise all, and also those a concurrent
+    batch committed at our used seqs between the two reads. A replay answers its card's
+    state, so a stored card not among the batch's is locked too (after the others: rare).
+    """
+    postgres = is_postgres(session)
+    merchant = ctx.merchant_id
+    numbers = {tx.card_number for tx in txs}
+    related = [str(tx.related_transaction_id) for tx in txs if tx.related_transaction_id is not None]
+    days = {rules.local_day(tx.transaction_at, ctx.timezone) for tx in txs if tx.type == T.STAMP_EARNED}
+    device = ctx.device_id
+    first = gather.Prefetch()
+    current = first.add(current_program_lookup(merchant))
+    no_seqs: dict[int, str] = {}
+    used = first.add(
+        gather.used_sequences(device_id=device, seqs=[tx.seq for tx in txs])
+        if device
+        else gather.known(no_seqs)
+    )
+    none_seen: dict[str, SeenTransaction] = {}
+    looked_up = first.add(
+        gather.known(none_seen) if presume_new_ids and device else gather.seen(batch_ids, postgres=postgres)
+    )
+    staff = first.add(
+        gather.staff_members(merchant_id=merchant, ids={tx.staff_id for tx in txs}, postgres=postgres)
+    )
+    references = {tx.order_reference for tx in txs if tx.order_reference is not None}
+    order_refs = first.add(
+        gather.used_order_references(merchant_id=merchant, references=references, postgres=postgres)
+    )
+    stamp_days = first.add(
+        gather.stamps_per_day(merchant_id=merchant, numbers=numbers, days=days, postgres=postgres)
+    )
+    originals = first.add(gather.originals(merchant_id=merchant, ids=related, postgres=postgres))
+    cards = first.add(gather.locked_cards(merchant_id=merchant, numbers=numbers, postgres=postgres))
+    first.run(session)
+
+    seen: dict[str, SeenTransaction] = dict(looked_up.value)
+    if presume_new_ids and device:
+        suspects = [tx_id for tx, tx_id in zip(txs, batch_ids, strict=True) if tx.seq in used.value]
+    else:  # a concurrent batch may have committed one of our ids between the two reads: a replay
+        suspects = list(set(used.value.values()).intersection(batch_ids).difference(seen))
+    if suspects:
+        stored = gather.fetch(session, gather.seen(suspects, postgres=postgres))
+        seen.update(stored)
+    locked = dict(cards.value)
+    missing = {prior.card_number for prior in seen.values()} - numbers
+    if missing:
+        locked.update(gather.lock_cards(session, merchant_id=merchant, numbers=missing))
+    programs = _programs(session, merchant, txs, current.value)
+    return _Batch(
+        ctx=ctx,
+        programs=programs,
+        current=current.value,
+        cards=locked,
+        seen=seen,
+        used_seqs=set(used.value) if device else set(),
+        staff=staff.value,
+        order_refs=set(order_refs.value),
+        stamp_days=dict(stamp_days.value),
+        originals=dict(originals.value),
+        now=now,
+        referenced=set(related),
+    )
 
 
-def _programs(session: Session, merchant_id: int, txs: Sequence[Tx]) -> tuple[dict[int, Program], Program]:
-    current = current_program(session, merchant_id)
+def _programs(session: Session, merchant_id: int, txs: Sequence[Tx], current: Program) -> dict[int, Program]:
+    """The current program and every older version the batch cites (an unknown one is invalid input)."""
     cited = {tx.program_version for tx in txs if tx.program_version is not None} - {current.version}
     programs = programs_by_version(session, merchant_id, cited)
     programs[current.version] = current
     for index, tx in enumerate(txs):
         if tx.program_version is not None and tx.program_version not in programs:
             raise UnknownProgramVersion(index, tx.program_version)
-    return programs, current
+    return programs
 
 
 @dataclass(slots=True)

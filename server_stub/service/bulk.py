@@ -96,22 +96,49 @@ def run(session: Session, statement: Executable, params: dict[str, Any]) -> Curs
     return session.connection().execute(statement, params)
 
 
-def rows_of(session: Session, statement: Executable, params: dict[str, Any]) -> Sequence[Any]:
-    """The rows of a prebuilt query whose parameters and columns need no type conversion.
+Query = tuple[Executable, dict[str, Any]]
 
-    On PostgreSQL the statement's SQL is compiled once and sent through the driver: for the
-    small lookups of a push, SQLAlchemy's per-execution work cost more than the query.
+
+def rows_of(session: Session, statement: Executable, params: dict[str, Any]) -> Sequence[Any]:
+    """The rows of a prebuilt query whose parameters and columns need no type conversion."""
+    return rows_of_each(session, [(statement, params)])[0]
+
+
+def rows_of_each(session: Session, queries: Sequence[Query]) -> list[Sequence[Any]]:
+    """The rows of each query, in order; on PostgreSQL all sent at once (one round trip).
+
+    For queries whose parameters and columns need no type conversion: on PostgreSQL each
+    statement's SQL is compiled once and the queries go through the driver in pipeline mode
+    (for the small lookups of a push, SQLAlchemy's per-execution work and a round trip each
+    cost more than the queries).
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        return connection.execute(statement, params).all()
+        return [connection.execute(statement, params).all() for statement, params in queries]
     driver = connection.connection.driver_connection
     assert driver is not None
-    sql, constants = _postgres_sql(statement, connection.dialect)
-    with driver.cursor() as cursor:
-        cursor.execute(sql, {**constants, **params})
-        rows: list[Any] = cursor.fetchall()
-        return rows
+    cursors = [driver.cursor() for _ in queries]
+    try:
+        with _as_sqlalchemy_errors("pipelined lookups"):
+            with driver.pipeline():
+                for cursor, (statement, params) in zip(cursors, queries, strict=True):
+                    sql, constants = _postgres_sql(statement, connection.dialect)
+                    cursor.execute(sql, {**constants, **params})
+            return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+@contextmanager
+def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
+    """Driver errors as SQLAlchemy raises them, so callers' retries see a conflict or deadlock."""
+    try:
+        yield
+    except psycopg.errors.IntegrityError as exc:
+        raise IntegrityError(statement, None, exc) from exc
+    except psycopg.errors.OperationalError as exc:
+        raise OperationalError(statement, None, exc) from exc
 
 
 @cache
@@ -140,15 +167,9 @@ def ledger_rows(session: Session) -> Iterator[Callable[[LedgerRow], None]]:
         return
     driver = session.connection().connection.driver_connection
     assert driver is not None
-    try:
-        with driver.cursor() as cursor, cursor.copy(LEDGER_COPY) as copy:
-            copy.set_types(LEDGER_COPY_TYPES)
-            yield _text_times(copy.write_row)
-    except psycopg.errors.IntegrityError as exc:
-        # As SQLAlchemy would raise it, so the caller's retry sees a concurrent batch's id.
-        raise IntegrityError(LEDGER_COPY, None, exc) from exc
-    except psycopg.errors.OperationalError as exc:
-        raise OperationalError(LEDGER_COPY, None, exc) from exc
+    with _as_sqlalchemy_errors(LEDGER_COPY), driver.cursor() as cursor, cursor.copy(LEDGER_COPY) as copy:
+        copy.set_types(LEDGER_COPY_TYPES)
+        yield _text_times(copy.write_row)
 
 
 def _text_times(write_row: Callable[[LedgerRow], None]) -> Callable[[LedgerRow], None]:

@@ -1,27 +1,76 @@
 """Set-based gathering of what a batch is judged against: one query per kind of fact.
 
-Each query is a Core statement built once per backend (`postgres` True or False) and run
-with `bulk.run`, so a push pays for its SQL, not for building and compiling statements.
+Each fact is a `Lookup`: Core statements built once per backend (`postgres` True or False)
+with their parameters, and how their rows become the fact. `fetch` runs one; a `Prefetch`
+runs several together (on PostgreSQL in one pipeline: one round trip for all of a batch's
+facts), so a push pays for its SQL, not for building statements or waiting on each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Executable, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from server_stub.models import Card, LedgerTransaction, Staff
-from server_stub.service.bulk import is_postgres, listed, rows_of
+from server_stub.service.bulk import Query, is_postgres, listed, rows_of_each
 from sync import rules
 from sync.protocol import Role, TransactionType, TxStatus
 
 T = TransactionType
 ACCEPTED = TxStatus.ACCEPTED.value
 _ROLES = {role.value: role for role in Role}
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup(Generic[R]):
+    """A fact to look up: its queries (none when there is nothing to ask) and how their rows make it."""
+
+    queries: tuple[Query, ...]
+    parse: Callable[[list[Sequence[Any]]], R]
+
+
+def known(value: R) -> Lookup[R]:
+    """A fact that needs no query (nothing to look up)."""
+    return Lookup((), lambda _rows: value)
+
+
+def fetch(session: Session, lookup: Lookup[R]) -> R:
+    return lookup.parse(rows_of_each(session, lookup.queries) if lookup.queries else [])
+
+
+@dataclass(slots=True)
+class Prefetch:
+    """Several lookups run together: `add` each, `run` once, then read each `Fetched`."""
+
+    lookups: list[Lookup[Any]] = field(default_factory=list)
+    results: list[Any] | None = None
+
+    def add(self, lookup: Lookup[R]) -> Fetched[R]:
+        self.lookups.append(lookup)
+        return Fetched(self, len(self.lookups) - 1)
+
+    def run(self, session: Session) -> None:
+        queries = [query for lookup in self.lookups for query in lookup.queries]
+        rows = iter(rows_of_each(session, queries) if queries else [])
+        self.results = [lookup.parse([next(rows) for _ in lookup.queries]) for lookup in self.lookups]
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched(Generic[R]):
+    prefetch: Prefetch
+    index: int
+
+    @property
+    def value(self) -> R:
+        assert self.prefetch.results is not None, "Prefetch.run first"
+        return cast(R, self.prefetch.results[self.index])
 
 
 @dataclass(slots=True)
@@ -83,26 +132,30 @@ def _lock_cards(postgres: bool) -> Executable:
     )
 
 
-def lock_cards(session: Session, *, merchant_id: int, numbers: Collection[str]) -> dict[str, CardWork]:
-    """Lock the batch's cards in id order (no deadlocks between batches); SQLite has one writer anyway."""
+def locked_cards(
+    *, merchant_id: int, numbers: Collection[str], postgres: bool
+) -> Lookup[dict[str, CardWork]]:
+    """Lock the cards in id order (no deadlocks between batches); SQLite has one writer anyway."""
     if not numbers:
-        return {}
-    rows = rows_of(
-        session, _lock_cards(is_postgres(session)), {"merchant_id": merchant_id, "numbers": list(numbers)}
-    )
+        return known({})
+    params = {"merchant_id": merchant_id, "numbers": list(numbers)}
+    return Lookup(((_lock_cards(postgres), params),), _cards_of)
+
+
+def _cards_of(rows: list[Sequence[Any]]) -> dict[str, CardWork]:
     return {
         number: CardWork(
             id=card_id,
-            state=rules.CardState(
-                card_number=number,
-                stamp_count=stamps,
-                points_balance=points,
-                is_active=bool(active),
-                welcome_bonus_granted=bool(bonus),
-            ),
+            state=rules.CardState(number, stamps, points, bool(active), bool(bonus)),
         )
-        for card_id, number, stamps, points, active, bonus in rows
+        for card_id, number, stamps, points, active, bonus in rows[0]
     }
+
+
+def lock_cards(session: Session, *, merchant_id: int, numbers: Collection[str]) -> dict[str, CardWork]:
+    return fetch(
+        session, locked_cards(merchant_id=merchant_id, numbers=numbers, postgres=is_postgres(session))
+    )
 
 
 @cache
@@ -113,12 +166,14 @@ def _seen(postgres: bool) -> Executable:
     )
 
 
-def seen_transactions(session: Session, ids: Collection[str]) -> dict[str, SeenTransaction]:
+def seen(ids: Collection[str], *, postgres: bool) -> Lookup[dict[str, SeenTransaction]]:
     """Ids already stored, for any device or merchant (an id is global)."""
     if not ids:
-        return {}
-    rows = rows_of(session, _seen(is_postgres(session)), {"ids": list(ids)})
-    return {row[0]: SeenTransaction(*row) for row in rows}
+        return known({})
+    return Lookup(
+        ((_seen(postgres), {"ids": list(ids)}),),
+        lambda rows: {row[0]: SeenTransaction(*row) for row in rows[0]},
+    )
 
 
 @cache
@@ -130,13 +185,16 @@ def _used_sequences() -> Executable:
     )
 
 
-def used_sequences(session: Session, *, device_id: str, seqs: Collection[int]) -> dict[int, str]:
+def used_sequences(*, device_id: str, seqs: Collection[int]) -> Lookup[dict[int, str]]:
     """The seqs of `seqs` this device already used, with the id stored at each."""
     if not seqs:
-        return {}
-    rows = rows_of(session, _used_sequences(), {"device_id": device_id, "low": min(seqs), "high": max(seqs)})
+        return known({})
     wanted = set(seqs)
-    return {int(seq): tx_id for seq, tx_id in rows if seq is not None and seq in wanted}
+    params = {"device_id": device_id, "low": min(seqs), "high": max(seqs)}
+    return Lookup(
+        ((_used_sequences(), params),),
+        lambda rows: {int(seq): tx_id for seq, tx_id in rows[0] if seq is not None and seq in wanted},
+    )
 
 
 @cache
@@ -147,14 +205,18 @@ def _staff(postgres: bool) -> Executable:
 
 
 def staff_members(
-    session: Session, *, merchant_id: int, ids: Collection[int]
-) -> dict[int, rules.StaffMember]:
+    *, merchant_id: int, ids: Collection[int], postgres: bool
+) -> Lookup[dict[int, rules.StaffMember]]:
     if not ids:
-        return {}
-    rows = rows_of(session, _staff(is_postgres(session)), {"merchant_id": merchant_id, "ids": list(ids)})
+        return known({})
+    params = {"merchant_id": merchant_id, "ids": list(ids)}
+    return Lookup(((_staff(postgres), params),), _staff_of)
+
+
+def _staff_of(rows: list[Sequence[Any]]) -> dict[int, rules.StaffMember]:
     return {
         staff_id: rules.StaffMember(id=staff_id, role=_ROLES[role], store_id=store_id, is_active=bool(active))
-        for staff_id, role, store_id, active in rows
+        for staff_id, role, store_id, active in rows[0]
     }
 
 
@@ -169,15 +231,16 @@ def _order_references(postgres: bool) -> Executable:
     )
 
 
-def used_order_references(session: Session, *, merchant_id: int, references: Collection[str]) -> set[str]:
+def used_order_references(
+    *, merchant_id: int, references: Collection[str], postgres: bool
+) -> Lookup[set[str]]:
+    """The order references already accepted at this merchant (a rejected one does not use it up)."""
     if not references:
-        return set()
-    rows = rows_of(
-        session,
-        _order_references(is_postgres(session)),
-        {"merchant_id": merchant_id, "references": list(references)},
+        return known(set())
+    params = {"merchant_id": merchant_id, "references": list(references)}
+    return Lookup(
+        ((_order_references(postgres), params),), lambda rows: {ref for (ref,) in rows[0] if ref is not None}
     )
-    return {ref for (ref,) in rows if ref is not None}
 
 
 @cache
@@ -197,17 +260,16 @@ def _stamps_per_day(postgres: bool) -> Executable:
 
 
 def stamps_per_day(
-    session: Session, *, merchant_id: int, numbers: Collection[str], days: Collection[date]
-) -> dict[tuple[str, date], int]:
+    *, merchant_id: int, numbers: Collection[str], days: Collection[date], postgres: bool
+) -> Lookup[dict[tuple[str, date], int]]:
     """Accepted stamp_earned per (card, store-local day) — voided ones count too."""
     if not numbers or not days:
-        return {}
-    rows = rows_of(
-        session,
-        _stamps_per_day(is_postgres(session)),
-        {"merchant_id": merchant_id, "numbers": list(numbers), "days": list(days)},
+        return known({})
+    params = {"merchant_id": merchant_id, "numbers": list(numbers), "days": list(days)}
+    return Lookup(
+        ((_stamps_per_day(postgres), params),),
+        lambda rows: {(number, day): int(count) for number, day, count in rows[0]},
     )
-    return {(number, day): int(count) for number, day, count in rows}
 
 
 @cache
@@ -232,16 +294,17 @@ def _voided_so_far(postgres: bool) -> Executable:
     )
 
 
-def originals(session: Session, *, merchant_id: int, ids: Sequence[str]) -> dict[str, OriginalWork]:
+def originals(*, merchant_id: int, ids: Sequence[str], postgres: bool) -> Lookup[dict[str, OriginalWork]]:
     """The transactions voids point at (this merchant's only), with what accepted voids took already."""
     if not ids:
-        return {}
-    postgres = is_postgres(session)
+        return known({})
     params = {"merchant_id": merchant_id, "ids": list(ids)}
-    rows = rows_of(session, _originals(postgres), params)
-    voided: dict[str, int] = {
-        related: int(amount or 0) for related, amount in rows_of(session, _voided_so_far(postgres), params)
-    }
+    return Lookup(((_originals(postgres), params), (_voided_so_far(postgres), params)), _originals_of)
+
+
+def _originals_of(rows: list[Sequence[Any]]) -> dict[str, OriginalWork]:
+    found, voids = rows
+    voided: dict[str, int] = {related: int(amount or 0) for related, amount in voids}
     return {
         tx_id: OriginalWork(
             card_number=number,
@@ -251,5 +314,5 @@ def originals(session: Session, *, merchant_id: int, ids: Sequence[str]) -> dict
             points_delta=int(points),
             voided_so_far=voided.get(tx_id, 0),
         )
-        for tx_id, number, kind, status, stamps, points in rows
+        for tx_id, number, kind, status, stamps, points in found
     }

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.models import ProgramVersion
 from server_stub.service.changes import next_change_number
+from server_stub.service.facts import Lookup, fetch
 from sync.protocol import Program, ProgramFields
 
 
@@ -34,8 +35,11 @@ _CURRENT = (
 
 
 def current_program(session: Session, merchant_id: int) -> Program:
-    version, settings = session.connection().execute(_CURRENT, {"merchant": merchant_id}).one()
-    return parsed_program(version, settings)
+    return fetch(session, current_program_lookup(merchant_id))
+
+
+def current_program_lookup(merchant_id: int) -> Lookup[Program]:
+    return Lookup(((_CURRENT, {"merchant": merchant_id}),), lambda rows: parsed_program(*rows[0][0]))
 
 
 def programs_by_version(session: Session, merchant_id: int, versions: Iterable[int]) -> dict[int, Program]:
