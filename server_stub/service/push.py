@@ -19,7 +19,7 @@ from server_stub.db import Database
 from server_stub.models import IdempotencyKey
 from server_stub.service.auth import DeviceContext
 from server_stub.service.batch import Answer, BatchContext, judge_batch
-from server_stub.service.bulk import run
+from server_stub.service.bulk import Query, rows_of_each, run
 from sync.protocol import PushRequest
 
 log = logging.getLogger(__name__)
@@ -117,17 +117,21 @@ def _push_once(
     now: datetime,
     presume_new_ids: bool,
 ) -> PushOutcome:
-    if db.is_postgres:
+    lookup: Query = (_STORED, {"device": device.device_id, "key": key})
+    if db.is_postgres:  # the key's lock across processes, in the same round trip as its lookup
         lock_id = int.from_bytes(
             hashlib.sha256(f"{device.device_id}\n{key}".encode()).digest()[:8], "big", signed=True
         )
-        if not run(session, _TRY_KEY_LOCK, {"lock": lock_id}).scalar_one():
+        [[(locked,)], stored] = rows_of_each(session, [(_TRY_KEY_LOCK, {"lock": lock_id}), lookup])
+        if not locked:
             raise KeyInProgress
-    stored = run(session, _STORED, {"device": device.device_id, "key": key}).one_or_none()
-    if stored is not None:
-        if stored.request_hash != request_hash:
+    else:
+        [stored] = rows_of_each(session, [lookup])
+    if stored:
+        [(stored_hash, stored_response)] = stored
+        if stored_hash != request_hash:
             raise KeyReused
-        return PushOutcome(body=stored.response, replayed=True)
+        return PushOutcome(body=stored_response, replayed=True)
     ctx = BatchContext(
         merchant_id=device.merchant_id,
         store_id=device.store_id,
