@@ -5,12 +5,23 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from server_stub.db import Database
-from server_stub.models import Card, LedgerTransaction
+from server_stub.models import Card, LedgerTransaction, Merchant
 
 
 def balances_match_ledger(database: Database, merchant_id: int) -> bool:
-    """Every card's stored balance equals the sum of its accepted deltas, and none is negative."""
+    """Every card's stored balance equals the sum of its accepted deltas, and none is negative.
+
+    And every ledger row names a merchant that exists (on PostgreSQL no foreign key checks it).
+    """
     with database.session() as session:
+        orphans = session.execute(
+            select(func.count())
+            .select_from(LedgerTransaction)
+            .outerjoin(Merchant, Merchant.id == LedgerTransaction.merchant_id)
+            .where(Merchant.id.is_(None))
+        ).scalar_one()
+        if orphans:
+            return False
         sums = {
             row[0]: (int(row[1]), int(row[2]))
             for row in session.execute(
