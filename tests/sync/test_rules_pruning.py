@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync import rules
-from sync.protocol import Program, ProgramType, Reason, Reward, Role, TransactionType, Tx
+from sync.protocol import ProgramType, Reason, Role, TransactionType, Tx
+from tests.sync.test_rules import PROGRAM
+from tests.sync.test_rules import tx as make_tx
 
 T = TransactionType
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 ORIGINAL_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
 
 
@@ -28,16 +28,6 @@ def full_table(tx: Tx, facts: rules.Facts) -> Reason | None:
 
 
 deltas = st.sampled_from([-100_001, -100, -10, -5, -1, 0, 1, 2, 5, 50, 100, 100_001])
-PROGRAM = Program(
-    version=1,
-    type=ProgramType.HYBRID,
-    stamps_target=10,
-    points_per_currency_unit=2,
-    minimum_purchase_cents=500,
-    rewards=[Reward(id="coffee", name="Coffee", points_cost=100)],
-    welcome_bonus_points=50,
-    max_daily_stamps=3,
-)
 OWNER = rules.StaffMember(id=1, role=Role.MERCHANT_OWNER, store_id=None)
 CARD = rules.CardState(card_number="C-1", stamp_count=12, points_balance=300)
 # Per type, the deltas (stamps, points) and fields of a transaction the rules accept.
@@ -117,18 +107,7 @@ def cases(draw: st.DrawFn) -> tuple[Tx, rules.Facts]:
     broken = draw(st.sets(st.sampled_from([*TX_BREAKS, *FACT_BREAKS]), max_size=3))
     fields: dict[str, Any] = {"stamps_delta": 0, "points_delta": 0, **VALID[kind]}
     fields.update({name: draw(TX_BREAKS[name]) for name in broken if name in TX_BREAKS})
-    tx = Tx.model_validate(
-        {
-            "id": uuid.uuid4(),
-            "seq": 1,
-            "type": kind,
-            "card_number": "C-1",
-            "staff_id": 1,
-            "transaction_at": NOW,
-        }
-        | fields,
-        strict=False,
-    )
+    tx = make_tx(kind, **fields)
     facts = valid_facts(kind)._asdict()
     for name in broken & FACT_BREAKS.keys():
         value = draw(FACT_BREAKS[name])
@@ -165,18 +144,7 @@ def test_the_pruned_checks_answer_exactly_as_the_full_table(case: tuple[Tx, rule
 def test_a_valid_transaction_of_every_type_is_accepted() -> None:
     """The generator's starting point: with nothing broken, every type is accepted."""
     for kind, fields in VALID.items():
-        tx = Tx.model_validate(
-            {
-                "id": uuid.uuid4(),
-                "seq": 1,
-                "type": kind,
-                "card_number": "C-1",
-                "staff_id": 1,
-                "transaction_at": NOW,
-            }
-            | {"stamps_delta": 0, "points_delta": 0, **fields},
-            strict=False,
-        )
+        tx = make_tx(kind, **{"stamps_delta": 0, "points_delta": 0, **fields})
         assert rules.evaluate(tx, valid_facts(kind)).reason is None, kind
 
 
