@@ -44,6 +44,12 @@ SELECT_PENDING = RawStatement(
     .limit(bindparam("n"))
 )
 MARK_ANSWERED_SQL = RawStatement(MARK_ANSWERED).sql
+# Most answers are acceptances: one statement for all of them (SQLite loops in C), not one each.
+MARK_ACCEPTED = RawStatement(
+    update(transactions)
+    .where(transactions.c.id.in_(select(func.json_each(bindparam("keys")).table_valued("value").c.value)))
+    .values(sync_state=TxStatus.ACCEPTED.value, reason=None, synced_at=bindparam("at"))
+)
 
 
 def identity(ctx: Context) -> DeviceIdentity | None:
@@ -104,9 +110,13 @@ def apply_push_results(ctx: Context, sent: Sequence[Tx], results: Sequence[PushR
         return
     now = ctx.now()
     at = to_db_time(now)
-    answers = [
+    accepted = [
+        str(tx.id) for tx, result in zip(sent, results, strict=True) if result.status == TxStatus.ACCEPTED
+    ]
+    others = [
         {"key": str(tx.id), "state": result.status.value, "why": _reason(result), "at": at}
         for tx, result in zip(sent, results, strict=True)
+        if result.status != TxStatus.ACCEPTED
     ]
     newest: dict[str, CardState] = {}  # a card answered several times: its last answer is newest
     welcomed: set[str] = set()
@@ -118,7 +128,13 @@ def apply_push_results(ctx: Context, sent: Sequence[Tx], results: Sequence[PushR
     touched = {tx.card_number for tx in sent} | set(newest)
     confirmed = [Confirmed(card, welcome=card.card_number in welcomed) for card in newest.values()]
     with ctx.db.write() as conn:
-        conn.exec_driver_sql(MARK_ANSWERED_SQL, answers)
+        if accepted:
+            keys = json.dumps(accepted)
+            conn.exec_driver_sql(
+                MARK_ACCEPTED.sql, {**MARK_ACCEPTED.defaults, "reason": None, "keys": keys, "at": at}
+            )
+        if others:
+            conn.exec_driver_sql(MARK_ANSWERED_SQL, others)
         store_confirmed(conn, confirmed, now=now)
         refresh_views(conn, touched, now=now)
 

@@ -146,6 +146,32 @@ def test_the_last_answer_for_a_card_in_a_batch_is_its_newest_state(ledger: Ledge
     )
 
 
+def test_a_batch_of_accepted_and_rejected_answers_marks_each_transaction_as_answered(ledger: Ledger) -> None:
+    ledger.enrol_card(CASHIER, "C-1")
+    ledger.add_stamp(CASHIER, "C-1")
+    ledger.add_stamp(CASHIER, "C-1")
+    sent = ledger.pending_transactions(10)
+    server_card = CardState(card_number="C-1", stamp_count=1, points_balance=20, is_active=True)
+    results = [
+        accept(sent[0], 0, 0),
+        accept(sent[1], 0, 20),
+        reject(sent[2], Reason.DAILY_STAMP_LIMIT, server_card),
+        accept(sent[3], 1, 20),
+    ]
+    # A server may answer ids in upper case: the till's rows are found all the same.
+    results = [r.model_copy(update={"id": r.id.upper()}) for r in results]
+    ledger.apply_push_results(sent, results)
+    states = {view.id: (view.sync_state, view.reason) for view in ledger.card_history("C-1")}
+    assert states == {
+        str(sent[0].id): ("accepted", None),
+        str(sent[1].id): ("accepted", None),
+        str(sent[2].id): ("rejected", Reason.DAILY_STAMP_LIMIT),
+        str(sent[3].id): ("accepted", None),
+    }
+    assert ledger.pending_summary().count == 0
+    assert [view.id for view in ledger.rejections()] == [str(sent[2].id)]
+
+
 def test_a_replayed_answer_is_applied_like_a_fresh_one(ledger: Ledger) -> None:
     ledger.enrol_card(CASHIER, "C-1")
     sent = ledger.pending_transactions(10)
