@@ -63,6 +63,23 @@ def test_missing_unknown_and_admin_tokens_are_401_on_sync_routes(world: World) -
             assert (response.status_code, response.json()["code"]) == (401, "invalid_token")
 
 
+def test_a_bad_token_on_push_is_401_whatever_is_wrong_with_the_key_or_the_body(world: World) -> None:
+    good = {"transactions": [world.tills[0].tx("stamp_earned", "X-1", world.staff["staff0"], stamps_delta=1)]}
+    for client in (world.client(), world.client("not-a-token"), world.client(world.admin_token)):
+        answers = [
+            client.post("/v1/sync/push", json=good, headers={"Idempotency-Key": "k1"}),
+            client.post("/v1/sync/push", json=good),  # no Idempotency-Key
+            client.post("/v1/sync/push", content=b"{", headers={"Idempotency-Key": "k2"}),
+            client.post("/v1/sync/push", json={"transactions": []}, headers={"Idempotency-Key": "k3"}),
+            client.post(
+                "/v1/sync/push",
+                json={"transactions": [good["transactions"][0]] * 1001},
+                headers={"Idempotency-Key": "k4"},
+            ),
+        ]
+        assert [(r.status_code, r.json()["code"]) for r in answers] == [(401, "invalid_token")] * 5
+
+
 def test_a_revoked_device_is_401_device_revoked_at_once(world: World) -> None:
     till = world.tills[0]
     assert till.client.get("/v1/sync/pull").status_code == 200
@@ -72,6 +89,8 @@ def test_a_revoked_device_is_401_device_revoked_at_once(world: World) -> None:
         )
     response = till.client.get("/v1/sync/pull")
     assert (response.status_code, response.json()["code"]) == (401, "device_revoked")
+    pushed = till.client.post("/v1/sync/push", content=b"not json", headers={"Idempotency-Key": "k"})
+    assert (pushed.status_code, pushed.json()["code"]) == (401, "device_revoked")
 
 
 def test_health_answers_ok_when_the_database_is_up(backend: Backend) -> None:
