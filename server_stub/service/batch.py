@@ -113,6 +113,7 @@ def _gather(
     related = [str(tx.related_transaction_id) for tx in txs if tx.related_transaction_id is not None]
     days = {rules.local_day(tx.transaction_at, ctx.timezone) for tx in txs if tx.type == T.STAMP_EARNED}
     device = ctx.device_id
+    presume = presume_new_ids and device is not None
     first = gather.Prefetch()
     current = first.add(current_program_lookup(merchant))
     no_seqs: dict[int, str] = {}
@@ -122,9 +123,7 @@ def _gather(
         else gather.known(no_seqs)
     )
     none_seen: dict[str, SeenTransaction] = {}
-    looked_up = first.add(
-        gather.known(none_seen) if presume_new_ids and device else gather.seen(batch_ids, postgres=postgres)
-    )
+    looked_up = first.add(gather.known(none_seen) if presume else gather.seen(batch_ids, postgres=postgres))
     staff = first.add(
         gather.staff_members(merchant_id=merchant, ids={tx.staff_id for tx in txs}, postgres=postgres)
     )
@@ -139,14 +138,7 @@ def _gather(
     cards = first.add(gather.locked_cards(merchant_id=merchant, numbers=numbers, postgres=postgres))
     first.run(session)
 
-    seen: dict[str, SeenTransaction] = dict(looked_up.value)
-    if presume_new_ids and device:
-        suspects = [tx_id for tx, tx_id in zip(txs, batch_ids, strict=True) if tx.seq in used.value]
-    else:  # a concurrent batch may have committed one of our ids between the two reads: a replay
-        suspects = list(set(used.value.values()).intersection(batch_ids).difference(seen))
-    if suspects:
-        stored = gather.fetch(session, gather.seen(suspects, postgres=postgres))
-        seen.update(stored)
+    seen = _with_replays(session, txs, batch_ids, looked_up.value, used.value, presume=presume)
     locked = dict(cards.value)
     missing = {prior.card_number for prior in seen.values()} - numbers
     if missing:
@@ -158,7 +150,7 @@ def _gather(
         current=current.value,
         cards=locked,
         seen=seen,
-        used_seqs=set(used.value) if device else set(),
+        used_seqs=set(used.value),
         staff=staff.value,
         order_refs=set(order_refs.value),
         stamp_days=dict(stamp_days.value),
@@ -166,6 +158,26 @@ def _gather(
         now=now,
         referenced=set(related),
     )
+
+
+def _with_replays(
+    session: Session,
+    txs: Sequence[Tx],
+    batch_ids: list[str],
+    seen: dict[str, SeenTransaction],
+    used: dict[int, str],
+    *,
+    presume: bool,
+) -> dict[str, SeenTransaction]:
+    """`seen` and the stored rows of the batch's ids found at seqs the device already used."""
+    if presume:
+        suspects = [tx_id for tx, tx_id in zip(txs, batch_ids, strict=True) if tx.seq in used]
+    else:  # a concurrent batch may have committed one of our ids between the two reads: a replay
+        suspects = list(set(used.values()).intersection(batch_ids).difference(seen))
+    if not suspects:
+        return seen
+    stored = gather.fetch(session, gather.seen(suspects, postgres=is_postgres(session)))
+    return {**seen, **stored}
 
 
 def _programs(session: Session, merchant_id: int, txs: Sequence[Tx], current: Program) -> dict[int, Program]:
