@@ -129,6 +129,19 @@ def test_an_id_this_device_stored_sent_again_on_a_new_seq_is_a_replay_and_not_st
     assert stored_count(world, id=earn["id"]) == 1
 
 
+def test_a_replay_sent_with_another_card_answers_the_stored_cards_state(world: World) -> None:
+    till, staff = world.tills[0], world.staff["staff0"]
+    stored_card, other_card = world.new_card(points=7), world.new_card(points=3)
+    earn = till.tx("points_earned", stored_card, staff, points_delta=20, purchase_amount_cents=200)
+    till.push_ok([earn])
+    for resent in (dict(earn, card_number=other_card), dict(earn, card_number=other_card, seq=till.seq + 1)):
+        [again] = till.push_ok([resent])  # at its own seq (looked up), then at a new one (found at the COPY)
+        assert (again["status"], again["replayed"]) == ("accepted", True)
+        assert (again["card"]["card_number"], again["card"]["points_balance"]) == (stored_card, 27)
+    assert stored_count(world, id=earn["id"]) == 1
+    assert till.card(other_card)["card"]["points_balance"] == 3
+
+
 def test_a_new_id_on_a_used_seq_is_rejected_sequence_reused_and_not_stored(world: World) -> None:
     till, staff = world.tills[0], world.staff["staff0"]
     card = world.new_card()
