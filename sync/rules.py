@@ -316,8 +316,10 @@ def _check_balance(tx: Tx, facts: Facts) -> Reason | None:
     return None
 
 
+Check = Callable[[Tx, Facts], "Reason | None"]
+
 # The checks in the order of PROTOCOL.md's reason table: the first that answers decides.
-_CHECKS: tuple[Callable[[Tx, Facts], Reason | None], ...] = (
+_CHECKS: tuple[Check, ...] = (
     _check_card,
     _check_staff,
     _check_permission,
@@ -328,8 +330,6 @@ _CHECKS: tuple[Callable[[Tx, Facts], Reason | None], ...] = (
     _check_specifics,
     _check_balance,
 )
-
-Check = Callable[[Tx, Facts], "Reason | None"]
 
 # The types a check can refuse at all once the checks before it passed (the others it always
 # passes): permissions concern adjustments, (de)activation and expiry; notes, adjustments;
@@ -344,5 +344,6 @@ _ONLY_FOR: dict[Check, frozenset[TransactionType]] = {
 }
 # Per type, the checks that can answer, still in table order (a test checks it answers as _CHECKS).
 _CHECKS_BY_TYPE: dict[TransactionType, tuple[Check, ...]] = {
-    kind: tuple(check for check in _CHECKS if kind in _ONLY_FOR.get(check, (kind,))) for kind in T
+    kind: tuple(check for check in _CHECKS if check not in _ONLY_FOR or kind in _ONLY_FOR[check])
+    for kind in T
 }

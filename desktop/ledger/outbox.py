@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, null, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop.ledger.cardstate import SELECT_CARDS, Confirmed, refresh_views, store_confirmed
@@ -48,7 +48,7 @@ MARK_ANSWERED_SQL = RawStatement(MARK_ANSWERED).sql
 MARK_ACCEPTED = RawStatement(
     update(transactions)
     .where(transactions.c.id.in_(select(func.json_each(bindparam("keys")).table_valued("value").c.value)))
-    .values(sync_state=TxStatus.ACCEPTED.value, reason=None, synced_at=bindparam("at"))
+    .values(sync_state=TxStatus.ACCEPTED.value, reason=null(), synced_at=bindparam("at"))
 )
 
 
@@ -130,9 +130,7 @@ def apply_push_results(ctx: Context, sent: Sequence[Tx], results: Sequence[PushR
     with ctx.db.write() as conn:
         if accepted:
             keys = json.dumps(accepted)
-            conn.exec_driver_sql(
-                MARK_ACCEPTED.sql, {**MARK_ACCEPTED.defaults, "reason": None, "keys": keys, "at": at}
-            )
+            conn.exec_driver_sql(MARK_ACCEPTED.sql, {**MARK_ACCEPTED.defaults, "keys": keys, "at": at})
         if others:
             conn.exec_driver_sql(MARK_ANSWERED_SQL, others)
         store_confirmed(conn, confirmed, now=now)

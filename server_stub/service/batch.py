@@ -116,14 +116,9 @@ def _gather(
     presume = presume_new_ids and device is not None
     first = gather.Prefetch()
     current = first.add(current_program_lookup(merchant))
-    no_seqs: dict[int, str] = {}
-    used = first.add(
-        gather.used_sequences(device_id=device, seqs=[tx.seq for tx in txs])
-        if device
-        else gather.known(no_seqs)
-    )
-    none_seen: dict[str, SeenTransaction] = {}
-    looked_up = first.add(gather.known(none_seen) if presume else gather.seen(batch_ids, postgres=postgres))
+    used = first.add(gather.used_sequences(device_id=device, seqs=[tx.seq for tx in txs]))
+    # Presuming new ids, only the ids sent at used seqs are looked up, once those are known.
+    looked_up = first.add(gather.seen([] if presume else batch_ids, postgres=postgres))
     staff = first.add(
         gather.staff_members(merchant_id=merchant, ids={tx.staff_id for tx in txs}, postgres=postgres)
     )
@@ -139,7 +134,7 @@ def _gather(
     first.run(session)
 
     seen = _with_replays(session, txs, batch_ids, looked_up.value, used.value, presume=presume)
-    locked = dict(cards.value)
+    locked = cards.value
     missing = {prior.card_number for prior in seen.values()} - numbers
     if missing:
         locked.update(gather.lock_cards(session, merchant_id=merchant, numbers=missing))
@@ -152,9 +147,9 @@ def _gather(
         seen=seen,
         used_seqs=set(used.value),
         staff=staff.value,
-        order_refs=set(order_refs.value),
-        stamp_days=dict(stamp_days.value),
-        originals=dict(originals.value),
+        order_refs=order_refs.value,
+        stamp_days=stamp_days.value,
+        originals=originals.value,
         now=now,
         referenced=set(related),
     )

@@ -185,9 +185,9 @@ def _used_sequences() -> Executable:
     )
 
 
-def used_sequences(*, device_id: str, seqs: Collection[int]) -> Lookup[dict[int, str]]:
-    """The seqs of `seqs` this device already used, with the id stored at each."""
-    if not seqs:
+def used_sequences(*, device_id: str | None, seqs: Collection[int]) -> Lookup[dict[int, str]]:
+    """The seqs of `seqs` this device already used, with the id stored at each (none for the server)."""
+    if device_id is None or not seqs:
         return known({})
     wanted = set(seqs)
     params = {"device_id": device_id, "low": min(seqs), "high": max(seqs)}
