@@ -403,20 +403,21 @@ def test_a_card_created_in_a_batch_is_usable_by_later_items_and_keeps_contact_de
 ) -> None:
     till, staff = world.tills[0], world.staff["staff0"]
     number = f"NEW-{uuid.uuid4().hex[:6]}"
+    phone = "+353 1 555 0199"  # not digits alone: a time's microseconds may hold any short run of them
     results = till.push_ok(
         [
             till.tx(
                 "card_created",
                 number,
                 staff,
-                customer={"name": "Bo", "email": "bo@example.com", "phone": "123"},
+                customer={"name": "Bo", "email": "bo@example.com", "phone": phone},
             ),
             till.tx("welcome_bonus", number, staff, points_delta=50),
         ]
     )
     assert [r["card"]["points_balance"] for r in results] == [0, 50]
     detail = till.client.get(f"/v1/cards/{number}").text
-    assert "bo@example.com" not in detail and "123" not in json.dumps(json.loads(detail)["card"])
+    assert "bo@example.com" not in detail and phone not in detail
     assert json.loads(detail)["card"]["customer_name"] == "Bo"
 
 
