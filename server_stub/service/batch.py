@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypedDict
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, case, insert, update
 from sqlalchemy.orm import Session
 
 from server_stub.models import Card, Device
 from server_stub.service import facts as gather
-from server_stub.service.bulk import CardUpdate, LedgerRow, is_postgres, ledger_rows, run, update_cards
+from server_stub.service.bulk import (
+    CardUpdate,
+    LedgerRow,
+    LedgerWriter,
+    is_postgres,
+    ledger_rows,
+    run,
+    update_cards,
+)
 from server_stub.service.facts import CardWork, OriginalWork, SeenTransaction
 from server_stub.service.programs import current_program_lookup, programs_by_version
 from sync import rules
@@ -85,8 +94,9 @@ def judge_batch(
     """
     batch_ids = [str(tx.id) for tx in txs]
     work = _gather(session, ctx, txs, batch_ids, presume_new_ids=presume_new_ids, now=now)
-    with ledger_rows(session) as write_row:  # each row goes to the database as soon as it is judged
-        answers = [work.process(tx, tx_id, write_row) for tx, tx_id in zip(txs, batch_ids, strict=True)]
+    with ledger_rows(session) as ledger:  # each row goes to the database as soon as it is judged
+        work.start_ledger(ledger)
+        answers = [work.process(tx, tx_id) for tx, tx_id in zip(txs, batch_ids, strict=True)]
     _write(session, work, now=now)
     return answers
 
@@ -111,7 +121,8 @@ def _gather(
     merchant = ctx.merchant_id
     numbers = {tx.card_number for tx in txs}
     related = [str(tx.related_transaction_id) for tx in txs if tx.related_transaction_id is not None]
-    days = {rules.local_day(tx.transaction_at, ctx.timezone) for tx in txs if tx.type == T.STAMP_EARNED}
+    zone = ZoneInfo(ctx.timezone)
+    days = {rules.day_in(tx.transaction_at, zone) for tx in txs if tx.type == T.STAMP_EARNED}
     device = ctx.device_id
     presume = presume_new_ids and device is not None
     first = gather.Prefetch()
@@ -203,32 +214,48 @@ class _Batch:
     now: datetime
     referenced: set[str] = field(default_factory=set)  # ids voids of this batch point at
     max_seq: int | None = None
-    received_at: datetime = field(init=False)  # `now` in UTC, as the ledger rows hold it
+    # Read once per batch, not per item:
+    device_id: str | None = field(init=False)
+    store_id: int = field(init=False)  # 0 for the server's own batches (no store)
+    made_by_server: bool = field(init=False)
+    zone: ZoneInfo = field(init=False)
+    ledger: LedgerWriter | None = field(init=False, default=None)
+    received_at: Any = field(init=False)  # `now` as the ledger's writer holds it
 
     def __post_init__(self) -> None:
-        self.received_at = self.now.astimezone(UTC)
+        ctx = self.ctx
+        self.device_id = ctx.device_id
+        self.store_id = ctx.store_id or 0
+        self.made_by_server = ctx.made_by_server
+        self.zone = ZoneInfo(ctx.timezone)
 
-    def process(self, tx: Tx, tx_id: str, write_row: Callable[[LedgerRow], None]) -> Answer:
-        """Judge one item against the batch's state so far; its ledger row (if stored) goes to `write_row`."""
+    def start_ledger(self, ledger: LedgerWriter) -> None:
+        self.ledger = ledger
+        self.received_at = ledger.time(self.now)
+
+    def process(self, tx: Tx, tx_id: str) -> Answer:
+        """Judge one item against the batch's state so far; its ledger row (if stored) goes to the ledger."""
         if self.seen:
             prior = self.seen.get(tx_id)
             if prior is not None:
                 return self._replayed_or_duplicate(tx, tx_id, prior)
-        if tx.seq in self.used_seqs and self.ctx.device_id is not None:
+        seq = tx.seq
+        device_id = self.device_id
+        if device_id is not None and seq in self.used_seqs:
             return self._answer(tx_id, REJECTED, Reason.SEQUENCE_REUSED, self.cards.get(tx.card_number))
-        day = rules.local_day(tx.transaction_at, self.ctx.timezone)
+        day = rules.day_in(tx.transaction_at, self.zone)
         work = self.cards.get(tx.card_number)
-        decision = rules.evaluate(tx, self._facts(tx, day, work))
-        reason = decision.reason
+        reason, card = rules.evaluate(tx, self._facts(tx, day, work))
         if reason is None:
-            assert decision.card is not None
-            work = self._accept(tx, decision.card, day, work)
+            assert card is not None
+            work = self._accept(tx, card, day, work)
         if self.referenced and tx_id in self.referenced:  # a later item of this batch voids it
             self._remember_original(tx, tx_id, accepted=reason is None)
-        self.used_seqs.add(tx.seq)
-        if self.ctx.device_id is not None:
-            self.max_seq = tx.seq if self.max_seq is None else max(self.max_seq, tx.seq)
-        write_row(self._row(tx, tx_id, reason, day))
+        self.used_seqs.add(seq)
+        if device_id is not None and (self.max_seq is None or seq > self.max_seq):
+            self.max_seq = seq
+        assert self.ledger is not None, "start_ledger first"
+        self.ledger.write(self._row(tx, tx_id, reason, day))
         return self._answer(tx_id, ACCEPTED if reason is None else REJECTED, reason, work)
 
     def _replayed_or_duplicate(self, tx: Tx, tx_id: str, prior: SeenTransaction) -> Answer:
@@ -255,18 +282,22 @@ class _Batch:
 
     def _facts(self, tx: Tx, day: date, work: CardWork | None) -> rules.Facts:
         original = None
-        if tx.related_transaction_id is not None:
-            found = self.originals.get(str(tx.related_transaction_id))
+        related = tx.related_transaction_id
+        if related is not None:
+            found = self.originals.get(str(related))
             original = found.frozen() if found is not None else None
-        return rules.Facts(
-            program=self.programs[tx.program_version or self.current.version],
-            store_id=self.ctx.store_id or 0,
-            card=work.state if work is not None else None,
-            staff=self.staff.get(tx.staff_id),
-            order_reference_used=tx.order_reference is not None and tx.order_reference in self.order_refs,
-            stamps_earned_that_day=self.stamp_days.get((tx.card_number, day), 0) if self.stamp_days else 0,
-            original=original,
-            made_by_server=self.ctx.made_by_server,
+        version = tx.program_version
+        reference = tx.order_reference
+        return rules.Facts(  # positional, in the fields' order: a named tuple's keywords cost twice as much
+            self.current if version is None else self.programs[version],  # program
+            self.store_id,
+            None if work is None else work.state,  # card
+            self.staff.get(tx.staff_id),
+            False,  # card_number_taken: the batch locked every stored card it names
+            reference is not None and reference in self.order_refs,  # order_reference_used
+            self.stamp_days.get((tx.card_number, day), 0) if self.stamp_days else 0,  # stamps_earned_that_day
+            original,
+            self.made_by_server,
         )
 
     def _remember_original(self, tx: Tx, tx_id: str, *, accepted: bool) -> None:
@@ -306,14 +337,16 @@ class _Batch:
         return work
 
     def _row(self, tx: Tx, tx_id: str, reason: Reason | None, day: date) -> LedgerRow:
-        ctx = self.ctx
+        ledger = self.ledger
+        assert ledger is not None
+        device_id = self.device_id
         related = tx.related_transaction_id
         return (  # in LEDGER_COLUMNS order
             tx_id,
-            ctx.merchant_id,
-            ctx.store_id,
-            ctx.device_id,
-            tx.seq if ctx.device_id is not None else None,
+            self.ctx.merchant_id,
+            self.ctx.store_id,
+            device_id,
+            tx.seq if device_id is not None else None,
             tx.card_number,
             _TYPE_TEXT[tx.type],
             _ACCEPTED_TEXT if reason is None else _REJECTED_TEXT,
@@ -324,11 +357,11 @@ class _Batch:
             tx.order_reference,
             tx.reward_id,
             str(related) if related else None,
-            None if ctx.made_by_server and tx.type == T.POINTS_EXPIRED else tx.staff_id,
+            None if self.made_by_server and tx.type == T.POINTS_EXPIRED else tx.staff_id,
             tx.notes,
             tx.program_version,
-            tx.transaction_at.astimezone(UTC),
-            day,
+            ledger.time(tx.transaction_at),
+            ledger.day(day),
             self.received_at,
         )
 

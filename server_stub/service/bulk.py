@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
@@ -30,7 +30,7 @@ from sqlalchemy.types import TypeEngine
 from server_stub.models import Card, LedgerTransaction
 from server_stub.service.changes import next_change_number
 
-# The values of a ledger row, in this order; times as aware UTC datetimes.
+# The values of a ledger row, in this order (times and the day as `LedgerWriter` makes them).
 LEDGER_COLUMNS = (
     "id",
     "merchant_id",
@@ -55,8 +55,6 @@ LEDGER_COLUMNS = (
     "received_at",
 )
 LedgerRow = tuple[Any, ...]
-# The last three columns are the times; COPY gets them as ISO text (see ledger_rows).
-assert LEDGER_COLUMNS[-3:] == ("transaction_at", "local_date", "received_at")
 
 
 def _pg_type(kind: TypeEngine[Any]) -> str:
@@ -143,18 +141,28 @@ def _postgres_sql(statement: Executable, dialect: Dialect) -> tuple[str, dict[st
     return str(compiled), {name: value for name, value in compiled.params.items() if value is not None}
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerWriter:
+    """Where a batch's ledger rows go: `write` takes a row in LEDGER_COLUMNS order whose times
+    are `time(t)` of an aware time `t` and whose day is `day(d)` (the backend's own forms)."""
+
+    write: Callable[[LedgerRow], None]
+    time: Callable[[datetime], Any]
+    day: Callable[[date], Any]
+
+
 @contextmanager
-def ledger_rows(session: Session) -> Iterator[Callable[[LedgerRow], None]]:
-    """A function that writes one ledger row (in LEDGER_COLUMNS order), for the batch's rows as they are made.
+def ledger_rows(session: Session) -> Iterator[LedgerWriter]:
+    """A writer for the batch's ledger rows, as they are made.
 
     On PostgreSQL the rows stream through one COPY while the batch is still being
     judged, so the database stores the first rows while Python judges the later ones (no
-    other statement may run on the connection until the block ends). SQLite inserts them
-    all at the end of the block.
+    other statement may run on the connection until the block ends); the times go as ISO
+    text. SQLite inserts them all at the end of the block.
     """
     if not is_postgres(session):
         rows: list[LedgerRow] = []
-        yield rows.append
+        yield LedgerWriter(write=rows.append, time=_utc, day=_same)
         if rows:
             session.execute(
                 insert(LedgerTransaction), [dict(zip(LEDGER_COLUMNS, row, strict=True)) for row in rows]
@@ -164,26 +172,28 @@ def ledger_rows(session: Session) -> Iterator[Callable[[LedgerRow], None]]:
     assert driver is not None
     with _as_sqlalchemy_errors(LEDGER_COPY), driver.cursor() as cursor, cursor.copy(LEDGER_COPY) as copy:
         copy.set_types(LEDGER_COPY_TYPES)
-        yield _text_times(copy.write_row)
+        yield LedgerWriter(write=copy.write_row, time=utc_text, day=date.isoformat)
 
 
-def _text_times(write_row: Callable[[LedgerRow], None]) -> Callable[[LedgerRow], None]:
-    """`write_row` taking rows whose times are UTC datetimes: it sends them as ISO text.
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+def _same(value: date) -> date:
+    return value
+
+
+def utc_text(value: datetime) -> str:
+    """An aware time as ISO text of the same instant in UTC.
 
     The text keeps its `+00:00`: a `timestamp` column's input ignores a zone, by PostgreSQL's
-    documented rule, so the column holds the UTC time. (psycopg's own text dumper for datetimes
-    costs three times as much; `received_at` is the same for every row of a batch, so its text
-    is kept.)
+    documented rule, so the column holds the UTC time. (psycopg's own text dumper for
+    datetimes costs three times as much.)
     """
-    last: list[Any] = [None, ""]
-
-    def write(row: LedgerRow) -> None:
-        received = row[-1]
-        if received is not last[0]:
-            last[0], last[1] = received, received.isoformat()
-        write_row((*row[:-3], row[-3].isoformat(), row[-2].isoformat(), last[1]))
-
-    return write
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError("naive datetime given where an aware one is needed")
+    return (value.astimezone(UTC) if offset else value).isoformat()
 
 
 def naive_utc(value: datetime) -> datetime:

@@ -192,20 +192,32 @@ def test_reactivating_an_active_card_is_rejected() -> None:
         (T.STAMP_EARNED, {"stamps_delta": 2}),
         (T.STAMP_EARNED, {"stamps_delta": 1, "points_delta": 1}),
         (T.STAMP_REDEEMED, {"stamps_delta": -9}),
+        (T.STAMP_REDEEMED, {"stamps_delta": -11}),
+        (T.STAMP_REDEEMED, {"stamps_delta": -10, "points_delta": -1}),
         (T.STAMP_VOIDED, {"stamps_delta": -2}),
         (T.POINTS_EARNED, {"points_delta": -5, "purchase_amount_cents": 1000}),
         (T.POINTS_EARNED, {"points_delta": 20, "stamps_delta": 1, "purchase_amount_cents": 1000}),
         (T.POINTS_REDEEMED, {"points_delta": 100, "reward_id": "coffee"}),
         (T.WELCOME_BONUS, {"points_delta": -50}),
         (T.CARD_CREATED, {"points_delta": 10}),
+        (T.CARD_DEACTIVATED, {"stamps_delta": 1}),
+        (T.CARD_DEACTIVATED, {"points_delta": -1}),
+        (T.POINTS_EXPIRED, {"points_delta": 5}),
+        (T.POINTS_VOIDED, {"points_delta": 5}),
+        (T.POINTS_REDEEMED, {"points_delta": -100, "stamps_delta": -1, "reward_id": "coffee"}),
+        (T.WELCOME_BONUS, {"points_delta": 0}),
         (T.POINTS_ADJUSTMENT, {"points_delta": 0, "notes": "x"}),
         (T.POINTS_ADJUSTMENT, {"points_delta": 100_001, "notes": "x"}),
         (T.STAMP_ADJUSTMENT, {"stamps_delta": -100_001, "notes": "x"}),
         (T.STAMP_ADJUSTMENT, {"points_delta": 5, "notes": "x"}),
+        (T.STAMP_ADJUSTMENT, {"stamps_delta": 2, "points_delta": 5, "notes": "x"}),
+        (T.POINTS_ADJUSTMENT, {"stamps_delta": 2, "points_delta": 5, "notes": "x"}),
     ],
 )
 def test_a_delta_other_than_the_types_is_invalid(kind: TransactionType, fields: dict[str, Any]) -> None:
-    world = facts(staff=OWNER, card=None if kind == T.CARD_CREATED else CARD)
+    world = facts(
+        staff=OWNER, card=None if kind == T.CARD_CREATED else CARD, made_by_server=kind == T.POINTS_EXPIRED
+    )
     assert reason_of(tx(kind, staff_id=3, **fields), world) == Reason.INVALID_DELTA
 
 
