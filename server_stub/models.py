@@ -43,6 +43,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
+def byte_order(length: int) -> String:
+    """ASCII keys in byte order: the "C" collation on PostgreSQL (migration 0005), as SQLite compares."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -149,7 +154,7 @@ class Card(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
-    card_number: Mapped[str] = mapped_column(String(32))
+    card_number: Mapped[str] = mapped_column(byte_order(32))
     customer_name: Mapped[str | None] = mapped_column(String(200))
     customer_email: Mapped[str | None] = mapped_column(String(254))
     customer_phone: Mapped[str | None] = mapped_column(String(32))
@@ -197,14 +202,14 @@ class LedgerTransaction(Base):
         ),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    id: Mapped[str] = mapped_column(byte_order(36), primary_key=True)
     # No foreign key on PostgreSQL (migration 0004): the server writes only the merchant of
     # the authenticated caller, and a per-row check would be a third of the ingest's cost.
     merchant_id: Mapped[int] = mapped_column(Integer)
     store_id: Mapped[int | None] = mapped_column(Integer)
     device_id: Mapped[str | None] = mapped_column(String(36))
     seq: Mapped[int | None] = mapped_column(BigInteger)
-    card_number: Mapped[str] = mapped_column(String(32))
+    card_number: Mapped[str] = mapped_column(byte_order(32))
     type: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(40))
@@ -213,7 +218,7 @@ class LedgerTransaction(Base):
     purchase_amount_cents: Mapped[int | None] = mapped_column(BigInteger)
     order_reference: Mapped[str | None] = mapped_column(String(100))
     reward_id: Mapped[str | None] = mapped_column(String(50))
-    related_transaction_id: Mapped[str | None] = mapped_column(String(36))
+    related_transaction_id: Mapped[str | None] = mapped_column(byte_order(36))
     staff_id: Mapped[int | None] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
     program_version: Mapped[int | None] = mapped_column(Integer)

@@ -526,3 +526,23 @@ def test_stored_responses_are_compressed_with_lz4_where_postgresql_has_it(backen
             )
         ).scalar()
     assert method == ("l" if has_lz4 else "")
+
+
+def test_the_ledgers_ids_and_the_card_numbers_compare_in_byte_order_on_postgresql(backend: Backend) -> None:
+    if backend.name != "postgres":
+        pytest.skip("a PostgreSQL column setting")
+    with backend.database.session() as session:
+        collations = session.execute(
+            text(
+                "SELECT table_name, column_name, collation_name FROM information_schema.columns"
+                " WHERE (table_name, column_name) IN (('transactions', 'id'),"
+                " ('transactions', 'related_transaction_id'), ('transactions', 'card_number'),"
+                " ('cards', 'card_number'))"
+            )
+        ).all()
+    assert sorted(collations) == [
+        ("cards", "card_number", "C"),
+        ("transactions", "card_number", "C"),
+        ("transactions", "id", "C"),
+        ("transactions", "related_transaction_id", "C"),
+    ]
