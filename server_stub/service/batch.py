@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypedDict
@@ -17,9 +17,12 @@ from server_stub.service.bulk import (
     CardUpdate,
     LedgerRow,
     LedgerWriter,
+    Query,
+    cards_update,
+    check_cards_updated,
     is_postgres,
     ledger_rows,
-    run,
+    run_each,
     update_cards,
 )
 from server_stub.service.facts import CardWork, OriginalWork, SeenTransaction
@@ -83,7 +86,13 @@ def push_result(answer: Answer) -> PushResult:
 
 
 def judge_batch(
-    session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: datetime, presume_new_ids: bool = False
+    session: Session,
+    ctx: BatchContext,
+    txs: Sequence[Tx],
+    *,
+    now: datetime,
+    presume_new_ids: bool = False,
+    then: Callable[[list[Answer]], Sequence[Query]] | None = None,
 ) -> list[Answer]:
     """As `apply_batch`, answering JSON-ready dicts (the push endpoint serialises them at once).
 
@@ -91,13 +100,16 @@ def judge_batch(
     used (its replays and reused seqs), not all of them. Any other id already stored then fails
     the ledger's unique key on insert, and the caller must run the batch again without
     presuming (handle_push does), so the answers are the same either way.
+
+    `then` gives statements to run after the batch's own writes, given the answers (the push
+    stores its response): on PostgreSQL they go in the same round trip.
     """
     batch_ids = [str(tx.id) for tx in txs]
     work = _gather(session, ctx, txs, batch_ids, presume_new_ids=presume_new_ids, now=now)
     with ledger_rows(session) as ledger:  # each row goes to the database as soon as it is judged
         work.start_ledger(ledger)
         answers = [work.process(tx, tx_id) for tx, tx_id in zip(txs, batch_ids, strict=True)]
-    _write(session, work, now=now)
+    _write(session, work, now=now, then=then(answers) if then is not None else ())
     return answers
 
 
@@ -372,8 +384,9 @@ _REASON_TEXT = {reason: reason.value for reason in Reason}
 _ACCEPTED_TEXT, _REJECTED_TEXT = ACCEPTED.value, REJECTED.value
 
 
-def _write(session: Session, work: _Batch, *, now: datetime) -> None:
-    """After the ledger rows, in a fixed lock order: new cards, the device, the change counter and cards."""
+def _write(session: Session, work: _Batch, *, now: datetime, then: Sequence[Query]) -> None:
+    """After the ledger rows, in a fixed lock order: new cards, the device, the change counter
+    and cards, then the caller's statements (on PostgreSQL all but the new cards in one round trip)."""
     merchant_id = work.ctx.merchant_id
     new_cards = sorted((number, card) for number, card in work.cards.items() if card.id is None)
     if new_cards:
@@ -384,8 +397,9 @@ def _write(session: Session, work: _Batch, *, now: datetime) -> None:
         ids = {row.card_number: row.id for row in inserted}
         for number, card in new_cards:
             card.id = ids[number]
+    statements: list[Query] = []
     if work.ctx.device_id is not None and work.max_seq is not None:
-        _touch_device(session, work.ctx.device_id, top=work.max_seq, now=now)
+        statements.append((_TOUCH_DEVICE, {"device": work.ctx.device_id, "now": now, "top": work.max_seq}))
     updates = []
     for card in work.cards.values():
         if card.dirty:
@@ -400,8 +414,16 @@ def _write(session: Session, work: _Batch, *, now: datetime) -> None:
                     state.welcome_bonus_granted,
                 )
             )
-    if updates:
+    postgres = is_postgres(session)
+    if updates and postgres:
+        statements.append(cards_update(updates, merchant_id=merchant_id, now=now))
+    elif updates:  # SQLite takes the change number first, in its own statement
+        run_each(session, statements)
+        statements = []
         update_cards(session, updates, merchant_id=merchant_id, now=now)
+    changed = run_each(session, [*statements, *then])
+    if updates and postgres:
+        check_cards_updated(changed[len(statements) - 1], updates, merchant_id=merchant_id)
 
 
 _TOUCH_DEVICE = (
@@ -416,11 +438,6 @@ _TOUCH_DEVICE = (
         ),
     )
 )
-
-
-def _touch_device(session: Session, device_id: str, *, top: int, now: datetime) -> None:
-    """The device was seen now; its highest seq only grows."""
-    run(session, _TOUCH_DEVICE, {"device": device_id, "now": now, "top": top})
 
 
 def _new_card_row(merchant_id: int, number: str, card: CardWork, now: datetime) -> dict[str, Any]:

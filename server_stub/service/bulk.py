@@ -123,6 +123,41 @@ def rows_of_each(session: Session, queries: Sequence[Query]) -> list[Sequence[An
             cursor.close()
 
 
+def run_each(session: Session, statements: Sequence[Query]) -> list[int]:
+    """Run statements that answer no rows, in order; the rows each changed.
+
+    On PostgreSQL all are sent at once through the driver (one round trip), as
+    `rows_of_each` sends lookups; aware datetimes among the parameters go as the naive UTC
+    the columns hold. SQLite runs them one by one through SQLAlchemy.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return [_rowcount(connection.execute(statement, params)) for statement, params in statements]
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    cursors = [driver.cursor() for _ in statements]
+    try:
+        with _as_sqlalchemy_errors("pipelined writes"), driver.pipeline():
+            for cursor, (statement, params) in zip(cursors, statements, strict=True):
+                sql, constants = _postgres_sql(statement, connection.dialect)
+                cursor.execute(sql, {**constants, **_naive_times(params)})
+        return [cursor.rowcount for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
+
+
+def _naive_times(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: naive_utc(value) if isinstance(value, datetime) and value.tzinfo is not None else value
+        for name, value in params.items()
+    }
+
+
 @contextmanager
 def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
     """Driver errors as SQLAlchemy raises them, so callers' retries see a conflict or deadlock."""
@@ -231,29 +266,34 @@ class CardUpdate:
 def update_cards(session: Session, cards: Sequence[CardUpdate], *, merchant_id: int, now: datetime) -> None:
     """Write the batch's card states under the merchant's next change number.
 
-    PostgreSQL: one `UPDATE ... FROM unnest(...)` that takes the number too; SQLite: the
-    number, then an executemany.
+    PostgreSQL: one `UPDATE ... FROM unnest(...)` that takes the number too (`cards_update`,
+    for callers that send it with other writes); SQLite: the number, then an executemany.
     """
-    if not is_postgres(session):
-        change_no = next_change_number(session, merchant_id)
-        session.execute(
-            update(Card),
-            [
-                {
-                    "id": card.id,
-                    "stamp_count": card.stamp_count,
-                    "points_balance": card.points_balance,
-                    "is_active": card.is_active,
-                    "welcome_bonus_granted": card.welcome_bonus_granted,
-                    "updated_at": now,
-                    "change_no": change_no,
-                }
-                for card in cards
-            ],
-        )
+    if is_postgres(session):
+        [changed] = run_each(session, [cards_update(cards, merchant_id=merchant_id, now=now)])
+        check_cards_updated(changed, cards, merchant_id=merchant_id)
         return
-    result = run(
-        session,
+    change_no = next_change_number(session, merchant_id)
+    session.execute(
+        update(Card),
+        [
+            {
+                "id": card.id,
+                "stamp_count": card.stamp_count,
+                "points_balance": card.points_balance,
+                "is_active": card.is_active,
+                "welcome_bonus_granted": card.welcome_bonus_granted,
+                "updated_at": now,
+                "change_no": change_no,
+            }
+            for card in cards
+        ],
+    )
+
+
+def cards_update(cards: Sequence[CardUpdate], *, merchant_id: int, now: datetime) -> Query:
+    """PostgreSQL's statement for `update_cards` (its row count is `check_cards_updated`'s)."""
+    return (
         _UPDATE_CARDS,
         {
             "merchant": merchant_id,
@@ -265,5 +305,8 @@ def update_cards(session: Session, cards: Sequence[CardUpdate], *, merchant_id: 
             "w": [card.welcome_bonus_granted for card in cards],
         },
     )
-    if result.rowcount != len(cards):
+
+
+def check_cards_updated(changed: int, cards: Sequence[CardUpdate], *, merchant_id: int) -> None:
+    if changed != len(cards):
         raise LookupError(f"merchant {merchant_id} has no change counter, or a card vanished")

@@ -19,7 +19,7 @@ from server_stub.db import Database
 from server_stub.models import IdempotencyKey
 from server_stub.service.auth import DeviceContext
 from server_stub.service.batch import Answer, BatchContext, judge_batch
-from server_stub.service.bulk import Query, rows_of_each, run
+from server_stub.service.bulk import Query, rows_of_each
 from sync.protocol import PushRequest
 
 log = logging.getLogger(__name__)
@@ -138,28 +138,34 @@ def _push_once(
         timezone=device.store_timezone,
         device_id=device.device_id,
     )
-    answers = judge_batch(session, ctx, batch.transactions, now=now, presume_new_ids=presume_new_ids)
-    body = response_body(answers, server_time=now)
-    run(
-        session,
-        _STORE,
-        {
+    bodies: list[str] = []
+
+    def store_response(answers: list[Answer]) -> list[Query]:
+        """The key with its response, written with the batch's last writes."""
+        bodies.append(response_body(answers, server_time=now))
+        row = {
             "device_id": device.device_id,
             "key": key,
             "merchant_id": device.merchant_id,
             "request_hash": request_hash,
-            "response": body,
+            "response": bodies[0],
             "created_at": now,
-        },
+        }
+        return [(_STORE, row)]
+
+    judge_batch(
+        session, ctx, batch.transactions, now=now, presume_new_ids=presume_new_ids, then=store_response
     )
-    return PushOutcome(body=body, replayed=False)
+    return PushOutcome(body=bodies[0], replayed=False)
 
 
 _TRY_KEY_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
 _STORED = select(IdempotencyKey.request_hash, IdempotencyKey.response).where(
     IdempotencyKey.device_id == bindparam("device"), IdempotencyKey.key == bindparam("key")
 )
-_STORE = insert(IdempotencyKey)
+_STORE = insert(IdempotencyKey).values(
+    {column: bindparam(column) for column in IdempotencyKey.__table__.columns.keys()}
+)
 
 
 def response_body(answers: list[Answer], *, server_time: datetime) -> str:

@@ -78,9 +78,7 @@ FACT_BREAKS: dict[str, st.SearchStrategy[Any]] = {
             rules.StaffMember(id=1, role=Role.MERCHANT_OWNER, store_id=None, is_active=False),
         ]
     ),
-    "program": st.sampled_from(list(ProgramType)).map(
-        lambda kind: PROGRAM.model_copy(update={"type": kind})
-    ),
+    "program": st.sampled_from(list(ProgramType)).map(lambda kind: PROGRAM.model_copy(update={"type": kind})),
     "card_number_taken": st.just(True),
     "order_reference_used": st.just(True),
     "stamps_earned_that_day": st.sampled_from([2, 3, 4]),
@@ -150,7 +148,8 @@ def test_a_valid_transaction_of_every_type_is_accepted() -> None:
 
 def test_every_type_keeps_the_checks_every_type_needs_in_table_order() -> None:
     for kind, checks in rules._CHECKS_BY_TYPE.items():
-        general = [rules._check_specifics if check in rules._SPECIFICS.values() else check for check in checks]
+        specifics = rules._SPECIFICS.values()
+        general = [rules._check_specifics if check in specifics else check for check in checks]
         positions = [rules._CHECKS.index(check) for check in general]
         assert positions == sorted(positions), kind
         assert rules._check_card in general and rules._check_delta in general, kind
