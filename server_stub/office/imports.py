@@ -51,7 +51,7 @@ def import_file(
     request: ImportRequest,
     *,
     key: str | None,
-    request_hash: str,
+    request_hash: Callable[[], str],
     in_flight: InFlightKeys,
     clock: Callable[[], datetime],
 ) -> PushOutcome:

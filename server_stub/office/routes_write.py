@@ -80,7 +80,7 @@ async def import_transactions(
             payload,
             key=key,
             # Hashed as the till's own push body, so its later push with this key replays.
-            request_hash=canonical_hash({"transactions": value["transactions"]}),
+            request_hash=lambda: canonical_hash({"transactions": value["transactions"]}),
             in_flight=request.app.state.in_flight,
             clock=_now,
         )

@@ -55,7 +55,7 @@ async def push(
             database,
             device=device,
             key=key,
-            request_hash=canonical_hash(value),
+            request_hash=lambda: canonical_hash(value),
             batch=batch,
             in_flight=request.app.state.in_flight,
             clock=lambda: datetime.now(UTC),

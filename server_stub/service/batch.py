@@ -104,12 +104,14 @@ def judge_batch(
     `then` gives statements to run after the batch's own writes, given the answers (the push
     stores its response): on PostgreSQL they go in the same round trip.
     """
-    batch_ids = [str(tx.id) for tx in txs]
+    batch_ids: list[str] = []
     work = _gather(session, ctx, txs, batch_ids, presume_new_ids=presume_new_ids, now=now)
     with ledger_rows(session) as ledger:  # each row goes to the database as soon as it is judged
         work.start_ledger(ledger)
         answers = [work.process(tx, tx_id) for tx, tx_id in zip(txs, batch_ids, strict=True)]
-    _write(session, work, now=now, then=then(answers) if then is not None else ())
+        # Made while the database stores the last rows (it is behind the judging by then).
+        later = then(answers) if then is not None else ()
+    _write(session, work, now=now, then=later)
     return answers
 
 
@@ -124,6 +126,9 @@ def _gather(
 ) -> _Batch:
     """The facts the batch is judged against: one round trip for all on PostgreSQL, the cards locked.
 
+    `batch_ids` (empty) is filled with the items' ids as text, in order: while the database
+    works on the facts when presuming new ids (they are not among the lookups then).
+
     Ids already stored are found as follows. Presuming new ids, only those sent at a seq the
     device already used (replays, reused seqs); otherwise all, and also those a concurrent
     batch committed at our used seqs between the two reads. A replay answers its card's
@@ -137,6 +142,12 @@ def _gather(
     days = {rules.day_in(tx.transaction_at, zone) for tx in txs if tx.type == T.STAMP_EARNED}
     device = ctx.device_id
     presume = presume_new_ids and device is not None
+
+    def list_ids() -> None:
+        batch_ids.extend(str(tx.id) for tx in txs)
+
+    if not presume:
+        list_ids()
     first = gather.Prefetch()
     current = first.add(current_program_lookup(merchant))
     used = first.add(gather.used_sequences(device_id=device, seqs=[tx.seq for tx in txs]))
@@ -154,7 +165,7 @@ def _gather(
     )
     originals = first.add(gather.originals(merchant_id=merchant, ids=related, postgres=postgres))
     cards = first.add(gather.locked_cards(merchant_id=merchant, numbers=numbers, postgres=postgres))
-    first.run(session)
+    first.run(session, meanwhile=list_ids if presume else None)
 
     seen = _with_replays(session, txs, batch_ids, looked_up.value, used.value, presume=presume)
     locked = cards.value

@@ -97,17 +97,23 @@ def run(session: Session, statement: Executable, params: dict[str, Any]) -> Curs
 Query = tuple[Executable, dict[str, Any]]
 
 
-def rows_of_each(session: Session, queries: Sequence[Query]) -> list[Sequence[Any]]:
+def rows_of_each(
+    session: Session, queries: Sequence[Query], *, meanwhile: Callable[[], None] | None = None
+) -> list[Sequence[Any]]:
     """The rows of each query, in order; on PostgreSQL all sent at once (one round trip).
 
     For queries whose parameters and columns need no type conversion: on PostgreSQL each
     statement's SQL is compiled once and the queries go through the driver in pipeline mode
     (for the small lookups of a push, SQLAlchemy's per-execution work and a round trip each
-    cost more than the queries).
+    cost more than the queries). `meanwhile` runs after the queries are sent, before their
+    rows are read: Python work the database's work hides.
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        return [connection.execute(statement, params).all() for statement, params in queries]
+        rows = [connection.execute(statement, params).all() for statement, params in queries]
+        if meanwhile is not None:
+            meanwhile()
+        return rows
     driver = connection.connection.driver_connection
     assert driver is not None
     cursors = [driver.cursor() for _ in queries]
@@ -116,7 +122,9 @@ def rows_of_each(session: Session, queries: Sequence[Query]) -> list[Sequence[An
             with driver.pipeline():
                 for cursor, (statement, params) in zip(cursors, queries, strict=True):
                     sql, constants = _postgres_sql(statement, connection.dialect)
-                    cursor.execute(sql, {**constants, **params})
+                    cursor.execute(sql, {**constants, **params})  # sent: the database starts on it
+                if meanwhile is not None:
+                    meanwhile()
             return [cursor.fetchall() for cursor in cursors]
     finally:
         for cursor in cursors:

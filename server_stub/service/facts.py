@@ -56,9 +56,12 @@ class Prefetch:
         self.lookups.append(lookup)
         return Fetched(self, len(self.lookups) - 1)
 
-    def run(self, session: Session) -> None:
+    def run(self, session: Session, *, meanwhile: Callable[[], None] | None = None) -> None:
+        """Run the lookups; `meanwhile` while the database works on them (see `rows_of_each`)."""
         queries = [query for lookup in self.lookups for query in lookup.queries]
-        rows = iter(rows_of_each(session, queries) if queries else [])
+        if not queries and meanwhile is not None:
+            meanwhile()
+        rows = iter(rows_of_each(session, queries, meanwhile=meanwhile) if queries else [])
         self.results = [lookup.parse([next(rows) for _ in lookup.queries]) for lookup in self.lookups]
 
 

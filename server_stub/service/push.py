@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import orjson
 from sqlalchemy import BigInteger, bindparam, delete, func, insert, select
@@ -76,12 +77,17 @@ def handle_push(
     *,
     device: DeviceContext,
     key: str,
-    request_hash: str,
+    request_hash: Callable[[], str],
     batch: PushRequest,
     in_flight: InFlightKeys,
     clock: Callable[[], datetime],
 ) -> PushOutcome:
-    """Apply the batch once: replays answer the stored response; a crash leaves no trace."""
+    """Apply the batch once: replays answer the stored response; a crash leaves no trace.
+
+    `request_hash` gives the body's canonical hash; it is computed once, when first needed
+    (for a new key, while the database stores the batch's last ledger rows).
+    """
+    request_hash = cache(request_hash)
     with in_flight.claim(device.device_id, key):
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
@@ -112,7 +118,7 @@ def _push_once(
     *,
     device: DeviceContext,
     key: str,
-    request_hash: str,
+    request_hash: Callable[[], str],
     batch: PushRequest,
     now: datetime,
     presume_new_ids: bool,
@@ -129,7 +135,7 @@ def _push_once(
         [stored] = rows_of_each(session, [lookup])
     if stored:
         [(stored_hash, stored_response)] = stored
-        if stored_hash != request_hash:
+        if stored_hash != request_hash():
             raise KeyReused
         return PushOutcome(body=stored_response, replayed=True)
     ctx = BatchContext(
@@ -147,7 +153,7 @@ def _push_once(
             "device_id": device.device_id,
             "key": key,
             "merchant_id": device.merchant_id,
-            "request_hash": request_hash,
+            "request_hash": request_hash(),
             "response": bodies[0],
             "created_at": now,
         }

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
 from server_stub.service.bulk import naive_utc
@@ -70,3 +71,65 @@ def test_a_lock_the_lookups_cannot_get_is_raised_as_sqlalchemy_raises_it(world: 
             waiter.execute(text("SET LOCAL lock_timeout = '50ms'"))
             with pytest.raises(OperationalError):
                 facts.lock_cards(waiter, merchant_id=world.merchant_id, numbers=[card])
+
+
+def test_the_work_done_meanwhile_runs_once_the_lookups_are_already_at_the_database(world: World) -> None:
+    """PostgreSQL is working on the sent lookups while Python does `meanwhile` (seen from another session)."""
+    from server_stub.service.bulk import rows_of_each
+
+    marker = f"meanwhile-{uuid.uuid4()}"
+    postgres = world.database.is_postgres
+    sleep = text(f"SELECT pg_sleep(0.3), '{marker}'" if postgres else f"SELECT '{marker}'")
+    seen_running: list[bool] = []
+
+    def meanwhile() -> None:
+        if not world.database.is_postgres:
+            seen_running.append(True)  # SQLite: after the queries, which ran already
+            return
+        with world.database.session() as observer:
+            running = observer.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE :like"),
+                {"like": f"%pg_sleep(0.3), '{marker}'"},
+            ).scalar_one()
+        seen_running.append(running == 1)
+
+    with world.database.session() as session, session.begin():
+        [rows] = rows_of_each(session, [(sleep, {})], meanwhile=meanwhile)
+    assert seen_running == [True]
+    assert rows[0][-1] == marker
+
+
+def test_writes_sent_together_answer_each_rows_changed_and_commit_with_the_session(world: World) -> None:
+    from sqlalchemy import bindparam, update
+
+    from server_stub.models import Card
+    from server_stub.service.bulk import run_each
+
+    cards = [world.new_card(points=5), world.new_card(points=7)]
+    set_points = (
+        update(Card)
+        .where(Card.merchant_id == bindparam("merchant"), Card.card_number == bindparam("number"))
+        .values(points_balance=bindparam("points"), updated_at=bindparam("now"))
+    )
+    now = datetime(2026, 12, 2, 9, 30, tzinfo=timezone(timedelta(hours=1)))
+    with world.database.session() as session, session.begin():
+        counts = run_each(
+            session,
+            [
+                (set_points, {"merchant": world.merchant_id, "number": cards[0], "points": 50, "now": now}),
+                (
+                    set_points,
+                    {"merchant": world.merchant_id, "number": "NO-SUCH-CARD", "points": 1, "now": now},
+                ),
+                (set_points, {"merchant": world.merchant_id, "number": cards[1], "points": 70, "now": now}),
+            ],
+        )
+    assert counts == [1, 0, 1]
+    with world.database.session() as session:
+        stored = session.execute(
+            select(Card.card_number, Card.points_balance, Card.updated_at).where(Card.card_number.in_(cards))
+        ).all()
+    assert {number: (points, at) for number, points, at in stored} == {
+        cards[0]: (50, now.astimezone(UTC)),
+        cards[1]: (70, now.astimezone(UTC)),
+    }
