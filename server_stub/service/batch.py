@@ -62,6 +62,15 @@ class BatchContext:
     made_by_server: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """A lookup sent first, with the batch's facts (one round trip), and what its answer decides:
+    `admit` raises to stop the batch before anything is judged (the push's Idempotency-Key)."""
+
+    lookup: gather.Lookup[Any]
+    admit: Callable[[Any], None]
+
+
 class UnknownProgramVersion(Exception):
     def __init__(self, index: int, version: int) -> None:
         super().__init__(f"program version {version} is unknown")
@@ -93,6 +102,7 @@ def judge_batch(
     now: datetime,
     presume_new_ids: bool = False,
     then: Callable[[list[Answer]], Sequence[Query]] | None = None,
+    gate: Gate | None = None,
 ) -> list[Answer]:
     """As `apply_batch`, answering JSON-ready dicts (the push endpoint serialises them at once).
 
@@ -102,10 +112,11 @@ def judge_batch(
     presuming (handle_push does), so the answers are the same either way.
 
     `then` gives statements to run after the batch's own writes, given the answers (the push
-    stores its response): on PostgreSQL they go in the same round trip.
+    stores its response): on PostgreSQL they go in the same round trip. `gate`'s lookup goes
+    before the facts' (the cards' locks), in their round trip.
     """
     batch_ids: list[str] = []
-    work = _gather(session, ctx, txs, batch_ids, presume_new_ids=presume_new_ids, now=now)
+    work = _gather(session, ctx, txs, batch_ids, presume_new_ids=presume_new_ids, now=now, gate=gate)
     with ledger_rows(session) as ledger:  # each row goes to the database as soon as it is judged
         work.start_ledger(ledger)
         answers = [work.process(tx, tx_id) for tx, tx_id in zip(txs, batch_ids, strict=True)]
@@ -123,6 +134,7 @@ def _gather(
     *,
     presume_new_ids: bool,
     now: datetime,
+    gate: Gate | None = None,
 ) -> _Batch:
     """The facts the batch is judged against: one round trip for all on PostgreSQL, the cards locked.
 
@@ -149,6 +161,7 @@ def _gather(
     if not presume:
         list_ids()
     first = gather.Prefetch()
+    gated = first.add(gate.lookup) if gate is not None else None
     current = first.add(current_program_lookup(merchant))
     used = first.add(gather.used_sequences(device_id=device, seqs=[tx.seq for tx in txs]))
     # Presuming new ids, only the ids sent at used seqs are looked up, once those are known.
@@ -166,6 +179,8 @@ def _gather(
     originals = first.add(gather.originals(merchant_id=merchant, ids=related, postgres=postgres))
     cards = first.add(gather.locked_cards(merchant_id=merchant, numbers=numbers, postgres=postgres))
     first.run(session, meanwhile=list_ids if presume else None)
+    if gate is not None and gated is not None:
+        gate.admit(gated.value)
 
     seen = _with_replays(session, txs, batch_ids, looked_up.value, used.value, presume=presume)
     locked = cards.value

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any
 
 import orjson
 from sqlalchemy import BigInteger, bindparam, delete, func, insert, select
@@ -19,8 +20,9 @@ from sqlalchemy.orm import Session
 from server_stub.db import Database
 from server_stub.models import IdempotencyKey
 from server_stub.service.auth import DeviceContext
-from server_stub.service.batch import Answer, BatchContext, judge_batch
-from server_stub.service.bulk import Query, rows_of_each
+from server_stub.service.batch import Answer, BatchContext, Gate, judge_batch
+from server_stub.service.bulk import Query
+from server_stub.service.facts import Lookup
 from sync.protocol import PushRequest
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,14 @@ class KeyInProgress(Exception):
 
 class KeyReused(Exception):
     """The Idempotency-Key was used before with a different body."""
+
+
+class _StoredAnswer(Exception):
+    """The Idempotency-Key was used before with this body: its stored response answers."""
+
+    def __init__(self, body: str) -> None:
+        super().__init__("stored response")
+        self.body = body
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,21 +133,27 @@ def _push_once(
     now: datetime,
     presume_new_ids: bool,
 ) -> PushOutcome:
-    lookup: Query = (_STORED, {"device": device.device_id, "key": key})
+    stored: Query = (_STORED, {"device": device.device_id, "key": key})
     if db.is_postgres:  # the key's lock across processes, in the same round trip as its lookup
         lock_id = int.from_bytes(
             hashlib.sha256(f"{device.device_id}\n{key}".encode()).digest()[:8], "big", signed=True
         )
-        [[(locked,)], stored] = rows_of_each(session, [(_TRY_KEY_LOCK, {"lock": lock_id}), lookup])
+        lookup: Lookup[tuple[bool, Sequence[Any]]] = Lookup(
+            ((_TRY_KEY_LOCK, {"lock": lock_id}), stored), lambda rows: (bool(rows[0][0][0]), rows[1])
+        )
+    else:
+        lookup = Lookup((stored,), lambda rows: (True, rows[0]))
+
+    def admit(found: tuple[bool, Sequence[Any]]) -> None:
+        locked, rows = found
         if not locked:
             raise KeyInProgress
-    else:
-        [stored] = rows_of_each(session, [lookup])
-    if stored:
-        [(stored_hash, stored_response)] = stored
-        if stored_hash != request_hash():
-            raise KeyReused
-        return PushOutcome(body=stored_response, replayed=True)
+        if rows:
+            [(stored_hash, stored_response)] = rows
+            if stored_hash != request_hash():
+                raise KeyReused
+            raise _StoredAnswer(stored_response)
+
     ctx = BatchContext(
         merchant_id=device.merchant_id,
         store_id=device.store_id,
@@ -159,9 +175,18 @@ def _push_once(
         }
         return [(_STORE, row)]
 
-    judge_batch(
-        session, ctx, batch.transactions, now=now, presume_new_ids=presume_new_ids, then=store_response
-    )
+    try:
+        judge_batch(
+            session,
+            ctx,
+            batch.transactions,
+            now=now,
+            presume_new_ids=presume_new_ids,
+            then=store_response,
+            gate=Gate(lookup, admit),  # the key's lock and lookup with the batch's facts: one round trip
+        )
+    except _StoredAnswer as replay:  # nothing was judged or written
+        return PushOutcome(body=replay.body, replayed=True)
     return PushOutcome(body=bodies[0], replayed=False)
 
 
