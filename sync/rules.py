@@ -173,15 +173,6 @@ def apply(tx: Tx, card: CardState | None) -> CardState:
 _ACTIVE_AFTER = {T.CARD_DEACTIVATED: False, T.CARD_REACTIVATED: True}
 
 
-def _first_reason(tx: Tx, facts: Facts) -> Reason | None:
-    """The first reason of the type's checks (`evaluate` runs the same loop inline)."""
-    for check in _CHECKS_BY_TYPE[tx.type]:
-        reason = check(tx, facts)
-        if reason is not None:
-            return reason
-    return None
-
-
 def _check_card(tx: Tx, facts: Facts) -> Reason | None:
     if tx.type == _CARD_CREATED:
         return Reason.CARD_NUMBER_TAKEN if facts.card is not None or facts.card_number_taken else None

@@ -23,7 +23,7 @@ from server_stub.service.bulk import (
     is_postgres,
     ledger_rows,
     run_each,
-    update_cards,
+    update_cards_sqlite,
 )
 from server_stub.service.facts import CardWork, OriginalWork, SeenTransaction
 from server_stub.service.programs import current_program_lookup, programs_by_version
@@ -292,8 +292,7 @@ class _Batch:
         self.used_seqs.add(seq)
         if device_id is not None and (self.max_seq is None or seq > self.max_seq):
             self.max_seq = seq
-        assert self.ledger is not None, "start_ledger first"
-        self.ledger.write(self._row(tx, tx_id, reason, day))
+        self._store_row(tx, tx_id, reason, day)
         return self._answer(tx_id, ACCEPTED if reason is None else REJECTED, reason, work)
 
     def _replayed_or_duplicate(self, tx: Tx, tx_id: str, prior: SeenTransaction) -> Answer:
@@ -374,12 +373,13 @@ class _Batch:
             )
         return work
 
-    def _row(self, tx: Tx, tx_id: str, reason: Reason | None, day: date) -> LedgerRow:
+    def _store_row(self, tx: Tx, tx_id: str, reason: Reason | None, day: date) -> None:
+        """The item's ledger row, to the ledger."""
         ledger = self.ledger
-        assert ledger is not None
+        assert ledger is not None, "start_ledger first"
         device_id = self.device_id
         related = tx.related_transaction_id
-        return (  # in LEDGER_COLUMNS order
+        row: LedgerRow = (  # in LEDGER_COLUMNS order
             tx_id,
             self.ctx.merchant_id,
             self.ctx.store_id,
@@ -402,6 +402,7 @@ class _Batch:
             ledger.day(day),
             self.received_at,
         )
+        ledger.write(row)
 
 
 # Plain strings for the ledger rows (an enum's `.value` is a property lookup per access).
@@ -440,15 +441,13 @@ def _write(session: Session, work: _Batch, *, now: datetime, then: Sequence[Quer
                     state.welcome_bonus_granted,
                 )
             )
-    postgres = is_postgres(session)
-    if updates and postgres:
+    sent_update = bool(updates) and is_postgres(session)
+    if sent_update:
         statements.append(cards_update(updates, merchant_id=merchant_id, now=now))
-    elif updates:  # SQLite takes the change number first, in its own statement
-        run_each(session, statements)
-        statements = []
-        update_cards(session, updates, merchant_id=merchant_id, now=now)
+    elif updates:  # SQLite has one writer: no lock order to keep
+        update_cards_sqlite(session, updates, merchant_id=merchant_id, now=now)
     changed = run_each(session, [*statements, *then])
-    if updates and postgres:
+    if sent_update:
         check_cards_updated(changed[len(statements) - 1], updates, merchant_id=merchant_id)
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import CursorResult, Dialect
+from sqlalchemy.engine import Connection, CursorResult, Dialect
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import TypeEngine
@@ -102,11 +102,9 @@ def rows_of_each(
 ) -> list[Sequence[Any]]:
     """The rows of each query, in order; on PostgreSQL all sent at once (one round trip).
 
-    For queries whose parameters and columns need no type conversion: on PostgreSQL each
-    statement's SQL is compiled once and the queries go through the driver in pipeline mode
-    (for the small lookups of a push, SQLAlchemy's per-execution work and a round trip each
-    cost more than the queries). `meanwhile` runs after the queries are sent, before their
-    rows are read: Python work the database's work hides.
+    For queries whose parameters and columns need no type conversion but times (see
+    `_pipelined`). `meanwhile` runs after the queries are sent, before their rows are read:
+    Python work the database's work hides.
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
@@ -114,42 +112,46 @@ def rows_of_each(
         if meanwhile is not None:
             meanwhile()
         return rows
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    cursors = [driver.cursor() for _ in queries]
-    try:
-        with _as_sqlalchemy_errors("pipelined lookups"):
-            with driver.pipeline():
-                for cursor, (statement, params) in zip(cursors, queries, strict=True):
-                    sql, constants = _postgres_sql(statement, connection.dialect)
-                    cursor.execute(sql, {**constants, **params})  # sent: the database starts on it
-                if meanwhile is not None:
-                    meanwhile()
-            return [cursor.fetchall() for cursor in cursors]
-    finally:
-        for cursor in cursors:
-            cursor.close()
+    with _pipelined(connection, queries, meanwhile=meanwhile) as cursors:
+        return [cursor.fetchall() for cursor in cursors]
 
 
 def run_each(session: Session, statements: Sequence[Query]) -> list[int]:
     """Run statements that answer no rows, in order; the rows each changed.
 
-    On PostgreSQL all are sent at once through the driver (one round trip), as
-    `rows_of_each` sends lookups; aware datetimes among the parameters go as the naive UTC
-    the columns hold. SQLite runs them one by one through SQLAlchemy.
+    On PostgreSQL all are sent at once (one round trip, see `_pipelined`); SQLite runs them
+    one by one through SQLAlchemy.
     """
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return [_rowcount(connection.execute(statement, params)) for statement, params in statements]
+    with _pipelined(connection, statements) as cursors:
+        return [cursor.rowcount for cursor in cursors]
+
+
+@contextmanager
+def _pipelined(
+    connection: Connection, queries: Sequence[Query], *, meanwhile: Callable[[], None] | None = None
+) -> Iterator[list[psycopg.Cursor[Any]]]:
+    """The queries sent through the driver in pipeline mode; their cursors, once all have answered.
+
+    Each statement's SQL is compiled once (for the small statements of a push, SQLAlchemy's
+    per-execution work and a round trip each cost more than the statements); aware datetimes
+    among the parameters go as the naive UTC the columns hold. Driver errors are raised as
+    SQLAlchemy raises them.
+    """
     driver = connection.connection.driver_connection
     assert driver is not None
-    cursors = [driver.cursor() for _ in statements]
+    cursors = [driver.cursor() for _ in queries]
     try:
-        with _as_sqlalchemy_errors("pipelined writes"), driver.pipeline():
-            for cursor, (statement, params) in zip(cursors, statements, strict=True):
-                sql, constants = _postgres_sql(statement, connection.dialect)
-                cursor.execute(sql, {**constants, **_naive_times(params)})
-        return [cursor.rowcount for cursor in cursors]
+        with _as_sqlalchemy_errors("pipelined statements"):
+            with driver.pipeline():
+                for cursor, (statement, params) in zip(cursors, queries, strict=True):
+                    sql, constants = _postgres_sql(statement, connection.dialect)
+                    cursor.execute(sql, {**constants, **_naive_times(params)})  # sent: the database starts
+                if meanwhile is not None:
+                    meanwhile()
+            yield cursors
     finally:
         for cursor in cursors:
             cursor.close()
@@ -271,16 +273,11 @@ class CardUpdate:
     welcome_bonus_granted: bool
 
 
-def update_cards(session: Session, cards: Sequence[CardUpdate], *, merchant_id: int, now: datetime) -> None:
-    """Write the batch's card states under the merchant's next change number.
-
-    PostgreSQL: one `UPDATE ... FROM unnest(...)` that takes the number too (`cards_update`,
-    for callers that send it with other writes); SQLite: the number, then an executemany.
-    """
-    if is_postgres(session):
-        [changed] = run_each(session, [cards_update(cards, merchant_id=merchant_id, now=now)])
-        check_cards_updated(changed, cards, merchant_id=merchant_id)
-        return
+def update_cards_sqlite(
+    session: Session, cards: Sequence[CardUpdate], *, merchant_id: int, now: datetime
+) -> None:
+    """Write the batch's card states under the merchant's next change number, on SQLite: the
+    number, then an executemany (PostgreSQL sends `cards_update` with the batch's last writes)."""
     change_no = next_change_number(session, merchant_id)
     session.execute(
         update(Card),
@@ -300,12 +297,14 @@ def update_cards(session: Session, cards: Sequence[CardUpdate], *, merchant_id: 
 
 
 def cards_update(cards: Sequence[CardUpdate], *, merchant_id: int, now: datetime) -> Query:
-    """PostgreSQL's statement for `update_cards` (its row count is `check_cards_updated`'s)."""
+    """The batch's card states under the merchant's next change number, on PostgreSQL: one
+    `UPDATE ... FROM unnest(...)` that takes the number too (check its row count with
+    `check_cards_updated`)."""
     return (
         _UPDATE_CARDS,
         {
             "merchant": merchant_id,
-            "now": naive_utc(now),
+            "now": now,
             "ids": [card.id for card in cards],
             "s": [card.stamp_count for card in cards],
             "p": [card.points_balance for card in cards],

@@ -160,17 +160,18 @@ def _push_once(
         timezone=device.store_timezone,
         device_id=device.device_id,
     )
-    bodies: list[str] = []
+    body = ""
 
     def store_response(answers: list[Answer]) -> list[Query]:
         """The key with its response, written with the batch's last writes."""
-        bodies.append(response_body(answers, server_time=now))
+        nonlocal body
+        body = response_body(answers, server_time=now)
         row = {
             "device_id": device.device_id,
             "key": key,
             "merchant_id": device.merchant_id,
             "request_hash": request_hash(),
-            "response": bodies[0],
+            "response": body,
             "created_at": now,
         }
         return [(_STORE, row)]
@@ -187,7 +188,7 @@ def _push_once(
         )
     except _StoredAnswer as replay:  # nothing was judged or written
         return PushOutcome(body=replay.body, replayed=True)
-    return PushOutcome(body=bodies[0], replayed=False)
+    return PushOutcome(body=body, replayed=False)
 
 
 _TRY_KEY_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
