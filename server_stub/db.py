@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -46,9 +48,8 @@ def create_database(url: str, *, pool_size: int = 10) -> Database:
         engine = _sqlite_engine(url)
         is_postgres = False
     else:
-        engine = create_engine(
-            url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True, hide_parameters=True
-        )
+        engine = create_engine(url, pool_size=pool_size, max_overflow=20, hide_parameters=True)
+        _ping_when_idle(engine)
         is_postgres = True
     read_options: dict[str, Any] = {READ_ONLY: True}
     if is_postgres:
@@ -61,6 +62,37 @@ def create_database(url: str, *, pool_size: int = 10) -> Database:
         reads=sessionmaker(engine.execution_options(**read_options), expire_on_commit=False),
         is_postgres=is_postgres,
     )
+
+
+# A connection back in the pool for longer than this is pinged before it is used again.
+PING_AFTER_IDLE_S = 1.0
+_IDLE_SINCE = "loyalty_idle_since"
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pessimistic pre-ping, for connections that sat idle only.
+
+    A database restart or a dropped connection shows on a connection that has waited in
+    the pool; one checked in a moment ago is live, and pinging it would cost every request
+    a round trip (two per push). A dead one is replaced before use; one that died within
+    the last second answers its statement with an error once (a push retries it).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return  # new, or back a moment ago
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error:
+            alive = False
+        if not alive:  # the pool replaces it and checks out again
+            raise DisconnectionError("the pooled connection was closed while idle")
 
 
 def _sqlite_engine(url: str) -> Engine:
