@@ -176,6 +176,11 @@ class PushRequest(WireModel):
 
     @model_validator(mode="after")
     def _ordered_and_distinct(self) -> PushRequest:
+        txs = self.transactions
+        seqs = [tx.seq for tx in txs]
+        ids = {tx.id.int for tx in txs}  # the ints: a UUID's own hash is Python code
+        if len(ids) == len(txs) and seqs == sorted(set(seqs)):  # strictly increasing
+            return self  # the usual batch; otherwise the loop below names the first item at fault
         seen: set[uuid.UUID] = set()
         previous_seq = 0
         for index, tx in enumerate(self.transactions):
