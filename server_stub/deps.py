@@ -24,12 +24,13 @@ _bearer = HTTPBearer(auto_error=False, description="A device token (sync, cards)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def get_database(request: Request) -> Database:
+# Async (they only read the app's state): FastAPI runs a sync dependency on a worker thread.
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -66,6 +67,11 @@ def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
 
 
 def current_device(database: DatabaseDep, credentials: Credentials) -> DeviceContext:
+    return device_of(database, credentials)
+
+
+def device_of(database: Database, credentials: HTTPAuthorizationCredentials | None) -> DeviceContext:
+    """The calling device, or 401 (blocking: call it on a worker thread)."""
     token = _token(credentials)
     try:
         with database.read_session() as session, session.begin():

@@ -16,17 +16,30 @@ M = TypeVar("M", bound=BaseModel)
 TOO_LARGE = "At most 1000 transactions and 1 MiB per request."
 
 
+def too_large() -> ApiError:
+    return ApiError(413, "payload_too_large", TOO_LARGE)
+
+
 async def read_body(request: Request) -> bytes:
     """The raw body; 413 as soon as it is known to exceed 1 MiB (before parsing anything)."""
+    raw = await read_body_within_limit(request)
+    if raw is None:
+        raise too_large()
+    return raw
+
+
+async def read_body_within_limit(request: Request) -> bytes | None:
+    """The raw body, or None as soon as it is known to exceed 1 MiB (the rest is not read), for
+    a route that answers other problems (a bad token, a bad header) before the 413."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise ApiError(413, "payload_too_large", TOO_LARGE)
+        return None
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_BODY_BYTES:
-            raise ApiError(413, "payload_too_large", TOO_LARGE)
+            return None
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -42,7 +55,7 @@ def load_json(raw: bytes) -> Any:
 def check_batch_size(value: Any, field: str = "transactions") -> None:
     """More than 1000 items is 413, not 422 (a till should split the batch)."""
     if isinstance(value, dict) and isinstance(value.get(field), list) and len(value[field]) > MAX_BATCH_ITEMS:
-        raise ApiError(413, "payload_too_large", TOO_LARGE)
+        raise too_large()
 
 
 def parse_model(model: type[M], raw: bytes) -> M:

@@ -7,14 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from server_stub.deps import DatabaseDep, DeviceDep, SessionDep
+from server_stub.deps import Credentials, DatabaseDep, DeviceDep, SessionDep, device_of
 from server_stub.errors import ApiError
 from server_stub.openapi import problems, request_body
-from server_stub.routes.body import check_batch_size, load_json, parse_model, read_body
+from server_stub.routes.body import (
+    check_batch_size,
+    load_json,
+    parse_model,
+    read_body_within_limit,
+    too_large,
+)
 from server_stub.routes.push_answer import checked_key, push_response
 from server_stub.service.auth import touch_last_seen
 from server_stub.service.pull import InvalidCursor, pull_page
-from server_stub.service.push import canonical_hash, handle_push
+from server_stub.service.push import PushOutcome, canonical_hash, handle_push
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
@@ -40,27 +46,35 @@ IdempotencyKeyHeader = Annotated[
 )
 async def push(
     request: Request,
-    device: DeviceDep,
+    credentials: Credentials,
     database: DatabaseDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    key = checked_key(idempotency_key, required=True)
-    assert key is not None
-    raw = await read_body(request)
-    value = load_json(raw)
-    check_batch_size(value)
-    batch = parse_model(PushRequest, raw)
-    return await push_response(
-        lambda: handle_push(
+    # The body is read first, the rest on one worker thread, answering in this order:
+    # 401 (token), 400 (Idempotency-Key), 413 (size), 422 (body).
+    raw = await read_body_within_limit(request)
+    in_flight = request.app.state.in_flight
+
+    def apply() -> PushOutcome:
+        device = device_of(database, credentials)
+        key = checked_key(idempotency_key, required=True)
+        assert key is not None
+        if raw is None:
+            raise too_large()
+        value = load_json(raw)
+        check_batch_size(value)
+        batch = parse_model(PushRequest, raw)
+        return handle_push(
             database,
             device=device,
             key=key,
             request_hash=lambda: canonical_hash(value),
             batch=batch,
-            in_flight=request.app.state.in_flight,
+            in_flight=in_flight,
             clock=lambda: datetime.now(UTC),
         )
-    )
+
+    return await push_response(apply)
 
 
 @router.get(

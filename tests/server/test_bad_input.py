@@ -119,6 +119,33 @@ def test_a_body_over_one_mebibyte_is_413_before_parsing(world: World) -> None:
     assert response.json()["code"] == "payload_too_large"
 
 
+OVERSIZED = b'{"transactions": [' + b" " * (1024 * 1024) + b"]}"
+MALFORMED = b'{"transactions": ['
+
+
+@pytest.mark.parametrize(
+    ("token", "key", "body", "status", "code"),
+    [
+        (None, None, OVERSIZED, 401, "invalid_token"),
+        ("not-a-token", "", MALFORMED, 401, "invalid_token"),
+        ("till", None, OVERSIZED, 400, "idempotency_key_missing"),
+        ("till", "bad\tkey", MALFORMED, 400, "idempotency_key_invalid"),
+        ("till", "k", OVERSIZED, 413, "payload_too_large"),
+        ("till", "k", MALFORMED, 422, "invalid_request"),
+    ],
+    ids=["no-token-oversized", "bad-token-malformed", "no-key", "bad-key", "oversized", "malformed"],
+)
+def test_a_push_answers_the_token_then_the_key_then_the_size_then_the_body(
+    world: World, token: str | None, key: str | None, body: bytes, status: int, code: str
+) -> None:
+    client = world.client(world.tills[0].token if token == "till" else token)
+    headers = {"Content-Type": "application/json"} | ({} if key is None else {"Idempotency-Key": key})
+    before = stored_count(world)
+    response = client.post("/v1/sync/push", content=body, headers=headers)
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert stored_count(world) == before
+
+
 def test_uuids_are_accepted_in_any_case_and_answered_in_lower_case(world: World) -> None:
     till = world.tills[0]
     card = world.new_card()
