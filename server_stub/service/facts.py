@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Executable, bindparam, func, select
+from sqlalchemy import Executable, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from server_stub.models import Card, LedgerTransaction, Staff
@@ -115,8 +115,22 @@ class OriginalWork:
         )
 
 
+# On PostgreSQL the numbers are joined as rows, each found through the (merchant_id,
+# card_number) index: `card_number = ANY($2)` lets the plan hinge on statistics, and a
+# generic plan made while they were stale scanned all of the merchant's cards, searching the
+# array for each (1.3 ms instead of 0.5 for 200 of 200 cards, and worse as a merchant grows).
+_LOCK_CARDS_POSTGRES = text(
+    "SELECT c.id, c.card_number, c.stamp_count, c.points_balance, c.is_active, c.welcome_bonus_granted"
+    " FROM unnest(CAST(:numbers AS varchar[])) AS n(number)"
+    " JOIN cards AS c ON c.merchant_id = :merchant_id AND c.card_number = n.number"
+    " ORDER BY c.id FOR UPDATE OF c"
+)
+
+
 @cache
 def _lock_cards(postgres: bool) -> Executable:
+    if postgres:
+        return _LOCK_CARDS_POSTGRES
     return (
         select(
             Card.id,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from server_stub.service.bulk import naive_utc
 from tests.server.factories import World
+from tests.server.office_helpers import another_merchant
 
 
 @pytest.mark.parametrize(
@@ -56,6 +57,52 @@ def test_lookups_sent_together_answer_each_in_order_on_both_backends(world: Worl
         }
         assert nothing.value == {}
         assert list(staff.value) == [world.staff["owner"]]
+
+
+def test_cards_are_locked_by_number_within_the_merchant_only_in_id_order(world: World) -> None:
+    from server_stub.service import facts
+
+    shared = f"SHARED-{uuid.uuid4().hex[:8]}"
+    with another_merchant(world) as other:
+        other.new_card(points=99, number=shared)
+        mine = [world.new_card(points=3, number=shared), world.new_card(points=4), world.new_card(points=5)]
+        with world.database.session() as session, session.begin():
+            locked = facts.lock_cards(
+                session, merchant_id=world.merchant_id, numbers=[*reversed(mine), "UNKNOWN-1"]
+            )
+            assert {number: work.state.points_balance for number, work in locked.items()} == {
+                mine[0]: 3,
+                mine[1]: 4,
+                mine[2]: 5,
+            }
+            assert [work.id for work in locked.values()] == sorted(work.id for work in locked.values())
+            if world.database.is_postgres:  # the other merchant's card stays free
+                session.execute(text("SET LOCAL lock_timeout = '50ms'"))
+                with world.database.session() as other_session, other_session.begin():
+                    free = facts.lock_cards(other_session, merchant_id=other.merchant_id, numbers=[shared])
+                    assert [work.state.points_balance for work in free.values()] == [99]
+
+
+def test_the_card_lock_never_searches_the_numbers_array_per_card_whatever_the_plan(world: World) -> None:
+    """A generic plan (what a prepared statement gets after five runs) made while statistics
+    are stale must not filter the merchant's cards through `= ANY(numbers)` (quadratic)."""
+    from server_stub.service.facts import _lock_cards
+
+    if not world.database.is_postgres:
+        pytest.skip("a PostgreSQL plan")
+    sql = str(_lock_cards(True).compile(dialect=world.database.engine.dialect))
+    with world.database.session() as session, session.begin():
+        session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        driver = session.connection().connection.driver_connection
+        assert driver is not None
+        with driver.cursor() as cursor:
+            cursor.execute(
+                "PREPARE lock_plan AS " + sql.replace("%(numbers)s", "$1").replace("%(merchant_id)s", "$2")
+            )
+            plan = "\n".join(row[0] for row in cursor.execute("EXPLAIN EXECUTE lock_plan('{A,B}', 1)"))
+            cursor.execute("DEALLOCATE lock_plan")
+    assert "ANY" not in plan, plan
+    assert "LockRows" in plan
 
 
 def test_a_lock_the_lookups_cannot_get_is_raised_as_sqlalchemy_raises_it(world: World) -> None:
