@@ -22,7 +22,7 @@ from server_stub.office.schemas import (
     body_schema,
 )
 from server_stub.openapi import problems
-from server_stub.routes.body import check_batch_size, load_json, parse_model, read_body
+from server_stub.routes.body import load_json, parse_batch, parse_model, read_body
 from server_stub.routes.push_answer import checked_key, push_response
 from server_stub.service.push import canonical_hash
 from sync.protocol import INT32_MAX, ImportRequest, Program, ProgramFields, PushResponse
@@ -70,9 +70,7 @@ async def import_transactions(
     """A till's export-pending file, applied exactly as that till's push (a revoked till's too)."""
     key = checked_key(idempotency_key, required=False)
     raw = await read_body(request)
-    value = load_json(raw)
-    check_batch_size(value)
-    payload = parse_model(ImportRequest, raw)
+    payload = parse_batch(ImportRequest, raw)
     return await push_response(
         lambda: import_file(
             database,
@@ -80,7 +78,7 @@ async def import_transactions(
             payload,
             key=key,
             # Hashed as the till's own push body, so its later push with this key replays.
-            request_hash=lambda: canonical_hash({"transactions": value["transactions"]}),
+            request_hash=lambda: canonical_hash({"transactions": load_json(raw)["transactions"]}),
             in_flight=request.app.state.in_flight,
             clock=_now,
         )

@@ -11,9 +11,8 @@ from server_stub.deps import Credentials, DatabaseDep, DeviceDep, SessionDep, de
 from server_stub.errors import ApiError
 from server_stub.openapi import problems, request_body
 from server_stub.routes.body import (
-    check_batch_size,
     load_json,
-    parse_model,
+    parse_batch,
     read_body_within_limit,
     too_large,
 )
@@ -61,14 +60,13 @@ async def push(
         assert key is not None
         if raw is None:
             raise too_large()
-        value = load_json(raw)
-        check_batch_size(value)
-        batch = parse_model(PushRequest, raw)
+        batch = parse_batch(PushRequest, raw)
         return handle_push(
             database,
             device=device,
             key=key,
-            request_hash=lambda: canonical_hash(value),
+            # The strict parse too (422 for NaN in an unknown field): while the last rows are stored.
+            request_hash=lambda: canonical_hash(load_json(raw)),
             batch=batch,
             in_flight=in_flight,
             clock=lambda: datetime.now(UTC),

@@ -87,6 +87,34 @@ def test_malformed_json_and_empty_batches_are_422(world: World, raw: bytes) -> N
     assert response.json()["code"] == "invalid_request"
 
 
+@pytest.mark.parametrize("extra", [b"NaN", b"-Infinity", b"1e400"])
+def test_a_valid_batch_with_a_non_json_number_in_an_unknown_field_is_422_and_stores_nothing(
+    world: World, extra: bytes
+) -> None:
+    """pydantic reads NaN and 1e400 where it ignores them; the strict reading behind the
+    Idempotency-Key's hash does not, and that comes before anything is committed."""
+    till = world.tills[0]
+    txs = [till.tx("card_created", f"NAN-{uuid.uuid4().hex[:6]}", world.staff["staff0"])]
+    body = json.dumps({"transactions": txs}).encode()
+    key = str(uuid.uuid4())
+    before = stored_count(world)
+    response = till.client.post(
+        "/v1/sync/push",
+        content=body[:-1] + b', "extra": ' + extra + b"}",
+        headers={"Idempotency-Key": key, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["code"] == "invalid_request"
+    assert "malformed JSON" in response.json()["errors"][0]["msg"]
+    assert stored_count(world) == before
+    # Neither the key nor the ids were used up: the clean body is applied under the same key.
+    clean = till.client.post(
+        "/v1/sync/push", content=body, headers={"Idempotency-Key": key, "Content-Type": "application/json"}
+    )
+    assert clean.status_code == 200, clean.text
+    assert [result["status"] for result in clean.json()["results"]] == ["accepted"]
+
+
 def test_deeply_nested_json_is_422_not_a_crash(world: World) -> None:
     response = post_raw(world, b'{"transactions": ' + b"[" * 200_000 + b"]" * 200_000 + b"}")
     assert response.status_code == 422
