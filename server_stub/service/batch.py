@@ -34,6 +34,12 @@ T = TransactionType
 ACCEPTED, REJECTED = TxStatus.ACCEPTED, TxStatus.REJECTED
 
 
+# One item's result: (id, status, reason, replayed, the card's state after it or None).
+# A plain tuple while judging; `answer_json` makes the JSON-ready dict (the push makes them
+# while the database stores the batch's last rows).
+Answer = tuple[str, TxStatus, Reason | None, bool, rules.CardState | None]
+
+
 class CardAnswer(TypedDict):
     card_number: str
     stamp_count: int
@@ -41,7 +47,7 @@ class CardAnswer(TypedDict):
     is_active: bool
 
 
-class Answer(TypedDict):
+class AnswerJson(TypedDict):
     """One item's result as JSON-ready values, in the field order of `PushResult`."""
 
     id: str
@@ -49,6 +55,26 @@ class Answer(TypedDict):
     reason: Reason | None
     replayed: bool
     card: CardAnswer | None
+
+
+def answer_json(answers: Sequence[Answer]) -> list[AnswerJson]:
+    return [
+        {
+            "id": tx_id,
+            "status": status,
+            "reason": reason,
+            "replayed": replayed,
+            "card": None
+            if card is None
+            else {
+                "card_number": card.card_number,
+                "stamp_count": card.stamp_count,
+                "points_balance": card.points_balance,
+                "is_active": card.is_active,
+            },
+        }
+        for tx_id, status, reason, replayed, card in answers
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +110,20 @@ def apply_batch(session: Session, ctx: BatchContext, txs: Sequence[Tx], *, now: 
 
 
 def push_result(answer: Answer) -> PushResult:
-    card = answer["card"]
+    tx_id, status, reason, replayed, card = answer
     return PushResult.model_construct(  # our own values: no need to validate them again
-        id=answer["id"],
-        status=answer["status"],
-        reason=answer["reason"],
-        replayed=answer["replayed"],
-        card=CardState.model_construct(**card) if card is not None else None,
+        id=tx_id,
+        status=status,
+        reason=reason,
+        replayed=replayed,
+        card=None
+        if card is None
+        else CardState.model_construct(
+            card_number=card.card_number,
+            stamp_count=card.stamp_count,
+            points_balance=card.points_balance,
+            is_active=card.is_active,
+        ),
     )
 
 
@@ -104,7 +137,7 @@ def judge_batch(
     then: Callable[[list[Answer]], Sequence[Query]] | None = None,
     gate: Gate | None = None,
 ) -> list[Answer]:
-    """As `apply_batch`, answering JSON-ready dicts (the push endpoint serialises them at once).
+    """As `apply_batch`, answering plain tuples (`answer_json` makes the push's JSON of them).
 
     `presume_new_ids` (a device's batch): look up only the ids sent at seqs the device already
     used (its replays and reused seqs), not all of them. Any other id already stored then fails
@@ -306,16 +339,7 @@ class _Batch:
     def _answer(
         tx_id: str, status: TxStatus, reason: Reason | None, work: CardWork | None, *, replayed: bool = False
     ) -> Answer:
-        card: CardAnswer | None = None
-        if work is not None:
-            state = work.state
-            card = {
-                "card_number": state.card_number,
-                "stamp_count": state.stamp_count,
-                "points_balance": state.points_balance,
-                "is_active": state.is_active,
-            }
-        return {"id": tx_id, "status": status, "reason": reason, "replayed": replayed, "card": card}
+        return (tx_id, status, reason, replayed, None if work is None else work.state)  # states are immutable
 
     def _facts(self, tx: Tx, day: date, work: CardWork | None) -> rules.Facts:
         original = None

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from server_stub.db import Database
 from server_stub.models import IdempotencyKey
 from server_stub.service.auth import DeviceContext
-from server_stub.service.batch import Answer, BatchContext, Gate, judge_batch
+from server_stub.service.batch import Answer, BatchContext, Gate, answer_json, judge_batch
 from server_stub.service.bulk import Query
 from server_stub.service.facts import Lookup
 from sync.protocol import PushRequest
@@ -202,7 +202,8 @@ _STORE = insert(IdempotencyKey).values(
 
 def response_body(answers: list[Answer], *, server_time: datetime) -> str:
     """The `PushResponse` JSON, as `model_dump_json` writes it, serialised in one pass from plain values."""
-    return orjson.dumps({"results": answers, "server_time": server_time}, option=orjson.OPT_UTC_Z).decode()
+    body = {"results": answer_json(answers), "server_time": server_time}
+    return orjson.dumps(body, option=orjson.OPT_UTC_Z).decode()
 
 
 def forget_old_keys(session: Session, *, now: datetime, keep: timedelta) -> int:

@@ -442,39 +442,17 @@ def test_a_full_batch_of_1000_items_is_applied_in_one_request(world: World) -> N
 
 
 def test_the_response_body_is_the_json_pydantic_would_write_for_the_same_results() -> None:
-    from server_stub.service.batch import Answer, CardAnswer, push_result
+    from server_stub.service.batch import Answer, push_result
     from server_stub.service.push import response_body
     from sync.protocol import PushResponse, Reason, TxStatus
+    from sync.rules import CardState
 
-    card: CardAnswer = {"card_number": "BT-0001", "stamp_count": 3, "points_balance": 120, "is_active": True}
-    inactive: CardAnswer = {
-        "card_number": "BT-0002",
-        "stamp_count": 0,
-        "points_balance": 0,
-        "is_active": False,
-    }
+    card = CardState("BT-0001", 3, 120, True, True)
+    inactive = CardState("BT-0002", 0, 0, False, False)
     answers: list[Answer] = [
-        {
-            "id": str(uuid.uuid4()),
-            "status": TxStatus.ACCEPTED,
-            "reason": None,
-            "replayed": False,
-            "card": card,
-        },
-        {
-            "id": str(uuid.uuid4()),
-            "status": TxStatus.REJECTED,
-            "reason": Reason.INSUFFICIENT_POINTS,
-            "replayed": True,
-            "card": inactive,
-        },
-        {
-            "id": str(uuid.uuid4()),
-            "status": TxStatus.REJECTED,
-            "reason": Reason.UNKNOWN_CARD,
-            "replayed": False,
-            "card": None,
-        },
+        (str(uuid.uuid4()), TxStatus.ACCEPTED, None, False, card),
+        (str(uuid.uuid4()), TxStatus.REJECTED, Reason.INSUFFICIENT_POINTS, True, inactive),
+        (str(uuid.uuid4()), TxStatus.REJECTED, Reason.UNKNOWN_CARD, False, None),
     ]
     for now in (datetime(2026, 3, 1, 12, 0, tzinfo=UTC), datetime(2026, 3, 1, 12, 0, 0, 1234, tzinfo=UTC)):
         expected = PushResponse(results=[push_result(a) for a in answers], server_time=now).model_dump_json()
