@@ -150,12 +150,14 @@ def judge_batch(
     """
     batch_ids: list[str] = []
     work = _gather(session, ctx, txs, batch_ids, presume_new_ids=presume_new_ids, now=now, gate=gate)
+    postgres = is_postgres(session)
     with ledger_rows(session) as ledger:  # each row goes to the database as soon as it is judged
         work.start_ledger(ledger)
         answers = [work.process(tx, tx_id) for tx, tx_id in zip(txs, batch_ids, strict=True)]
         # Made while the database stores the last rows (it is behind the judging by then).
         later = then(answers) if then is not None else ()
-    _write(session, work, now=now, then=later)
+        ready = _card_writes(work, now=now) if postgres and not _new_cards(work) else None
+    _write(session, work, now=now, then=later, ready=ready)
     return answers
 
 
@@ -435,26 +437,52 @@ _REASON_TEXT = {reason: reason.value for reason in Reason}
 _ACCEPTED_TEXT, _REJECTED_TEXT = ACCEPTED.value, REJECTED.value
 
 
-def _write(session: Session, work: _Batch, *, now: datetime, then: Sequence[Query]) -> None:
+def _new_cards(work: _Batch) -> list[tuple[str, CardWork]]:
+    return sorted((number, card) for number, card in work.cards.items() if card.id is None)
+
+
+def _write(
+    session: Session,
+    work: _Batch,
+    *,
+    now: datetime,
+    then: Sequence[Query],
+    ready: tuple[list[Query], list[CardUpdate]] | None = None,
+) -> None:
     """After the ledger rows, in a fixed lock order: new cards, the device, the change counter
-    and cards, then the caller's statements (on PostgreSQL all but the new cards in one round trip)."""
-    merchant_id = work.ctx.merchant_id
-    new_cards = sorted((number, card) for number, card in work.cards.items() if card.id is None)
+    and cards, then the caller's statements (on PostgreSQL all but the new cards in one round trip).
+
+    `ready`: `_card_writes` made already (PostgreSQL, when the batch made no new card)."""
+    new_cards = _new_cards(work) if ready is None else []
     if new_cards:
         inserted = session.execute(
             insert(Card).returning(Card.id, Card.card_number),
-            [_new_card_row(merchant_id, number, card, now) for number, card in new_cards],
+            [_new_card_row(work.ctx.merchant_id, number, card, now) for number, card in new_cards],
         ).all()
         ids = {row.card_number: row.id for row in inserted}
         for number, card in new_cards:
             card.id = ids[number]
+    postgres = ready is not None or is_postgres(session)
+    statements, updates = ready if ready is not None else _card_writes(work, now=now, postgres=postgres)
+    if updates and not postgres:  # SQLite has one writer: no lock order to keep
+        update_cards_sqlite(session, updates, merchant_id=work.ctx.merchant_id, now=now)
+    changed = run_each(session, [*statements, *then])
+    if updates and postgres:
+        check_cards_updated(changed[len(statements) - 1], updates, merchant_id=work.ctx.merchant_id)
+
+
+def _card_writes(
+    work: _Batch, *, now: datetime, postgres: bool = True
+) -> tuple[list[Query], list[CardUpdate]]:
+    """The device's touch and (on PostgreSQL) the cards' update, once every card has its id;
+    the cards' new states."""
     statements: list[Query] = []
     if work.ctx.device_id is not None and work.max_seq is not None:
         statements.append((_TOUCH_DEVICE, {"device": work.ctx.device_id, "now": now, "top": work.max_seq}))
     updates = []
     for card in work.cards.values():
         if card.dirty:
-            assert card.id is not None  # new cards were inserted above
+            assert card.id is not None  # new cards are inserted first
             state = card.state
             updates.append(
                 CardUpdate(
@@ -465,14 +493,9 @@ def _write(session: Session, work: _Batch, *, now: datetime, then: Sequence[Quer
                     state.welcome_bonus_granted,
                 )
             )
-    sent_update = bool(updates) and is_postgres(session)
-    if sent_update:
-        statements.append(cards_update(updates, merchant_id=merchant_id, now=now))
-    elif updates:  # SQLite has one writer: no lock order to keep
-        update_cards_sqlite(session, updates, merchant_id=merchant_id, now=now)
-    changed = run_each(session, [*statements, *then])
-    if sent_update:
-        check_cards_updated(changed[len(statements) - 1], updates, merchant_id=merchant_id)
+    if updates and postgres:
+        statements.append(cards_update(updates, merchant_id=work.ctx.merchant_id, now=now))
+    return statements, updates
 
 
 _TOUCH_DEVICE = (

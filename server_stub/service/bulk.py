@@ -235,10 +235,12 @@ def utc_text(value: datetime) -> str:
     documented rule, so the column holds the UTC time. (psycopg's own text dumper for
     datetimes costs three times as much.)
     """
-    offset = value.utcoffset()
-    if offset is None:
+    text = value.isoformat()
+    if text.endswith("+00:00"):  # UTC already, as tills send times: one call into the zone, not two
+        return text
+    if value.utcoffset() is None:
         raise ValueError("naive datetime given where an aware one is needed")
-    return (value.astimezone(UTC) if offset else value).isoformat()
+    return value.astimezone(UTC).isoformat()
 
 
 def naive_utc(value: datetime) -> datetime:

@@ -36,6 +36,33 @@ def test_naive_utc_refuses_a_naive_time() -> None:
         naive_utc(datetime(2026, 12, 2, 3, 4))
 
 
+@pytest.mark.parametrize(
+    ("text", "stored"),
+    [
+        ("2026-12-02T07:41:11.774028Z", "2026-12-02T07:41:11.774028+00:00"),
+        ("2026-12-02T07:41:11+00:00", "2026-12-02T07:41:11+00:00"),
+        ("2026-12-02T23:30:00.5-08:00", "2026-12-03T07:30:00.500000+00:00"),
+        ("2026-12-02T05:00:00+05:30", "2026-12-01T23:30:00+00:00"),
+    ],
+)
+def test_utc_text_is_the_same_instant_in_utc_for_the_copy(text: str, stored: str) -> None:
+    """For pydantic's parsed times (its own tzinfo class) and the standard library's alike."""
+    from pydantic import AwareDatetime, TypeAdapter
+
+    from server_stub.service.bulk import utc_text
+
+    parsed = TypeAdapter(AwareDatetime).validate_python(text)
+    assert utc_text(parsed) == stored
+    assert utc_text(datetime.fromisoformat(text)) == stored
+
+
+def test_utc_text_refuses_a_naive_time() -> None:
+    from server_stub.service.bulk import utc_text
+
+    with pytest.raises(ValueError, match="naive"):
+        utc_text(datetime(2026, 12, 2, 3, 4))
+
+
 def test_lookups_sent_together_answer_each_in_order_on_both_backends(world: World) -> None:
     from server_stub.service import facts
 
