@@ -207,3 +207,14 @@ def test_writes_sent_together_answer_each_rows_changed_and_commit_with_the_sessi
         cards[0]: (50, now.astimezone(UTC)),
         cards[1]: (70, now.astimezone(UTC)),
     }
+
+
+def test_uuid_texts_are_the_canonical_lower_case_texts() -> None:
+    from server_stub.service.batch import uuid_texts
+
+    values = [uuid.uuid4() for _ in range(50)] + [
+        uuid.UUID("AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE"),
+        uuid.UUID(int=0),
+    ]
+    assert uuid_texts(values) == [str(value) for value in values]
+    assert uuid_texts([]) == []
