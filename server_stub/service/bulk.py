@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import TypeEngine
 
-from server_stub.models import Card, LedgerTransaction
+from server_stub.models import Card, CardChange, LedgerTransaction
 from server_stub.service.changes import next_change_number
 
 # The values of a ledger row, in this order (times and the day as `LedgerWriter` makes them).
@@ -252,10 +252,13 @@ def naive_utc(value: datetime) -> datetime:
     return naive - offset if offset else naive
 
 
-# The change number is taken in the same statement (the counter's row lock after the cards').
+# The change number is taken in the same statement (the counter's row lock after the cards'),
+# and the change is logged with its cards' ids for the pull feed.
 _UPDATE_CARDS = text(
     "WITH counter AS (UPDATE change_counters SET value = value + 1 WHERE merchant_id = :merchant"
-    " RETURNING value)"
+    " RETURNING value),"
+    " logged AS (INSERT INTO card_changes (merchant_id, change_no, card_ids)"
+    " SELECT :merchant, value, CAST(:ids AS integer[]) FROM counter)"
     " UPDATE cards AS c SET stamp_count = v.s, points_balance = v.p, is_active = v.a,"
     " welcome_bonus_granted = v.w, updated_at = :now, change_no = counter.value"
     " FROM counter, unnest(CAST(:ids AS integer[]), CAST(:s AS bigint[]), CAST(:p AS bigint[]),"
@@ -279,8 +282,14 @@ def update_cards_sqlite(
     session: Session, cards: Sequence[CardUpdate], *, merchant_id: int, now: datetime
 ) -> None:
     """Write the batch's card states under the merchant's next change number, on SQLite: the
-    number, then an executemany (PostgreSQL sends `cards_update` with the batch's last writes)."""
+    number, the change's log entry, then an executemany (PostgreSQL sends `cards_update` with
+    the batch's last writes)."""
     change_no = next_change_number(session, merchant_id)
+    session.execute(
+        insert(CardChange).values(
+            merchant_id=merchant_id, change_no=change_no, card_ids=[card.id for card in cards]
+        )
+    )
     session.execute(
         update(Card),
         [
@@ -300,8 +309,8 @@ def update_cards_sqlite(
 
 def cards_update(cards: Sequence[CardUpdate], *, merchant_id: int, now: datetime) -> Query:
     """The batch's card states under the merchant's next change number, on PostgreSQL: one
-    `UPDATE ... FROM unnest(...)` that takes the number too (check its row count with
-    `check_cards_updated`)."""
+    `UPDATE ... FROM unnest(...)` that takes the number and logs the change too (check its
+    row count with `check_cards_updated`)."""
     return (
         _UPDATE_CARDS,
         {

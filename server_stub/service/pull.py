@@ -1,18 +1,27 @@
-"""The pull feed: program, staff and cards changed since an HMAC-signed position in the change sequence."""
+"""The pull feed: program, staff and cards changed since an HMAC-signed position in the change sequence.
+
+A first pull lists the merchant's cards by number, noting the change number committed when it
+began; from there, and for every later cursor, cards come from the card change log in
+(change number, card id) order, each at its last change only. A card changed while a till
+pages is sent again (later, in its new state): nothing committed is skipped.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from server_stub.models import Card, ServerSecret, Staff
+from server_stub.models import Card, CardChange, ServerSecret, Staff
 from server_stub.security import sign, signature_matches
 from server_stub.service.auth import DeviceContext
+from server_stub.service.bulk import is_postgres, listed
+from server_stub.service.changes import current_change_number
 from server_stub.service.programs import current_program
 from sync.protocol import CardOut, PullResponse, StaffOut, StoreOut
 
@@ -25,13 +34,24 @@ class InvalidCursor(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Position:
-    """Where a till is: the last card sent (change number, id), the program version, the staff mark."""
+    """Where a till is: the last card sent (change number, id), the program version, the staff mark.
+
+    `listed` is set during a first pull's listing: the last card number listed ("" before the
+    first); `change` is then the change number the listing began at, where the log takes over.
+    """
 
     merchant: int
     change: int = 0
     card: int = 0
     program: int = 0
     staff: int = 0
+    listed: str | None = None
+
+
+# After every card of a change (card ids are 32-bit): where the log resumes past a change.
+PAST_THE_CHANGE = 2**31
+LOG_ROWS = 100  # log entries read per query
+LOOKUP_IDS = 1000  # card ids looked up per query
 
 
 def cursor_secret(session: Session) -> str:
@@ -62,7 +82,9 @@ def pull_page(session: Session, *, device: DeviceContext, cursor: str | None, li
     start = (
         decode_cursor(cursor, secret, merchant_id=device.merchant_id)
         if cursor
-        else Position(merchant=device.merchant_id)
+        else Position(
+            merchant=device.merchant_id, change=current_change_number(session, device.merchant_id), listed=""
+        )
     )
     program = current_program(session, device.merchant_id)
     staff_mark = int(
@@ -71,17 +93,8 @@ def pull_page(session: Session, *, device: DeviceContext, cursor: str | None, li
         ).scalar()
         or 0
     )
-    rows = _cards_after(session, start, limit=limit + 1)
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
-    end = Position(
-        merchant=device.merchant_id,
-        change=last.change_no if last else start.change,
-        card=last.id if last else start.card,
-        program=program.version,
-        staff=staff_mark,
-    )
+    rows, end, has_more = _cards_page(session, start, limit=limit)
+    end = replace(end, program=program.version, staff=staff_mark)
     return PullResponse(
         store=StoreOut(id=device.store_id, name=device.store_name, timezone=device.store_timezone),
         program=program if cursor is None or program.version != start.program else None,
@@ -92,11 +105,75 @@ def pull_page(session: Session, *, device: DeviceContext, cursor: str | None, li
     )
 
 
-def _cards_after(session: Session, start: Position, *, limit: int) -> list[Card]:
-    """The merchant's cards after `start` in (change_no, id) order."""
-    after = or_(Card.change_no > start.change, and_(Card.change_no == start.change, Card.id > start.card))
-    query = select(Card).where(Card.merchant_id == start.merchant, after).order_by(Card.change_no, Card.id)
-    return list(session.execute(query.limit(limit)).scalars())
+def _cards_page(session: Session, start: Position, *, limit: int) -> tuple[list[Card], Position, bool]:
+    """Up to `limit` cards after `start`, the position after them, and whether more follow."""
+    if start.listed is None:
+        return _changed_after(session, start, limit=limit)
+    listing = list(
+        session.scalars(
+            select(Card)
+            .where(Card.merchant_id == start.merchant, Card.card_number > start.listed)
+            .order_by(Card.card_number)
+            .limit(limit + 1)
+        )
+    )
+    if len(listing) > limit:
+        return listing[:limit], replace(start, listed=listing[limit - 1].card_number), True
+    # Listed to the end: the log continues after the change the listing began at.
+    rest, end, has_more = _changed_after(
+        session, replace(start, listed=None, card=PAST_THE_CHANGE), limit=limit - len(listing)
+    )
+    return listing + rest, end, has_more
+
+
+def _changed_after(session: Session, start: Position, *, limit: int) -> tuple[list[Card], Position, bool]:
+    """The cards whose last change is after `start` in (change number, id) order, from the log.
+
+    Log entries are read in number order, a window at a time; a card is taken at its latest
+    entry, and only if that is still its last change (else a later entry has it). Numbers
+    commit in order, so once an entry is seen every lower one is committed and was seen.
+    """
+    postgres = is_postgres(session)
+    found: list[Card] = []
+    seen = None  # the highest change number read
+    while len(found) <= limit:
+        after = CardChange.change_no >= start.change if seen is None else CardChange.change_no > seen
+        entries = session.execute(
+            select(CardChange.change_no, CardChange.card_ids)
+            .where(CardChange.merchant_id == start.merchant, after)
+            .order_by(CardChange.change_no)
+            .limit(LOG_ROWS)
+        ).all()
+        at: dict[int, int] = {}  # card id -> its latest change among these entries
+        for change_no, card_ids in entries:
+            for card_id in card_ids:
+                if change_no > start.change or card_id > start.card:
+                    at[card_id] = change_no
+        cards = _cards_by_id(session, list(at), postgres=postgres)
+        found += sorted(
+            (card for card in cards if card.change_no == at[card.id]),
+            key=lambda card: (card.change_no, card.id),
+        )
+        if entries:
+            seen = entries[-1].change_no
+        if len(entries) < LOG_ROWS:
+            break
+    if len(found) > limit:  # more to come: resume after the last card sent
+        if not limit:
+            return [], start, True
+        last = found[limit - 1]
+        return found[:limit], replace(start, change=last.change_no, card=last.id), True
+    # The log is read to its end: resume past the last change read.
+    end = start if seen is None else replace(start, change=seen, card=PAST_THE_CHANGE)
+    return found, end, False
+
+
+def _cards_by_id(session: Session, ids: Sequence[int], *, postgres: bool) -> list[Card]:
+    cards: list[Card] = []
+    for i in range(0, len(ids), LOOKUP_IDS):
+        query = select(Card).where(listed(Card.id, "ids", postgres=postgres))
+        cards += session.scalars(query, {"ids": list(ids[i : i + LOOKUP_IDS])})
+    return cards
 
 
 def _staff(session: Session, device: DeviceContext) -> list[StaffOut]:

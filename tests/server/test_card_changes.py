@@ -1,0 +1,207 @@
+"""The card change log the pull feed follows: one entry per change, a first pull's listing,
+cursors from before the log, and (PostgreSQL) cards updated without new index entries."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import select, text
+
+from server_stub.db import Database, alembic_config, create_database
+from server_stub.models import Card, CardChange
+from server_stub.security import sign
+from server_stub.service.batch import BatchContext, apply_batch
+from server_stub.service.pull import cursor_secret
+from sync.protocol import Tx
+from tests.server.factories import World
+from tests.server.test_pull_and_cards import pull_all
+
+
+def log_of(world: World) -> list[tuple[int, list[int]]]:
+    with world.database.session() as session:
+        rows = session.execute(
+            select(CardChange.change_no, CardChange.card_ids)
+            .where(CardChange.merchant_id == world.merchant_id)
+            .order_by(CardChange.change_no)
+        ).all()
+    return [(change_no, sorted(ids)) for change_no, ids in rows]
+
+
+def card_rows(world: World, numbers: list[str]) -> dict[str, tuple[int, int]]:
+    """number -> (id, change_no)"""
+    with world.database.session() as session:
+        rows = session.execute(
+            select(Card.card_number, Card.id, Card.change_no).where(
+                Card.merchant_id == world.merchant_id, Card.card_number.in_(numbers)
+            )
+        ).all()
+    return {number: (card_id, change_no) for number, card_id, change_no in rows}
+
+
+def test_each_batch_logs_its_change_number_with_the_cards_it_changed(world: World) -> None:
+    till = world.tills[0]
+    first, second = world.new_card(), world.new_card()
+    before = log_of(world)
+    till.push_ok(
+        [
+            till.tx("stamp_earned", first, world.staff["staff0"], stamps_delta=1),
+            till.tx("stamp_earned", second, world.staff["staff0"], stamps_delta=1),
+        ]
+    )
+    [(change_no, ids)] = log_of(world)[len(before) :]
+    cards = card_rows(world, [first, second])
+    assert ids == sorted(card_id for card_id, _ in cards.values())
+    assert {change for _, change in cards.values()} == {change_no}
+
+
+def test_a_first_pull_lists_by_number_then_sends_what_changed_meanwhile(world: World) -> None:
+    till = world.tills[0]
+    numbers = sorted(world.new_card(points=1) for _ in range(6))
+    client = till.client
+    first = client.get("/v1/sync/pull", params={"limit": 2}).json()
+    assert [card["card_number"] for card in first["cards"]] == numbers[:2]
+    # While the till pages: a listed card changes, an unlisted one too, and a new card appears.
+    till.push_ok([till.tx("points_adjustment", numbers[0], world.staff["owner"], points_delta=5, notes="x")])
+    till.push_ok([till.tx("points_adjustment", numbers[5], world.staff["owner"], points_delta=7, notes="y")])
+    newcomer = world.new_card(points=3, number="0-FIRST-" + numbers[0][-4:])
+    rest, cursor = pull_all(client, first["cursor"], limit=2)
+    pulled = [(card["card_number"], card["points_balance"]) for card in first["cards"] + rest]
+    # The listing in number order (the newcomer sorts before where it had got to), then the
+    # log since the listing began: each change in the order it was committed.
+    assert pulled == [
+        *[(number, 8 if number == numbers[5] else 1) for number in numbers],
+        (numbers[0], 6),
+        (numbers[5], 8),
+        (newcomer, 3),
+    ]
+    again, _ = pull_all(client, cursor)
+    assert again == []
+
+
+def test_a_cursor_issued_before_the_log_continues_from_its_change_number(world: World) -> None:
+    """Positions made before migration 0006 have no `listed` field: they are log positions."""
+    till = world.tills[0]
+    old, changed = world.new_card(), world.new_card()
+    _, cursor = pull_all(till.client)
+    till.push_ok([till.tx("stamp_earned", changed, world.staff["staff0"], stamps_delta=1)])
+    with world.database.session() as session:
+        secret = cursor_secret(session)
+    payload = json.loads(base64.urlsafe_b64decode(cursor.split(".")[0] + "=="))
+    _, old_change = card_rows(world, [old])[old]
+    legacy = {key: payload[key] for key in ("merchant", "program", "staff")} | {
+        "change": old_change,
+        "card": 0,
+    }
+    raw = json.dumps(legacy, separators=(",", ":")).encode()
+    legacy_cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=") + "." + sign(secret, raw)
+    cards, _ = pull_all(till.client, legacy_cursor)
+    assert [card["card_number"] for card in cards] == [old, changed]  # `old` at its change, then `changed`
+    assert cards[1]["stamp_count"] == 1
+
+
+def test_a_till_far_behind_gets_each_card_once_in_its_last_state(world: World) -> None:
+    till = world.tills[0]
+    cards = [world.new_card() for _ in range(5)]
+    owner = world.staff["owner"]
+    _, cursor = pull_all(till.client)
+    for round_ in range(30):  # more log entries than one read of the log holds, mostly passed over
+        till.push_ok([till.tx("points_adjustment", cards[round_ % 2], owner, points_delta=1, notes="n")])
+    till.push_ok([till.tx("points_adjustment", card, owner, points_delta=1, notes="n") for card in cards])
+    for limit in (1, 2, 500):
+        pulled, _ = pull_all(till.client, cursor, limit=limit)
+        assert sorted(card["card_number"] for card in pulled) == sorted(cards), limit
+        assert {card["card_number"]: card["points_balance"] for card in pulled} == {
+            cards[0]: 16,
+            cards[1]: 16,
+            cards[2]: 1,
+            cards[3]: 1,
+            cards[4]: 1,
+        }
+
+
+def test_a_batchs_card_updates_add_no_index_entries_on_postgresql(world: World) -> None:
+    """The point of the log: the cards' change number is not indexed, so updates are HOT."""
+    if not world.database.is_postgres:
+        pytest.skip("HOT updates are PostgreSQL's")
+    cards = [world.new_card(points=10) for _ in range(20)]
+    till = world.tills[0]
+    ctx = BatchContext(
+        merchant_id=world.merchant_id, store_id=world.store_ids[0], timezone="Europe/Dublin", device_id=None
+    )
+    txs = [
+        Tx.model_validate_json(
+            json.dumps(till.tx("points_adjustment", card, world.staff["owner"], points_delta=1, notes="n"))
+        )
+        for card in cards
+    ]
+    counts = text("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'cards'")
+    with world.database.session() as session, session.begin():
+        updated_before, hot_before = session.execute(counts).one()
+        results = apply_batch(session, ctx, txs, now=datetime.now(UTC))
+        assert {result.status for result in results} == {"accepted"}
+        updated, hot = session.execute(counts).one()
+    assert updated - updated_before == len(cards)
+    assert hot - hot_before == len(cards)
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_the_migration_logs_each_cards_last_change(
+    backend_name: str, tmp_path: Path, pg_database_factory: Callable[[], str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}" if backend_name == "sqlite" else pg_database_factory()
+    database = create_database(url, pool_size=2)
+    try:
+        command.upgrade(alembic_config(database), "0005")
+        _old_cards(database)
+        command.upgrade(alembic_config(database), "head")
+        with database.session() as session:
+            log = session.execute(
+                select(CardChange.merchant_id, CardChange.change_no, CardChange.card_ids).order_by(
+                    CardChange.merchant_id, CardChange.change_no
+                )
+            ).all()
+            indexes = {
+                name
+                for (name,) in session.execute(
+                    text(
+                        "SELECT indexname FROM pg_indexes WHERE tablename = 'cards'"
+                        if database.is_postgres
+                        else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cards'"
+                    )
+                )
+            }
+        assert [(merchant, change, sorted(ids)) for merchant, change, ids in log] == [
+            (1, 3, [1, 3]),
+            (1, 4, [2]),
+            (2, 3, [4]),
+        ]
+        assert "ix_cards_merchant_change" not in indexes
+        command.downgrade(alembic_config(database), "0005")
+        command.upgrade(alembic_config(database), "head")
+    finally:
+        database.dispose()
+
+
+def _old_cards(database: Database) -> None:
+    now = datetime(2026, 12, 1, tzinfo=UTC).replace(tzinfo=None)
+    with database.session() as session, session.begin():
+        for merchant in (1, 2):
+            session.execute(
+                text("INSERT INTO merchants (id, name, created_at) VALUES (:id, :name, :now)"),
+                {"id": merchant, "name": f"m{merchant}", "now": now},
+            )
+        for card_id, merchant, change in ((1, 1, 3), (2, 1, 4), (3, 1, 3), (4, 2, 3)):
+            session.execute(
+                text(
+                    "INSERT INTO cards (id, merchant_id, card_number, stamp_count, points_balance, is_active,"
+                    " welcome_bonus_granted, change_no, created_at, updated_at)"
+                    " VALUES (:id, :merchant, :number, 0, 0, true, false, :change, :now, :now)"
+                ),
+                {"id": card_id, "merchant": merchant, "number": f"C-{card_id}", "change": change, "now": now},
+            )
