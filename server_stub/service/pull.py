@@ -123,7 +123,8 @@ def _cards_page(session: Session, start: Position, *, limit: int) -> tuple[list[
     rest, end, has_more = _changed_after(
         session, replace(start, listed=None, card=PAST_THE_CHANGE), limit=limit - len(listing)
     )
-    return listing + rest, end, has_more
+    again = {card.id for card in rest}  # changed since the listing began: sent once, from the log
+    return [card for card in listing if card.id not in again] + rest, end, has_more
 
 
 def _changed_after(session: Session, start: Position, *, limit: int) -> tuple[list[Card], Position, bool]:
