@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any
 
 import psycopg
+from psycopg import _copy_base
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -67,10 +68,19 @@ def _pg_type(kind: TypeEngine[Any]) -> str:
 
 
 LEDGER_COPY_TYPES = [_pg_type(LedgerTransaction.__table__.c[name].type) for name in LEDGER_COLUMNS]
-# Text, not binary: PostgreSQL's COPY FROM stores buffered rows every 64 KiB of text input,
-# so it works on the first rows while later ones are still being judged; binary input is
-# buffered up to 1000 rows, i.e. a whole batch, and stored only at the end.
-LEDGER_COPY = f"COPY transactions ({', '.join(LEDGER_COLUMNS)}) FROM STDIN"
+# The rows stream while the batch is judged, and the database should store each as it comes,
+# so that it has little left to do when the COPY ends. Two buffers stand in the way:
+# - PostgreSQL's COPY FROM buffers rows and inserts them 64 KiB at a time (a multi-insert),
+#   so the last ~400 rows of a batch waited for the end (2.4 ms of a 19 ms push). It inserts
+#   row by row when the COPY has a volatile WHERE clause: this one is never false, and the
+#   rows COPY reports stored are checked against the rows sent (`ledger_rows`).
+# - psycopg sends rows in 32 KiB chunks (its `_copy_base.BUFFER_SIZE`, with no public
+#   setting): `LEDGER_CHUNK_BYTES` instead. Together the COPY's end fell from 2.4 to 0.25 ms.
+LEDGER_COPY = (
+    f"COPY transactions ({', '.join(LEDGER_COLUMNS)}) FROM STDIN WHERE clock_timestamp() IS NOT NULL"
+)
+LEDGER_CHUNK_BYTES = 8 * 1024
+_copy_base.BUFFER_SIZE = LEDGER_CHUNK_BYTES  # read by psycopg's COPY row formatter per row
 
 
 def is_postgres(session: Session) -> bool:
@@ -215,9 +225,28 @@ def ledger_rows(session: Session) -> Iterator[LedgerWriter]:
         return
     driver = session.connection().connection.driver_connection
     assert driver is not None
-    with _as_sqlalchemy_errors(LEDGER_COPY), driver.cursor() as cursor, cursor.copy(LEDGER_COPY) as copy:
-        copy.set_types(LEDGER_COPY_TYPES)
-        yield LedgerWriter(write=copy.write_row, time=utc_text, day=date.isoformat)
+    sent = 0
+    with _as_sqlalchemy_errors(LEDGER_COPY), driver.cursor() as cursor:
+        with cursor.copy(LEDGER_COPY) as copy:
+            copy.set_types(LEDGER_COPY_TYPES)
+            write_row = copy.write_row
+
+            def write(row: LedgerRow) -> None:
+                nonlocal sent
+                sent += 1
+                write_row(row)
+
+            yield LedgerWriter(write=write, time=utc_text, day=date.isoformat)
+        check_copied(cursor.rowcount, sent)
+
+
+class LedgerRowsLost(RuntimeError):
+    """COPY stored fewer ledger rows than were sent: the batch must not commit."""
+
+
+def check_copied(stored: int, sent: int) -> None:
+    if stored != sent:
+        raise LedgerRowsLost(f"COPY stored {stored} of the {sent} ledger rows sent")
 
 
 def _utc(value: datetime) -> datetime:

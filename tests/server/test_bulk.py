@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -218,3 +219,58 @@ def test_uuid_texts_are_the_canonical_lower_case_texts() -> None:
     ]
     assert uuid_texts(values) == [str(value) for value in values]
     assert uuid_texts([]) == []
+
+
+def _ledger_row(seq: int) -> tuple[object, ...]:
+    now = datetime.now(UTC)
+    return (
+        str(uuid.uuid4()), 1, 1, "probe-device", seq, "PROBE", "points_earned", "accepted", None, 0, 1, 100,
+        None, None, None, 1, None, None, now.isoformat(), now.date().isoformat(), now.isoformat(),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("row_by_row", [True, False], ids=["ledger-copy", "plain-copy"])
+def test_the_ledger_copy_stores_rows_as_they_arrive_not_at_its_end(world: World, row_by_row: bool) -> None:
+    """The ledger's COPY (its WHERE clause, psycopg's smaller chunks) has the database store
+    rows while later ones are still being made, so the push's wait at the COPY's end is short.
+    A plain COPY (the control) buffers these rows (under 64 KiB) until its end."""
+    from server_stub.service.bulk import LEDGER_COPY, LEDGER_COPY_TYPES
+
+    if not world.database.is_postgres:
+        pytest.skip("PostgreSQL's COPY")
+    probe = f"copy_probe_{uuid.uuid4().hex[:8]}"
+    statement = LEDGER_COPY.replace("COPY transactions ", f"COPY {probe} ", 1)
+    assert statement != LEDGER_COPY
+    if not row_by_row:
+        statement = statement.split(" WHERE ", 1)[0]
+    with world.database.engine.connect() as connection, connection.begin():
+        connection.execute(text(f"CREATE TABLE {probe} (LIKE transactions INCLUDING DEFAULTS)"))
+    pages = text("SELECT pg_relation_size(CAST(:probe AS regclass)) > 0")
+    try:
+        with world.database.session() as session, session.begin():
+            driver = session.connection().connection.driver_connection
+            assert driver is not None
+            with driver.cursor() as cursor:
+                with cursor.copy(statement) as copy:
+                    copy.set_types(LEDGER_COPY_TYPES)
+                    for seq in range(100):  # about 17 KiB of text
+                        copy.write_row(_ledger_row(seq))
+                    with world.database.engine.connect() as watcher:
+                        deadline = time.monotonic() + (10.0 if row_by_row else 0.5)
+                        stored = False
+                        while not stored and time.monotonic() < deadline:
+                            stored = bool(watcher.execute(pages, {"probe": probe}).scalar())
+                            time.sleep(0.01)  # the other backend's progress has no signal to wait on
+                    assert stored is row_by_row
+                assert cursor.rowcount == 100  # the WHERE clause keeps every row
+    finally:
+        with world.database.engine.connect() as connection, connection.begin():
+            connection.execute(text(f"DROP TABLE {probe}"))
+
+
+def test_a_copy_that_stored_fewer_rows_than_were_sent_is_an_error() -> None:
+    from server_stub.service.bulk import LedgerRowsLost, check_copied
+
+    check_copied(1000, 1000)
+    with pytest.raises(LedgerRowsLost, match="999 of the 1000"):
+        check_copied(999, 1000)
