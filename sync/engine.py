@@ -19,10 +19,7 @@ from sync.protocol import (
     CardState,
     PullResponse,
     PushResponse,
-    PushResult,
-    TransactionType,
     Tx,
-    TxStatus,
 )
 from sync.report import Rejection, Round, SyncReport, build_report, count_results
 from sync.transport import SyncClient
@@ -322,8 +319,8 @@ class _Pipeline:
         if not answered:
             return
         sent = [tx for batch, _ in answered for tx in batch]
-        results = latest_card_states_only(sent, [r for _, response in answered for r in response.results])
-        self._ledger.apply_push_results(sent, results)
+        # Applied in order: the ledger keeps each card's last answered state.
+        self._ledger.apply_push_results(sent, [r for _, response in answered for r in response.results])
         for batch, response in answered:
             count_results(self._progress, batch, response)
 
@@ -350,27 +347,6 @@ class _Pipeline:
                 task.result()
         finally:
             self._executor.shutdown(wait=True)
-
-
-def latest_card_states_only(sent: Sequence[Tx], results: Sequence[PushResult]) -> list[PushResult]:
-    """The same answers, each card's state kept only on its last result (and on accepted welcome
-    bonuses, which the ledger remembers): applied in order, only the last state of a card
-    counts, so the ledger is spared writing the ones before it."""
-    last: dict[str, int] = {}
-    for index, result in enumerate(results):
-        if result.card is not None:
-            last[result.card.card_number] = index
-    keep = set(last.values())
-    return [
-        result
-        if result.card is None or index in keep or _is_accepted_welcome(tx, result)
-        else result.model_copy(update={"card": None})
-        for index, (tx, result) in enumerate(zip(sent, results, strict=True))
-    ]
-
-
-def _is_accepted_welcome(tx: Tx, result: PushResult) -> bool:
-    return tx.type is TransactionType.WELCOME_BONUS and result.status is TxStatus.ACCEPTED
 
 
 def _state_text(state: CardState) -> str:

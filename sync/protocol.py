@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
+import orjson
 from pydantic import (
     AfterValidator,
     AwareDatetime,
@@ -169,6 +170,29 @@ class Tx(WireModel):
     @field_serializer("id", "related_transaction_id")
     def _uuid_lower(self, value: uuid.UUID | None) -> str | None:
         return None if value is None else str(value)
+
+
+def uuid_texts(values: list[uuid.UUID]) -> list[str]:
+    """`[str(value) for value in values]`, in C: orjson writes a UUID as its canonical lower-case
+    text (a thousand in 0.06 ms, against 0.5 ms for UUID.__str__, which is Python code)."""
+    texts: list[str] = orjson.loads(orjson.dumps(values))
+    return texts
+
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def trusted(model: type[Model], values: dict[str, Any]) -> Model:
+    """`model.model_construct(**values)` for values already valid that name every field (a
+    till's own recorded transactions), without its per-field bookkeeping: 0.65 µs a Tx
+    against 3.5 µs, for the thousands a sync round reads. For frozen models without extra or
+    private attributes; tests keep it equal to model_construct."""
+    instance = model.__new__(model)
+    object.__setattr__(instance, "__dict__", values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance
 
 
 class PushRequest(WireModel):

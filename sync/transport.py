@@ -23,6 +23,7 @@ from sync.protocol import (
     RegisterRequest,
     RegisterResponse,
     Tx,
+    uuid_texts,
 )
 
 log = logging.getLogger(__name__)
@@ -164,8 +165,13 @@ def _answers_match(batch: Sequence[Tx], answer: PushResponse) -> bool:
     """One result per transaction, in request order."""
     if len(answer.results) != len(batch):
         return False
+    # As text first (the canonical lower-case form); any other spelling of the same UUID is parsed.
+    texts = uuid_texts([tx.id for tx in batch])
     try:
-        return all(uuid.UUID(r.id) == tx.id for tx, r in zip(batch, answer.results, strict=True))
+        return all(
+            r.id == text or uuid.UUID(r.id) == tx.id
+            for text, tx, r in zip(texts, batch, answer.results, strict=True)
+        )
     except ValueError:
         return False
 

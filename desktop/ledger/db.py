@@ -132,12 +132,13 @@ class Database:
             yield conn
 
     @contextmanager
-    def raw_read(self) -> Iterator[sqlite3.Cursor]:
-        """`read()` on the driver's connection itself, for reads of many rows (rows as dicts)."""
+    def raw_read(self, *, mappings: bool = True) -> Iterator[sqlite3.Cursor]:
+        """`read()` on the driver's connection itself, for reads of many rows (rows as dicts, or
+        as the driver's tuples)."""
         with self.engine.begin() as conn:
             driver = conn.connection.driver_connection
             assert isinstance(driver, sqlite3.Connection)
-            cursor = dict_cursor(driver)
+            cursor = dict_cursor(driver) if mappings else driver.cursor()
             try:
                 yield cursor
             finally:

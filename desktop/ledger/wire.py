@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from desktop.ledger.models import RowLike, from_db_time
 from desktop.ledger.views import TransactionView
-from sync.protocol import Customer, Reason, TransactionType, Tx
+from sync.protocol import Customer, Reason, TransactionType, Tx, trusted
 from sync.rules import REASON_TEXT, VOIDABLE
 
 VOIDABLE_TYPES = frozenset(VOIDABLE.values())
@@ -33,33 +35,58 @@ WIRE_COLUMNS = (
 
 
 def wire_tx(row: RowLike) -> Tx:
-    """The Tx of a stored row, built without re-validation (it was validated when recorded)."""
+    """The Tx of a stored row (a mapping), built without re-validation (it was validated when recorded)."""
+    return wire_tx_of([row[name] for name in WIRE_COLUMNS])
+
+
+def wire_tx_of(row: Sequence[Any]) -> Tx:
+    """The Tx of a stored row's WIRE_COLUMNS values, in that order, without re-validation."""
+    (
+        tx_id,
+        seq,
+        kind,
+        card_number,
+        staff_id,
+        moment,  # as stored (text) when read on the driver
+        stamps_delta,
+        points_delta,
+        purchase_amount_cents,
+        order_reference,
+        reward_id,
+        related,
+        notes,
+        customer_name,
+        customer_email,
+        customer_phone,
+        program_version,
+    ) = row
     customer = None
-    if row["type"] == TransactionType.CARD_CREATED and (
-        row["customer_name"] or row["customer_email"] or row["customer_phone"]
-    ):
-        customer = Customer.model_construct(
-            name=row["customer_name"], email=row["customer_email"], phone=row["customer_phone"]
-        )
-    related = row["related_transaction_id"]
-    moment = row["transaction_at"]  # as stored (text) when read on the driver
-    return Tx.model_construct(
-        id=uuid.UUID(row["id"]),
-        seq=row["seq"],
-        type=TransactionType(row["type"]),
-        card_number=row["card_number"],
-        staff_id=row["staff_id"],
-        transaction_at=from_db_time(moment) if isinstance(moment, str) else moment,
-        stamps_delta=row["stamps_delta"],
-        points_delta=row["points_delta"],
-        purchase_amount_cents=row["purchase_amount_cents"],
-        order_reference=row["order_reference"],
-        reward_id=row["reward_id"],
-        related_transaction_id=uuid.UUID(related) if related else None,
-        notes=row["notes"],
-        customer=customer,
-        program_version=row["program_version"],
+    if kind == _CARD_CREATED and (customer_name or customer_email or customer_phone):
+        customer = Customer.model_construct(name=customer_name, email=customer_email, phone=customer_phone)
+    return trusted(
+        Tx,
+        {  # every field, in the model's order
+            "id": uuid.UUID(tx_id),
+            "seq": seq,
+            "type": _TYPES[kind],
+            "card_number": card_number,
+            "staff_id": staff_id,
+            "transaction_at": from_db_time(moment) if isinstance(moment, str) else moment,
+            "stamps_delta": stamps_delta,
+            "points_delta": points_delta,
+            "purchase_amount_cents": purchase_amount_cents,
+            "order_reference": order_reference,
+            "reward_id": reward_id,
+            "related_transaction_id": uuid.UUID(related) if related else None,
+            "notes": notes,
+            "customer": customer,
+            "program_version": program_version,
+        },
     )
+
+
+_TYPES = {kind.value: kind for kind in TransactionType}
+_CARD_CREATED = TransactionType.CARD_CREATED.value
 
 
 def transaction_view(row: RowLike, *, voided: int = 0) -> TransactionView:

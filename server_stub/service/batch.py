@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
-import orjson
 from sqlalchemy import bindparam, case, insert, update
 from sqlalchemy.orm import Session
 
@@ -30,7 +28,7 @@ from server_stub.service.bulk import (
 from server_stub.service.facts import CardWork, OriginalWork, SeenTransaction
 from server_stub.service.programs import current_program_lookup, programs_by_version
 from sync import rules
-from sync.protocol import CardState, Program, PushResult, Reason, TransactionType, Tx, TxStatus
+from sync.protocol import CardState, Program, PushResult, Reason, TransactionType, Tx, TxStatus, uuid_texts
 
 T = TransactionType
 ACCEPTED, REJECTED = TxStatus.ACCEPTED, TxStatus.REJECTED
@@ -239,13 +237,6 @@ def _gather(
         now=now,
         referenced=set(related),
     )
-
-
-def uuid_texts(values: list[uuid.UUID]) -> list[str]:
-    """`[str(value) for value in values]`, in C: orjson writes a UUID as its canonical lower-case
-    text (a thousand in 0.06 ms, against 0.5 ms for UUID.__str__, which is Python code)."""
-    texts: list[str] = orjson.loads(orjson.dumps(values))
-    return texts
 
 
 def _with_replays(

@@ -210,17 +210,6 @@ def test_writes_sent_together_answer_each_rows_changed_and_commit_with_the_sessi
     }
 
 
-def test_uuid_texts_are_the_canonical_lower_case_texts() -> None:
-    from server_stub.service.batch import uuid_texts
-
-    values = [uuid.uuid4() for _ in range(50)] + [
-        uuid.UUID("AAAAAAAA-BBBB-4CCC-8DDD-EEEEEEEEEEEE"),
-        uuid.UUID(int=0),
-    ]
-    assert uuid_texts(values) == [str(value) for value in values]
-    assert uuid_texts([]) == []
-
-
 def _ledger_row(seq: int) -> tuple[object, ...]:
     now = datetime.now(UTC)
     return (

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from desktop.cli import _export_parts, export_paths
-from sync.engine import BatchSizer, latest_card_states_only
+from sync.engine import BatchSizer
 from sync.lock import RoundLock, SyncBusy
-from sync.protocol import CardState, ImportRequest, PushResult, TransactionType, Tx, TxStatus
+from sync.protocol import ImportRequest, PushResponse, PushResult, TransactionType, Tx, TxStatus
 from sync.transport import parse_retry_after, push_body
 from sync.worker import Backoff
 
@@ -149,23 +149,21 @@ def test_retry_after_in_the_past_means_now() -> None:
     assert parse_retry_after(past, now=now) == 0.0
 
 
-def _result(tx: Tx, points: int, *, status: str = "accepted") -> PushResult:
-    card = CardState(card_number=tx.card_number, stamp_count=0, points_balance=points, is_active=True)
-    return PushResult(id=str(tx.id), status=TxStatus(status), card=card)
+def _answer(*ids: str) -> PushResponse:
+    return PushResponse(
+        results=[PushResult(id=tx_id, status=TxStatus.ACCEPTED) for tx_id in ids],
+        server_time=datetime(2026, 1, 1, tzinfo=UTC),
+    )
 
 
-def test_only_the_last_state_of_each_card_is_handed_to_the_ledger() -> None:
-    sent = [make_tx(1), make_tx(2), make_tx(3)]
-    other = make_tx(4).model_copy(update={"card_number": "C-2"})
-    sent.append(other)
-    results = [_result(sent[0], 5), _result(sent[1], 10), _result(sent[2], 15), _result(other, 1)]
-    kept = latest_card_states_only(sent, results)
-    assert [r.card.points_balance if r.card else None for r in kept] == [None, None, 15, 1]
-    assert [r.id for r in kept] == [r.id for r in results]
+def test_an_answer_must_give_one_result_per_transaction_in_order() -> None:
+    from sync.transport import _answers_match
 
-
-def test_an_accepted_welcome_bonus_keeps_its_card_state() -> None:
-    welcome = make_tx(1).model_copy(update={"type": TransactionType.WELCOME_BONUS})
-    later = make_tx(2)
-    kept = latest_card_states_only([welcome, later], [_result(welcome, 50), _result(later, 55)])
-    assert kept[0].card is not None and kept[1].card is not None
+    sent = [make_tx(1), make_tx(2)]
+    first, second = (str(tx.id) for tx in sent)
+    assert _answers_match(sent, _answer(first, second))
+    assert _answers_match(sent, _answer(first.upper(), "{" + second + "}"))  # the same UUIDs, spelt otherwise
+    assert not _answers_match(sent, _answer(second, first))
+    assert not _answers_match(sent, _answer(first))
+    assert not _answers_match(sent, _answer(first, second, str(uuid.uuid4())))
+    assert not _answers_match(sent, _answer(first, "not-a-uuid"))
