@@ -1,7 +1,7 @@
 """Benchmark: a till's 10,000-transaction backlog syncing to a PostgreSQL-backed server over loopback,
 beside the server's ingest of the same transactions posted directly (no till), in one run.
 
-    .venv/bin/python bench/sync_bench.py [--transactions 10000] [--new-cards 300] [--rounds 3] [--check]
+    .venv/bin/python bench/sync_bench.py [--transactions 10000] [--new-cards 300] [--rounds 7] [--check]
 
 The backlog is a weekend offline: `--new-cards` customers enrolled at the till (a card and a
 welcome bonus each), then sales and some reward redemptions over old and new cards. The
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--transactions", type=int, default=10_000)
     parser.add_argument("--new-cards", type=int, default=300, help="customers enrolled offline")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--check", action="store_true", help="exit 1 when outside the target")
     args = parser.parse_args(argv)
     if 2 * args.new_cards > args.transactions:
