@@ -154,7 +154,7 @@ def test_the_work_done_meanwhile_runs_once_the_lookups_are_already_at_the_databa
 
     marker = f"meanwhile-{uuid.uuid4()}"
     postgres = world.database.is_postgres
-    sleep = text(f"SELECT pg_sleep(0.3), '{marker}'" if postgres else f"SELECT '{marker}'")
+    sleep = text(f"SELECT pg_sleep(1.0), '{marker}'" if postgres else f"SELECT '{marker}'")
     seen_running: list[bool] = []
 
     def meanwhile() -> None:
@@ -164,7 +164,7 @@ def test_the_work_done_meanwhile_runs_once_the_lookups_are_already_at_the_databa
         with world.database.session() as observer:
             running = observer.execute(
                 text("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE :like"),
-                {"like": f"%pg_sleep(0.3), '{marker}'"},
+                {"like": f"%pg_sleep(1.0), '{marker}'"},
             ).scalar_one()
         seen_running.append(running == 1)
 
