@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from server_stub.config import DEFAULT_HOST, DEFAULT_PORT, Settings, resolve_database_url
-from server_stub.db import Database, create_database, migrate
+from server_stub.db import Database, UnsupportedDatabase, create_database, migrate
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings(database_url=resolve_database_url(args.database_url))
     database = create_database(settings.database_url)
     try:
-        migrate(database)
+        try:
+            migrate(database)
+        except UnsupportedDatabase as exc:
+            print(f"loyalty-server: {exc}", file=sys.stderr)
+            return 2
         if args.command == "serve":
             return _serve(settings, database, host=args.host, port=args.port)
         if args.command == "seed-demo":

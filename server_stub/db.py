@@ -131,7 +131,27 @@ def alembic_config(database: Database) -> Config:
     return config
 
 
+# COPY ... FROM STDIN WHERE (the ledger's COPY, service/bulk.py) came in PostgreSQL 12.
+MIN_POSTGRES = (12, 0)
+
+
+class UnsupportedDatabase(RuntimeError):
+    """The database server is older than the server needs."""
+
+
+def require_postgres_version(version: tuple[int, ...]) -> None:
+    if tuple(version[:2]) < MIN_POSTGRES:
+        found = ".".join(str(part) for part in version[:2])
+        raise UnsupportedDatabase(f"PostgreSQL {MIN_POSTGRES[0]} or later is needed; this server is {found}")
+
+
 def migrate(database: Database) -> None:
-    """Bring the schema to the current revision (every CLI command does this first)."""
+    """Bring the schema to the current revision (every CLI command does this first); on
+    PostgreSQL, refuse a server older than MIN_POSTGRES before changing anything."""
+    if database.is_postgres:
+        with database.engine.connect() as connection:
+            version = connection.dialect.server_version_info
+        assert version is not None
+        require_postgres_version(tuple(int(part) for part in version[:2]))
     command.upgrade(alembic_config(database), "head")
     log.info("database schema is current")

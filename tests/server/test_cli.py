@@ -113,3 +113,36 @@ def test_health_is_503_when_the_database_is_unreachable(
         assert response.json() == {"status": "error", "database": "unreachable"}
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("version", "refused"), [((11, 22), True), ((9, 6, 24), True), ((12, 0), False), ((15, 20), False)]
+)
+def test_postgresql_before_12_is_refused_by_name(version: tuple[int, ...], refused: bool) -> None:
+    """The ledger's COPY ... WHERE came in PostgreSQL 12."""
+    from server_stub.db import UnsupportedDatabase, require_postgres_version
+
+    if refused:
+        with pytest.raises(UnsupportedDatabase, match=r"PostgreSQL 12 or later is needed; this server is "):
+            require_postgres_version(version)
+    else:
+        require_postgres_version(version)
+
+
+@pytest.mark.postgres
+def test_a_database_server_too_old_stops_the_cli_before_any_change(
+    pg_database_factory: Callable[[], str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A server "too old" (by a raised minimum) is named, and its database is left as it was."""
+    from server_stub import cli
+    from server_stub import db as db_module
+
+    url = pg_database_factory()
+    monkeypatch.setattr(db_module, "MIN_POSTGRES", (999, 0))
+    assert cli.main(["seed-demo", "--database-url", url]) == 2
+    assert "PostgreSQL 999 or later is needed; this server is " in capsys.readouterr().err
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1)) as conn:
+        tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
+    assert tables == (0,)
