@@ -58,6 +58,9 @@ def test_pending_transactions_come_in_seq_order_in_the_strict_wire_form(ledger: 
     body = PushRequest(transactions=pending).model_dump_json()
     assert PushRequest.model_validate_json(body).transactions == pending
     assert ledger.pending_transactions(2) == pending[:2]
+    for tx in pending:  # built from trusted values: every field of the model, each as validation makes it
+        assert tx.model_fields_set == set(Tx.model_fields)
+        assert Tx.model_validate_json(tx.model_dump_json()).model_dump() == tx.model_dump()
 
 
 def test_pending_transactions_after_a_seq_skip_those_already_sent(ledger: Ledger) -> None:
