@@ -123,6 +123,7 @@ class Till:
             self.worker.stop()
             self.worker = None
         self.bridge.attach(None)
+        self.context.lookup.close()
         self.runner.close()
         if self.runner.ledger is not None:
             self.runner.ledger.close()

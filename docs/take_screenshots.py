@@ -92,17 +92,18 @@ def take(till: Any, root: Path) -> None:
 
     manager = next(h for h in till.context.session.demo_hints if h.role == "store_manager")
     sign_in(till, manager.name, manager.pin)
+    scan(till, "BT-0005")
+    screen.tabs.setCurrentWidget(screen.history)
+    wait_until(lambda: bool(screen.history.remote), timeout=60)  # the card's past, from the server
     till.demo_world.server.stop()  # the shop's line drops: what follows is recorded offline
     till.bridge.sync_now()
     wait_until(lambda: window.status_bar.state_label.text().startswith("● Offline since"), timeout=60)
-    scan(till, "BT-0005")
     screen.trigger("reward")
     wait_until(lambda: any(d.isVisible() for d in screen.findChildren(RewardDialog)))
     dialog = next(d for d in screen.findChildren(RewardDialog) if d.isVisible())
     QTest.keyClick(dialog.reward_list, Qt.Key.Key_Return)
     wait_until(lambda: screen.card.points_balance == 200 and screen.customer_panel.pending_label.isVisible())
-    screen.tabs.setCurrentWidget(screen.history)
-    wait_until(lambda: screen.history.table.rowCount() > 0)
+    wait_until(lambda: screen.history.row_texts()[0][4] == "This till")
     wait_until(lambda: window.status_bar.pending_label.text().startswith("1 waiting"))
     shoot(window, "card-screen.png")
 

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QObject, Signal
 
 from desktop.config import TillSettings
+from desktop.ui.card_lookup import CardLookup
 from desktop.ui.ops import Change, LedgerRunner, Op
 from desktop.ui.sync_bridge import SyncBridge
 from sync.protocol import Program, Role
@@ -53,6 +54,7 @@ class TillContext(QObject):
         self.bridge = bridge
         self.settings = settings or TillSettings()
         self.session = Session()
+        self.lookup = CardLookup(self)  # a card's transactions elsewhere, from the server
         runner.add_recorded_listener(bridge.notify_recorded)
         runner.ledger_changed.connect(self.on_runner_ledger_changed)
         bridge.ledger_touched.connect(runner.ledger_changed)

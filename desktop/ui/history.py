@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
@@ -68,46 +69,74 @@ def state_text(tx: Any) -> str:
 
 
 class HistoryTable(QWidget):
-    """The current card's transactions, newest first, each with its sync state."""
+    """The current card's transactions, newest first, each with its sync state and where it
+    was made: this till's (from its ledger, at once) and, when the server can be reached,
+    the card's latest ones elsewhere (other tills, other stores, head office)."""
 
-    HEADERS = ["When", "What", "Change", "Sync"]
+    HEADERS = ["When", "What", "Change", "Sync", "Where"]
 
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.card_number: str | None = None
-        self.transactions: list[Any] = []
+        self.transactions: list[Any] = []  # as shown: this till's views and the server's rows
+        self.local: list[Any] = []
+        self.remote: list[Any] = []
         layout = QVBoxLayout(self)
         self.table = _table(self, self.HEADERS)
         self.table.setAccessibleName("Card history")
         layout.addWidget(self.table)
         context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
+        context.lookup.found.connect(self.on_lookup_found)
 
     def show_card(self, card_number: str | None) -> None:
+        if card_number != self.card_number:
+            self.local, self.remote = [], []
         self.card_number = card_number
         self.reload()
 
     def reload(self) -> None:
         number = self.card_number
         if number is None:
-            self._fill([])
+            self.context.lookup.forget()
+            self._fill_local([])
             return
-        self.context.op(self, lambda ledger: ledger.card_history(number)).success(self._fill).run()
+        self.context.op(self, lambda ledger: ledger.card_history(number)).success(self._fill_local).run()
+        self.context.lookup.request(self.context.session.identity, number)
 
-    def _fill(self, transactions: list[Any]) -> None:
-        self.transactions = list(transactions)
+    def _fill_local(self, transactions: list[Any]) -> None:
+        self.local = list(transactions)
+        self._render()
+
+    @Slot(str, object)
+    def on_lookup_found(self, card_number: str, transactions: list[Any]) -> None:
+        if card_number == self.card_number:
+            self.remote = list(transactions)
+            self._render()
+
+    def _render(self) -> None:
+        shown = {str(tx.id) for tx in self.local}
+        elsewhere = [tx for tx in self.remote if tx.id not in shown]  # this till's own: its view
+        self.transactions = sorted([*self.local, *elsewhere], key=_newest_first)
+        own_store = getattr(self.context.session.identity, "store_id", None)
         self.table.setRowCount(len(self.transactions))
         for row, tx in enumerate(self.transactions):
-            state = str(getattr(tx.sync_state, "value", tx.sync_state))
+            local = _is_local(tx)
+            state = str(getattr(tx.sync_state, "value", tx.sync_state)) if local else tx.status.value
             self.table.setItem(row, 0, _cell(local_time(tx.transaction_at)))
             self.table.setItem(row, 1, _cell(type_text(tx.type)))
             self.table.setItem(row, 2, _cell(deltas_text(tx)))
-            self.table.setItem(row, 3, _cell(state_text(tx), colour=STATE_COLOURS.get(state)))
+            sync_text = state_text(tx) if local else _server_state_text(tx)
+            self.table.setItem(row, 3, _cell(sync_text, colour=STATE_COLOURS.get(state)))
+            self.table.setItem(row, 4, _cell(_where(tx, own_store)))
 
     def selected_id(self) -> str | None:
-        """The transaction picked in the history (to void it), if any."""
+        """The transaction picked in the history (to void it), if it is this till's."""
         rows = self.table.selectionModel().selectedRows()
-        return str(self.transactions[rows[0].row()].id) if rows else None
+        if not rows:
+            return None
+        tx = self.transactions[rows[0].row()]
+        return str(tx.id) if _is_local(tx) else None
 
     def row_texts(self) -> list[list[str]]:
         """What each row says (for tests and accessibility checks)."""
@@ -120,6 +149,37 @@ class HistoryTable(QWidget):
     def on_runner_ledger_changed(self, changes: Change) -> None:
         if changes & Change.HISTORY and self.card_number is not None:
             self.reload()
+
+
+THIS_TILL, THIS_STORE, OTHER_STORE, HEAD_OFFICE = "This till", "This store", "Another store", "Head office"
+
+
+def _is_local(tx: Any) -> bool:
+    """This till's own view of a transaction (the server's rows carry a status instead)."""
+    return hasattr(tx, "sync_state")
+
+
+def _where(tx: Any, own_store: int | None) -> str:
+    if _is_local(tx):
+        return THIS_TILL
+    if tx.store_id is None:
+        return HEAD_OFFICE  # made by the server: an adjustment from the office, points expiry
+    return THIS_STORE if tx.store_id == own_store else OTHER_STORE
+
+
+def _server_state_text(tx: Any) -> str:
+    state = tx.status.value
+    text = STATE_TEXT.get(state, state)
+    if state == "rejected":
+        text += f": {reason_text(tx)}"
+    return text
+
+
+def _newest_first(tx: Any) -> tuple[float, int]:
+    moment = tx.transaction_at
+    if moment.tzinfo is None:  # the ledger's views: UTC
+        moment = moment.replace(tzinfo=UTC)
+    return (-moment.timestamp(), 0 if _is_local(tx) else 1)
 
 
 class RejectionsView(QWidget):

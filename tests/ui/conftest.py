@@ -141,6 +141,7 @@ class TillUnderTest:
         return self
 
     def close(self) -> None:
+        self.context.lookup.close()
         self.runner.close()
         self.window.close()
 
@@ -171,8 +172,8 @@ def ready_for_keys(qtbot: QtBot, window: MainWindow) -> None:
 
 
 def history_states(window: MainWindow) -> list[str]:
-    """The sync column of the card history, newest first."""
-    return [row[3] for row in window.card_screen.history.row_texts()]
+    """The sync column of the card history's rows of this till, newest first."""
+    return [row[3] for row in window.card_screen.history.row_texts() if row[4] == "This till"]
 
 
 def scan(qtbot: QtBot, window: MainWindow, number: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from desktop.config import LEDGER_FILE
 from desktop.ledger import open_ledger
 from desktop.ui.dialogs import EarnPointsDialog, EnrolCardDialog
 from sync.enrolment import adopt_device, engine_for
+from sync.protocol import TransactionType, Tx, TxStatus
+from sync.transport import SyncClient
 from tests.support.live_server import LiveServer
 from tests.ui.conftest import history_states, ready_for_keys, scan, sign_in
 from tests.ui.test_dialogs import closed, opened
@@ -171,3 +174,81 @@ def _enrol_elsewhere_first(world: dict[str, Any], data_dir: Path, number: str) -
         assert report.accepted >= 1
     finally:
         ledger.close()
+
+
+def _push_elsewhere(server: LiveServer, world: dict[str, Any], number: str, reference: str) -> int:
+    """The other store's till sells to the card twice under one order reference (the second is
+    refused); returns the points the first gave."""
+    device = merchant(world)["devices"][1]
+    cashier = staff_of(world, "staff", device["store_id"])
+    cents = 2500
+    points = cents * merchant(world)["program"]["points_per_currency_unit"] // 100
+    sale = {
+        "type": TransactionType.POINTS_EARNED,
+        "card_number": number,
+        "staff_id": cashier["id"],
+        "transaction_at": datetime.now(UTC),
+        "points_delta": points,
+        "purchase_amount_cents": cents,
+        "order_reference": reference,
+    }
+    batch = [Tx(id=uuid.uuid4(), seq=1_000_000 + offset, **sale) for offset in (1, 2)]
+    with SyncClient(server.url, device["token"]) as client:
+        answer = client.push(batch, str(uuid.uuid4()))
+    assert [result.status for result in answer.results] == [TxStatus.ACCEPTED, TxStatus.REJECTED]
+    return points
+
+
+def test_a_cards_history_shows_what_it_did_elsewhere_beside_this_tills_own(
+    qtbot: QtBot, tmp_path: Path, live_server_sqlite: Served, app_till: Callable[[Path], Till]
+) -> None:
+    server, world = live_server_sqlite
+    here = adopted_data_dir(tmp_path, server, world, 0)
+    points = _push_elsewhere(server, world, "BT-0002", f"UI-{uuid.uuid4().hex[:8]}")
+    app = app_till(here)
+    cashier = staff_of(world, "staff", 1)
+    sign_in(qtbot, app.window, cashier["name"], cashier["pin"])
+    screen = app.window.card_screen
+    scan(qtbot, app.window, "BT-0002")
+    history = screen.history
+    elsewhere = ["Points earned", f"+{points} points", "Accepted", "Another store"]
+    refused = ["Points earned", f"+{points} points", "Rejected: Points were already given for this order."]
+    qtbot.waitUntil(lambda: elsewhere in [row[1:] for row in history.row_texts()], timeout=SLOW)
+    assert [*refused, "Another store"] in [row[1:] for row in history.row_texts()]
+    assert history.table.rowCount() >= 3  # and the card's seeded past, made at this store
+
+    screen.trigger("stamp")  # recorded here, then synced: shown once, as this till's
+    qtbot.waitUntil(lambda: history_states(app.window)[:1] == ["Waiting to sync"], timeout=SLOW)
+    qtbot.mouseClick(app.window.status_bar.sync_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: history_states(app.window)[:1] == ["Accepted"], timeout=SLOW)
+    stamp = str(history.local[0].id)
+    qtbot.waitUntil(lambda: stamp in {tx.id for tx in history.remote}, timeout=SLOW)  # the server has it too
+    ids = [str(tx.id) for tx in history.transactions]
+    assert len(ids) == len(set(ids))
+    assert history.row_texts()[0][1:] == ["Stamp added", "+1 stamp", "Accepted", "This till"]
+    # A transaction of another till cannot be voided here: picking one preselects nothing.
+    row = next(r for r, texts in enumerate(history.row_texts()) if texts[4] == "Another store")
+    rect = history.table.visualItemRect(history.table.item(row, 1))
+    qtbot.mouseClick(history.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert history.selected_id() is None
+
+
+def test_offline_the_history_is_this_tills_own_and_no_error_is_shown(
+    qtbot: QtBot, tmp_path: Path, live_server_sqlite: Served, app_till: Callable[[Path], Till]
+) -> None:
+    server, world = live_server_sqlite
+    here = adopted_data_dir(tmp_path, server, world, 0)
+    _push_elsewhere(server, world, "BT-0003", f"UI-{uuid.uuid4().hex[:8]}")
+    server.stop()
+    app = app_till(here)
+    cashier = staff_of(world, "staff", 1)
+    sign_in(qtbot, app.window, cashier["name"], cashier["pin"])
+    screen = app.window.card_screen
+    scan(qtbot, app.window, "BT-0003")
+    screen.trigger("stamp")
+    qtbot.waitUntil(lambda: history_states(app.window) == ["Waiting to sync"], timeout=SLOW)
+    with qtbot.waitSignal(app.context.lookup.found, timeout=2000, raising=False) as blocker:
+        pass  # the lookups fail (nothing listens): none is answered
+    assert not blocker.signal_triggered
+    assert [row[4] for row in screen.history.row_texts()] == ["This till"]
+    assert screen.banner.kind != "banner_problem"  # the stamp's own note only
