@@ -64,6 +64,7 @@ def _serve(settings: Settings, database: Database, *, host: str, port: int) -> i
     import uvicorn
 
     from server_stub.app import create_app
+    from server_stub.http11 import ProblemH11Protocol
     from server_stub.service.push import forget_old_keys
 
     now = datetime.now(UTC)
@@ -81,7 +82,7 @@ def _serve(settings: Settings, database: Database, *, host: str, port: int) -> i
     # (700 net allocations) a 1000-item push paid ten collections over its live batch
     # (0.8 ms). The collector still runs once 100,000 container objects have piled up.
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", http=ProblemH11Protocol)
     return 0
 
 

@@ -13,7 +13,7 @@ from sync.protocol import PROBLEM_CONTENT_TYPE, Problem, PushRequest, RegisterRe
 SCHEMA_REF = "#/components/schemas/{model}"
 BODY_MODELS: tuple[type[BaseModel], ...] = (PushRequest, RegisterRequest, Problem)
 DESCRIPTIONS = {
-    400: "Bad request (header or cursor)",
+    400: "Bad request: not valid HTTP (any operation), or a bad header or cursor",
     401: "Missing, unknown or revoked token",
     404: "Not found",
     409: "A request with this Idempotency-Key is in progress",
@@ -60,6 +60,9 @@ def _problem_content(document: dict[str, Any]) -> None:
     problem = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": SCHEMA_REF.format(model="Problem")}}}
     for operations in document.get("paths", {}).values():
         for operation in operations.values():
+            # A request that is not valid HTTP is 400 `bad_request` wherever it was going
+            # (server_stub/http11.py), so every operation documents a 400.
+            operation.setdefault("responses", {}).setdefault("400", {"description": DESCRIPTIONS[400]})
             for status, response in operation.get("responses", {}).items():
                 if not str(status).isdigit() or int(status) < 400:
                     continue

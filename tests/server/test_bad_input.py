@@ -210,3 +210,42 @@ def test_unknown_routes_wrong_methods_and_bad_queries_are_problem_json(world: Wo
     ]
     assert all(r.headers["content-type"].startswith("application/problem+json") for r in answers)
     assert "Traceback" not in "".join(r.text for r in answers)
+
+
+@pytest.mark.parametrize(
+    "request_head",
+    [
+        b"GET /v1/sync/pull HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n",  # a line that is no header
+        b"POST /v1/sync/push HTTP/1.1\r\nHost: x\r\nContent-Length: \r\n\r\n",  # an empty length
+        b"GET /v1/health HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        b"BREW /v1/health HTCPCP/1.0\r\n\r\n",
+    ],
+    ids=["no-colon", "empty-length", "two-lengths", "not-http"],
+)
+def test_a_request_that_is_not_valid_http_is_answered_as_problem_json(
+    world: World, request_head: bytes
+) -> None:
+    """The HTTP layer's own 400 (before any route) is problem+json too, and the connection closes."""
+    import socket
+
+    host, port = httpx.URL(world.url).host, httpx.URL(world.url).port
+    assert port is not None
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(request_head)
+        answer = b""
+        while chunk := sock.recv(65536):  # the server closes the connection after answering
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    fields = (line.partition(":") for line in header_lines)
+    headers = {name.lower(): value.strip() for name, _, value in fields}
+    assert status_line.startswith("HTTP/1.1 400")
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["connection"] == "close"
+    assert json.loads(body) == {
+        "type": "about:blank",
+        "title": "Bad request",
+        "status": 400,
+        "detail": "The request is not valid HTTP.",
+        "code": "bad_request",
+    }
