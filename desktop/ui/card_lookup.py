@@ -68,6 +68,9 @@ class CardLookup(QObject):
         except Exception:
             log.exception("card lookup failed")
             return
+        with self._lock:
+            if self._closed:  # the till closed while the answer was on its way
+                return
         self.found.emit(card_number, list(detail.transactions) if detail is not None else [])
 
     def _client_for(self, server_url: str, token: str) -> Any:
