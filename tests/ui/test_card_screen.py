@@ -183,3 +183,41 @@ def test_a_scan_after_touching_the_history_still_lands_in_the_scan_field(
     qtbot.keyClick(cashier.window.focusWidget(), Qt.Key.Key_Return)
 
     qtbot.waitUntil(lambda: screen.card is not None and screen.card.card_number == "1002")
+
+
+def test_the_server_rows_of_another_card_or_a_card_no_longer_shown_are_not_shown(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    """Lookups answer late and out of order: a history shows only its own card's server rows."""
+    from datetime import UTC, datetime
+
+    from sync.protocol import CardTxOut, TransactionType, TxStatus
+
+    screen = cashier.window.card_screen
+    scan(qtbot, cashier.window, "1001")
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: len(screen.history.row_texts()) == 1)
+
+    def row(store_id: int | None) -> CardTxOut:
+        return CardTxOut(
+            id="00000000-0000-4000-8000-000000000001",
+            type=TransactionType.POINTS_EARNED,
+            stamps_delta=0,
+            points_delta=40,
+            transaction_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
+            store_id=store_id,
+            status=TxStatus.ACCEPTED,
+            reason=None,
+        )
+
+    cashier.context.lookup.found.emit("1002", [row(8)])  # an answer for a card scanned before
+    assert [texts[4] for texts in screen.history.row_texts()] == ["This till"]
+    cashier.context.lookup.found.emit("1001", [row(None)])
+    assert [texts[1:] for texts in screen.history.row_texts()] == [
+        ["Stamp added", "+1 stamp", "Waiting to sync", "This till"],
+        ["Points earned", "+40 points", "Accepted", "Head office"],
+    ]
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Escape)  # no card shown
+    qtbot.waitUntil(lambda: screen.history.row_texts() == [])
+    cashier.context.lookup.found.emit("1001", [row(None)])
+    assert screen.history.row_texts() == []
