@@ -87,6 +87,8 @@ class HistoryTable(QWidget):
         self.table.setAccessibleName("Card history")
         layout.addWidget(self.table)
         context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
+        # The server's rows can have changed only after a sync, not after a verb here.
+        context.bridge.ledger_touched.connect(self.on_bridge_ledger_touched)
         context.lookup.found.connect(self.on_lookup_found)
 
     def show_card(self, card_number: str | None) -> None:
@@ -94,15 +96,21 @@ class HistoryTable(QWidget):
             self.local, self.remote = [], []
         self.card_number = card_number
         self.reload()
+        self._look_up()
 
     def reload(self) -> None:
+        """This till's rows, from the ledger (the server's are kept until the next lookup)."""
         number = self.card_number
         if number is None:
-            self.context.lookup.forget()
             self._fill_local([])
             return
         self.context.op(self, lambda ledger: ledger.card_history(number)).success(self._fill_local).run()
-        self.context.lookup.request(self.context.session.identity, number)
+
+    def _look_up(self) -> None:
+        if self.card_number is None:
+            self.context.lookup.forget()
+        else:
+            self.context.lookup.request(self.context.session.identity, self.card_number)
 
     def _fill_local(self, transactions: list[Any]) -> None:
         self.local = list(transactions)
@@ -149,6 +157,11 @@ class HistoryTable(QWidget):
     def on_runner_ledger_changed(self, changes: Change) -> None:
         if changes & Change.HISTORY and self.card_number is not None:
             self.reload()
+
+    @Slot(object)
+    def on_bridge_ledger_touched(self, changes: Change) -> None:
+        if changes & Change.HISTORY and self.card_number is not None:
+            self._look_up()
 
 
 THIS_TILL, THIS_STORE, OTHER_STORE, HEAD_OFFICE = "This till", "This store", "Another store", "Head office"
