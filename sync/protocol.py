@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -177,6 +178,26 @@ def uuid_texts(values: list[uuid.UUID]) -> list[str]:
     text (a thousand in 0.06 ms, against 0.5 ms for UUID.__str__, which is Python code)."""
     texts: list[str] = orjson.loads(orjson.dumps(values))
     return texts
+
+
+def first_unmatched(
+    txs: Sequence[Tx], result_ids: Sequence[str], texts: Sequence[str] | None = None
+) -> int | None:
+    """The index of the first result id that does not name its transaction, or None when each
+    does (same length assumed). Compared as text first (the canonical lower-case form, `texts`
+    if the caller made them already); any other spelling of the same UUID is parsed."""
+    if texts is None:
+        texts = uuid_texts([tx.id for tx in txs])
+    for index, (text, tx, result_id) in enumerate(zip(texts, txs, result_ids, strict=True)):
+        if result_id == text:
+            continue
+        try:
+            if uuid.UUID(result_id) == tx.id:
+                continue
+        except ValueError:
+            pass
+        return index
+    return None
 
 
 Model = TypeVar("Model", bound=BaseModel)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -23,7 +22,7 @@ from sync.protocol import (
     RegisterRequest,
     RegisterResponse,
     Tx,
-    uuid_texts,
+    first_unmatched,
 )
 
 log = logging.getLogger(__name__)
@@ -165,15 +164,7 @@ def _answers_match(batch: Sequence[Tx], answer: PushResponse) -> bool:
     """One result per transaction, in request order."""
     if len(answer.results) != len(batch):
         return False
-    # As text first (the canonical lower-case form); any other spelling of the same UUID is parsed.
-    texts = uuid_texts([tx.id for tx in batch])
-    try:
-        return all(
-            r.id == text or uuid.UUID(r.id) == tx.id
-            for text, tx, r in zip(texts, batch, answer.results, strict=True)
-        )
-    except ValueError:
-        return False
+    return first_unmatched(batch, [r.id for r in answer.results]) is None
 
 
 def _raise_for_status(method: str, path: str, response: httpx.Response) -> None:

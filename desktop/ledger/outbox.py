@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -27,6 +26,7 @@ from sync.protocol import (
     TransactionType,
     Tx,
     TxStatus,
+    first_unmatched,
     uuid_texts,
 )
 
@@ -106,9 +106,9 @@ def apply_push_results(ctx: Context, sent: Sequence[Tx], results: Sequence[PushR
     if len(sent) != len(results):
         raise ValueError(f"{len(results)} results for {len(sent)} transactions")
     keys = uuid_texts([tx.id for tx in sent])
-    for key, tx, result in zip(keys, sent, results, strict=True):
-        if result.id != key and uuid.UUID(result.id) != tx.id:
-            raise ValueError(f"result for {result.id} where {tx.id} was sent")
+    unmatched = first_unmatched(sent, [result.id for result in results], keys)
+    if unmatched is not None:
+        raise ValueError(f"result for {results[unmatched].id} where {sent[unmatched].id} was sent")
     if not sent:
         return
     now = ctx.now()

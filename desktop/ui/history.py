@@ -60,8 +60,14 @@ def _text(item: QTableWidgetItem | None) -> str:
     return item.text() if item is not None else ""
 
 
+def _state_of(tx: Any) -> str:
+    """pending / accepted / rejected: this till's view's sync state, or the server row's status."""
+    state = tx.sync_state if _is_local(tx) else tx.status
+    return str(getattr(state, "value", state))
+
+
 def state_text(tx: Any) -> str:
-    state = str(getattr(tx.sync_state, "value", tx.sync_state))
+    state = _state_of(tx)
     text = STATE_TEXT.get(state, state)
     if state == "rejected":
         text += f": {reason_text(tx)}"
@@ -129,13 +135,10 @@ class HistoryTable(QWidget):
         own_store = getattr(self.context.session.identity, "store_id", None)
         self.table.setRowCount(len(self.transactions))
         for row, tx in enumerate(self.transactions):
-            local = _is_local(tx)
-            state = str(getattr(tx.sync_state, "value", tx.sync_state)) if local else tx.status.value
             self.table.setItem(row, 0, _cell(local_time(tx.transaction_at)))
             self.table.setItem(row, 1, _cell(type_text(tx.type)))
             self.table.setItem(row, 2, _cell(deltas_text(tx)))
-            sync_text = state_text(tx) if local else _server_state_text(tx)
-            self.table.setItem(row, 3, _cell(sync_text, colour=STATE_COLOURS.get(state)))
+            self.table.setItem(row, 3, _cell(state_text(tx), colour=STATE_COLOURS.get(_state_of(tx))))
             self.table.setItem(row, 4, _cell(_where(tx, own_store)))
 
     def selected_id(self) -> str | None:
@@ -178,14 +181,6 @@ def _where(tx: Any, own_store: int | None) -> str:
     if tx.store_id is None:
         return HEAD_OFFICE  # made by the server: an adjustment from the office, points expiry
     return THIS_STORE if tx.store_id == own_store else OTHER_STORE
-
-
-def _server_state_text(tx: Any) -> str:
-    state = tx.status.value
-    text = STATE_TEXT.get(state, state)
-    if state == "rejected":
-        text += f": {reason_text(tx)}"
-    return text
 
 
 def _newest_first(tx: Any) -> tuple[float, int]:
