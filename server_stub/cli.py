@@ -91,7 +91,7 @@ def _seed(database: Database) -> int:
 
     try:
         with database.session() as session, session.begin():
-            document = seed_demo(session, now=datetime.now(UTC))
+            document = seed_demo(session, database.backend, now=datetime.now(UTC))
     except WorldExists as exc:
         print(f"loyalty-server seed-demo: {exc}", file=sys.stderr)
         return 1

@@ -14,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from server_stub.service.backend import Backend, backend_for
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -23,12 +25,13 @@ READ_ONLY = "loyalty_read_only"
 
 @dataclass(frozen=True, slots=True)
 class Database:
-    """The engine and its session factory; `is_postgres` picks the locking strategy."""
+    """The engine, its session factories, and the backend object for a batch's database steps."""
 
     engine: Engine
     sessions: sessionmaker[Session]
     reads: sessionmaker[Session]
     is_postgres: bool
+    backend: Backend
 
     def session(self) -> Session:
         """A session for work that may write (on SQLite its transactions take the write lock)."""
@@ -61,6 +64,7 @@ def create_database(url: str, *, pool_size: int = 10) -> Database:
         sessions=sessionmaker(engine, expire_on_commit=False),
         reads=sessionmaker(engine.execution_options(**read_options), expire_on_commit=False),
         is_postgres=is_postgres,
+        backend=backend_for(postgres=is_postgres),
     )
 
 
@@ -131,7 +135,7 @@ def alembic_config(database: Database) -> Config:
     return config
 
 
-# COPY ... FROM STDIN WHERE (the ledger's COPY, service/bulk.py) came in PostgreSQL 12.
+# The oldest PostgreSQL the server supports: its SQL uses nothing newer (and 12 is long out of support).
 MIN_POSTGRES = (12, 0)
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 
 from sync.protocol import PROBLEM_CONTENT_TYPE, Problem, ProblemError
 
@@ -92,6 +93,15 @@ def validation_error(exc: ValidationError) -> ApiError:
     return invalid_request(errors_from_pydantic(exc.errors(include_url=False, include_input=False)))
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette's own 405 names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is Match.PARTIAL:
+            methods |= route.methods
+    return sorted(methods)
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -107,12 +117,13 @@ def install_handlers(app: FastAPI) -> None:
         return problem_response(invalid_request(errors))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
             return problem_response(ApiError(404, "not_found", "No such resource."))
         if exc.status_code == 405:
+            allow = {"Allow": ", ".join(allowed_methods(request))}
             return problem_response(
-                ApiError(405, "method_not_allowed", "This method is not allowed here.", headers=exc.headers)
+                ApiError(405, "method_not_allowed", "This method is not allowed here.", headers=allow)
             )
         code = "payload_too_large" if exc.status_code == 413 else "http_error"
         return problem_response(ApiError(exc.status_code, code, str(exc.detail)))

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
+from server_stub.office.params import BOUND_SCHEMA
 from sync.protocol import PROBLEM_CONTENT_TYPE, Problem, PushRequest, RegisterRequest
 
 SCHEMA_REF = "#/components/schemas/{model}"
@@ -24,6 +25,18 @@ DESCRIPTIONS = {
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"description": DESCRIPTIONS.get(status, "Error")} for status in statuses}
+
+
+def idempotency_key_parameter(*, required: bool) -> dict[str, Any]:
+    """The Idempotency-Key header as documented (the routes read it themselves: a missing or bad
+    key is 400, never FastAPI's 422)."""
+    return {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": required,
+        "description": "The batch id: 1..255 printable ASCII characters (a UUID is recommended).",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]+$"},
+    }
 
 
 def request_body(model_name: str) -> dict[str, Any]:
@@ -50,6 +63,7 @@ def install_openapi(app: FastAPI) -> None:
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
         _problem_content(document)
+        _time_bounds(document)
         app.openapi_schema = document
         return document
 
@@ -72,3 +86,13 @@ def _problem_content(document: dict[str, Any]) -> None:
                     response["content"] = problem
                     if int(status) == 422:
                         response["description"] = DESCRIPTIONS[422]
+
+
+def _time_bounds(document: dict[str, Any]) -> None:
+    """The office's `from` and `to`: an RFC 3339 date-time or a full-date (office/params.py parses
+    exactly these formats)."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] in ("from", "to"):
+                    parameter["schema"] = dict(BOUND_SCHEMA)

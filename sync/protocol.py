@@ -13,6 +13,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -40,20 +41,35 @@ def _no_nul(value: str) -> str:
     return value
 
 
+# Refused with its own message; the published schema states it as a pattern.
 NoNul = AfterValidator(_no_nul)
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200), NoNul]
-Email = Annotated[str, StringConstraints(max_length=254), NoNul]
-Phone = Annotated[str, StringConstraints(max_length=32), NoNul]
-ShortId = Annotated[str, StringConstraints(min_length=1, max_length=50), NoNul]
-OrderReference = Annotated[str, StringConstraints(min_length=1, max_length=100), NoNul]
-Notes = Annotated[str, StringConstraints(max_length=1000), NoNul]
-Label = Annotated[str, StringConstraints(max_length=255), NoNul]
-Code = Annotated[str, StringConstraints(min_length=1, max_length=255), NoNul]
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+_NO_NUL_SCHEMA = Field(json_schema_extra={"pattern": NO_NUL_PATTERN})
 
 
-Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
-PositiveId = Annotated[int, Field(ge=1, le=INT32_MAX)]
-NonNegInt32 = Annotated[int, Field(ge=0, le=INT32_MAX)]
+def _integral(value: object) -> object:
+    """A JSON number without a fraction (1.0, 1e2) is the integer it equals, as JSON Schema counts it."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer on the wire: a JSON number whose value is whole (still no string, no boolean). After
+# the field's bounds in an Annotated, so that the published schema keeps them as its own.
+Integral = BeforeValidator(_integral)
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), NoNul, _NO_NUL_SCHEMA]
+Email = Annotated[str, StringConstraints(max_length=254), NoNul, _NO_NUL_SCHEMA]
+Phone = Annotated[str, StringConstraints(max_length=32), NoNul, _NO_NUL_SCHEMA]
+ShortId = Annotated[str, StringConstraints(min_length=1, max_length=50), NoNul, _NO_NUL_SCHEMA]
+OrderReference = Annotated[str, StringConstraints(min_length=1, max_length=100), NoNul, _NO_NUL_SCHEMA]
+Notes = Annotated[str, StringConstraints(max_length=1000), NoNul, _NO_NUL_SCHEMA]
+Label = Annotated[str, StringConstraints(max_length=255), NoNul, _NO_NUL_SCHEMA]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=255), NoNul, _NO_NUL_SCHEMA]
+
+
+Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX), Integral]
+PositiveId = Annotated[int, Field(ge=1, le=INT32_MAX), Integral]
+NonNegInt32 = Annotated[int, Field(ge=0, le=INT32_MAX), Integral]
 CardNumber = Annotated[str, StringConstraints(pattern=CARD_NUMBER_PATTERN)]
 Timestamp = AwareDatetime
 
@@ -81,6 +97,7 @@ class Reason(enum.StrEnum):
 
     DUPLICATE_ID = "duplicate_id"
     SEQUENCE_REUSED = "sequence_reused"
+    INVALID_TRANSACTION_AT = "invalid_transaction_at"
     UNKNOWN_CARD = "unknown_card"
     CARD_NUMBER_TAKEN = "card_number_taken"
     UNKNOWN_STAFF = "unknown_staff"
@@ -153,14 +170,14 @@ class Tx(WireModel):
     """One transaction as a till sends it."""
 
     id: uuid.UUID
-    seq: Annotated[int, Field(ge=1, le=INT32_MAX)]
+    seq: Annotated[int, Field(ge=1, le=INT32_MAX), Integral]
     type: TransactionType
     card_number: CardNumber
     staff_id: PositiveId
     transaction_at: Timestamp
     stamps_delta: Int32 = 0
     points_delta: Int32 = 0
-    purchase_amount_cents: Annotated[int, Field(ge=0, le=MAX_PURCHASE_CENTS)] | None = None
+    purchase_amount_cents: Annotated[int, Field(ge=0, le=MAX_PURCHASE_CENTS), Integral] | None = None
     order_reference: OrderReference | None = None
     reward_id: ShortId | None = None
     related_transaction_id: uuid.UUID | None = None
@@ -304,24 +321,24 @@ class RegisterResponse(OutModel):
 class Reward(WireModel):
     id: ShortId
     name: Name
-    points_cost: Annotated[int, Field(ge=1, le=INT32_MAX)]
+    points_cost: Annotated[int, Field(ge=1, le=INT32_MAX), Integral]
 
 
 class ProgramFields(WireModel):
     """The program's settings as head office writes them (PUT /v1/office/program)."""
 
     type: ProgramType
-    stamps_target: Annotated[int, Field(ge=1, le=1000)] = 10
+    stamps_target: Annotated[int, Field(ge=1, le=1000), Integral] = 10
     stamps_reward_description: Label = ""
-    points_per_currency_unit: Annotated[int, Field(ge=0, le=1_000_000)] = 1
-    minimum_purchase_cents: Annotated[int, Field(ge=0, le=MAX_PURCHASE_CENTS)] = 0
+    points_per_currency_unit: Annotated[int, Field(ge=0, le=1_000_000), Integral] = 1
+    minimum_purchase_cents: Annotated[int, Field(ge=0, le=MAX_PURCHASE_CENTS), Integral] = 0
     rewards: Annotated[list[Reward], Field(max_length=200)] = Field(default_factory=list)
-    welcome_bonus_points: Annotated[int, Field(ge=0, le=MAX_ADJUSTMENT)] = 0
-    points_expiration_days: Annotated[int, Field(ge=1, le=36500)] | None = None
-    max_daily_stamps: Annotated[int, Field(ge=1, le=1000)] | None = None
+    welcome_bonus_points: Annotated[int, Field(ge=0, le=MAX_ADJUSTMENT), Integral] = 0
+    points_expiration_days: Annotated[int, Field(ge=1, le=36500), Integral] | None = None
+    max_daily_stamps: Annotated[int, Field(ge=1, le=1000), Integral] | None = None
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
-    pin_max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
-    pin_lockout_minutes: Annotated[int, Field(ge=1, le=1440)] = 15
+    pin_max_attempts: Annotated[int, Field(ge=1, le=100), Integral] = 5
+    pin_lockout_minutes: Annotated[int, Field(ge=1, le=1440), Integral] = 15
 
     @model_validator(mode="after")
     def _reward_ids_distinct(self) -> ProgramFields:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sync.protocol import (
     MAX_ADJUSTMENT,
     ProgramFields,
-    ProgramType,
     Reason,
     Role,
     TransactionType,
@@ -19,10 +18,6 @@ from sync.protocol import (
 )
 
 T = TransactionType
-# The members the per-item checks compare with, read once (reading a member from its enum
-# class is a lookup of its own, a third of a check's cost).
-_CARD_CREATED, _CARD_REACTIVATED = T.CARD_CREATED, T.CARD_REACTIVATED
-_WELCOME_BONUS, _POINTS_EXPIRED = T.WELCOME_BONUS, T.POINTS_EXPIRED
 
 STAMP_TYPES = frozenset({T.STAMP_EARNED, T.STAMP_REDEEMED, T.STAMP_VOIDED, T.STAMP_ADJUSTMENT})
 POINTS_TYPES = frozenset(
@@ -45,6 +40,7 @@ VOIDABLE = {T.STAMP_VOIDED: T.STAMP_EARNED, T.POINTS_VOIDED: T.POINTS_EARNED}
 REASON_TEXT: dict[Reason, str] = {
     Reason.DUPLICATE_ID: "This transaction was already recorded by another till.",
     Reason.SEQUENCE_REUSED: "The till reused a sequence number; ask IT to check this till.",
+    Reason.INVALID_TRANSACTION_AT: "The till's clock was wrong when this was recorded; ask IT to set it.",
     Reason.UNKNOWN_CARD: "This card is not known. Check the number or enrol the card first.",
     Reason.CARD_NUMBER_TAKEN: "A card with this number already exists.",
     Reason.UNKNOWN_STAFF: "This staff member cannot work at this shop.",
@@ -67,7 +63,7 @@ REASON_TEXT: dict[Reason, str] = {
 
 
 class CardState(NamedTuple):
-    """What the rules need to know of a card (a named tuple: one is made per accepted transaction)."""
+    """What the rules need to know of a card."""
 
     card_number: str
     stamp_count: int = 0
@@ -105,8 +101,7 @@ class Facts(NamedTuple):
 
     The caller (till ledger or server) looks these up; the rules only decide. `staff` is
     None when the staff id is unknown at this merchant. `stamps_earned_that_day` counts the
-    card's accepted stamp_earned on the store-local day of the transaction. (A named tuple,
-    not a frozen dataclass: one is made per transaction judged, at a third of the cost.)
+    card's accepted stamp_earned on the store-local day of the transaction.
     """
 
     program: ProgramFields
@@ -129,6 +124,11 @@ class Decision(NamedTuple):
         return self.reason is None
 
 
+# PROTOCOL.md row 1a: a till's time is plausible from this instant to a day after the server's clock.
+EARLIEST_TRANSACTION_AT = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_AHEAD = timedelta(hours=24)
+
+
 def local_day(moment: datetime, timezone: str) -> date:
     """The calendar day of `moment` in a store's IANA timezone."""
     return day_in(moment, ZoneInfo(timezone))
@@ -146,43 +146,57 @@ def points_for_purchase(program: ProgramFields, purchase_amount_cents: int) -> i
     return purchase_amount_cents * program.points_per_currency_unit // 100
 
 
+def transaction_time_reason(moment: datetime, *, now: datetime) -> Reason | None:
+    """`invalid_transaction_at` for a till's time more than a day after `now` (the server's clock
+    when the batch arrived) or before 2000-01-01 UTC; None for a plausible time."""
+    if moment < EARLIEST_TRANSACTION_AT or moment - now > LATEST_AHEAD:
+        return Reason.INVALID_TRANSACTION_AT
+    return None
+
+
 def evaluate(tx: Tx, facts: Facts) -> Decision:
     """Judge one transaction: the first reason that applies, or accepted with the new state."""
-    for check in _CHECKS_BY_TYPE[tx.type]:
+    reason = first_reason(tx, facts)
+    if reason is not None:
+        return Decision(reason, facts.card)
+    return Decision(None, apply(tx, facts.card))
+
+
+def first_reason(tx: Tx, facts: Facts) -> Reason | None:
+    """The first of PROTOCOL.md's reasons (in its table's order) that applies to `tx`."""
+    for check in CHECKS:
         reason = check(tx, facts)
         if reason is not None:
-            return Decision(reason, facts.card)
-    return Decision(None, apply(tx, facts.card))
+            return reason
+    return None
 
 
 def apply(tx: Tx, card: CardState | None) -> CardState:
     """The card after an accepted transaction."""
-    kind = tx.type
-    if kind == _CARD_CREATED or card is None:
-        return CardState(tx.card_number)
-    return CardState(  # positional: a named tuple's keywords cost twice as much
-        card.card_number,
-        card.stamp_count + tx.stamps_delta,
-        card.points_balance + tx.points_delta,
-        _ACTIVE_AFTER.get(kind, card.is_active),
-        card.welcome_bonus_granted or kind == _WELCOME_BONUS,
+    if tx.type == T.CARD_CREATED or card is None:
+        return CardState(card_number=tx.card_number)
+    return card._replace(
+        stamp_count=card.stamp_count + tx.stamps_delta,
+        points_balance=card.points_balance + tx.points_delta,
+        is_active=ACTIVE_AFTER.get(tx.type, card.is_active),
+        welcome_bonus_granted=card.welcome_bonus_granted or tx.type == T.WELCOME_BONUS,
     )
 
 
 # Whether a card is active after a transaction of these types (any other type leaves it as it was).
-_ACTIVE_AFTER = {T.CARD_DEACTIVATED: False, T.CARD_REACTIVATED: True}
+ACTIVE_AFTER = {T.CARD_DEACTIVATED: False, T.CARD_REACTIVATED: True}
 
 
-def _check_card(tx: Tx, facts: Facts) -> Reason | None:
-    if tx.type == _CARD_CREATED:
+def check_card(tx: Tx, facts: Facts) -> Reason | None:
+    if tx.type == T.CARD_CREATED:
         return Reason.CARD_NUMBER_TAKEN if facts.card is not None or facts.card_number_taken else None
     return Reason.UNKNOWN_CARD if facts.card is None else None
 
 
-def _check_staff(tx: Tx, facts: Facts) -> Reason | None:
-    staff = facts.staff
-    if facts.made_by_server and tx.type == _POINTS_EXPIRED:
+def check_staff(tx: Tx, facts: Facts) -> Reason | None:
+    if is_server_expiry(tx, facts):
         return None
+    staff = facts.staff
     if staff is None or staff.id != tx.staff_id or not staff.is_active:
         return Reason.UNKNOWN_STAFF
     if staff.store_id is not None and staff.store_id != facts.store_id:
@@ -190,7 +204,7 @@ def _check_staff(tx: Tx, facts: Facts) -> Reason | None:
     return None
 
 
-def _check_permission(tx: Tx, facts: Facts) -> Reason | None:
+def check_permission(tx: Tx, facts: Facts) -> Reason | None:
     if tx.type == T.POINTS_EXPIRED:
         return None if facts.made_by_server else Reason.NOT_PERMITTED
     role = facts.staff.role if facts.staff is not None else Role.STAFF
@@ -201,90 +215,90 @@ def _check_permission(tx: Tx, facts: Facts) -> Reason | None:
     return None
 
 
-def _check_program(tx: Tx, facts: Facts) -> Reason | None:
-    return None if tx.type in _OFFERED[facts.program.type] else Reason.NOT_IN_PROGRAM
+def check_program(tx: Tx, facts: Facts) -> Reason | None:
+    program = facts.program
+    if tx.type in STAMP_TYPES and not program.has_stamps:
+        return Reason.NOT_IN_PROGRAM
+    if tx.type in POINTS_TYPES and not program.has_points:
+        return Reason.NOT_IN_PROGRAM
+    return None
 
 
-def _offered(program: ProgramFields) -> frozenset[TransactionType]:
-    """The types a program of this kind allows: its stamps' and points' types, and the card's lifecycle."""
-    refused = (frozenset() if program.has_stamps else STAMP_TYPES) | (
-        frozenset() if program.has_points else POINTS_TYPES
-    )
-    return frozenset(T) - refused
-
-
-_OFFERED = {kind: _offered(ProgramFields(type=kind)) for kind in ProgramType}
-
-
-def _check_activity(tx: Tx, facts: Facts) -> Reason | None:
+def check_activity(tx: Tx, facts: Facts) -> Reason | None:
+    """A deactivated card takes nothing but its reactivation (and the server's expiry of its points)."""
     card = facts.card
-    kind = tx.type
-    if card is None or kind == _CARD_CREATED:
+    if card is None or tx.type == T.CARD_CREATED or is_server_expiry(tx, facts):
         return None
-    if kind == _CARD_REACTIVATED:
+    if tx.type == T.CARD_REACTIVATED:
         return Reason.CARD_ACTIVE if card.is_active else None
     return None if card.is_active else Reason.CARD_INACTIVE
 
 
-def _check_delta(tx: Tx, facts: Facts) -> Reason | None:
-    if not _DELTA_FITS[tx.type](tx.stamps_delta, tx.points_delta, facts.program):
+def is_server_expiry(tx: Tx, facts: Facts) -> bool:
+    return facts.made_by_server and tx.type == T.POINTS_EXPIRED
+
+
+def check_delta(tx: Tx, facts: Facts) -> Reason | None:
+    if not delta_fits(tx.type, tx.stamps_delta, tx.points_delta, facts.program):
         return Reason.INVALID_DELTA
-    if tx.type in VOID_TYPES:
-        return _void_fits_original(tx, facts)
-    return None
-
-
-def _void_fits_original(tx: Tx, facts: Facts) -> Reason | None:
-    """A void of its own original voids at most the original's amount."""
-    if _original_fits(tx, facts):
+    if tx.type in VOID_TYPES and original_fits(tx, facts):
         assert facts.original is not None
-        if abs(tx.stamps_delta + tx.points_delta) > facts.original.amount:
+        if void_amount(tx) > facts.original.amount:  # a void of its own original: at most its amount
             return Reason.INVALID_DELTA
     return None
 
 
-def _adjustment(delta: int) -> bool:
-    return 0 < abs(delta) <= MAX_ADJUSTMENT
+def delta_fits(kind: TransactionType, stamps: int, points: int, program: ProgramFields) -> bool:
+    """Whether a transaction of this type may carry these (stamps, points) deltas."""
+    if kind in LIFECYCLE_TYPES:
+        return stamps == 0 and points == 0
+    if kind == T.STAMP_EARNED:
+        return stamps == 1 and points == 0
+    if kind == T.STAMP_REDEEMED:
+        return stamps == -program.stamps_target and points == 0
+    if kind == T.STAMP_VOIDED:
+        return stamps == -1 and points == 0
+    if kind == T.STAMP_ADJUSTMENT:
+        return points == 0 and 0 < abs(stamps) <= MAX_ADJUSTMENT
+    if kind == T.POINTS_ADJUSTMENT:
+        return stamps == 0 and 0 < abs(points) <= MAX_ADJUSTMENT
+    if kind == T.POINTS_EARNED:
+        return stamps == 0 and points >= 0
+    if kind == T.WELCOME_BONUS:
+        return stamps == 0 and points > 0
+    # points_redeemed, points_voided, points_expired: they take points away
+    return stamps == 0 and points < 0
 
 
-# Per type, whether the (stamps, points) deltas are the ones it may carry.
-_DELTA_FITS: dict[TransactionType, Callable[[int, int, ProgramFields], bool]] = {
-    T.CARD_CREATED: lambda stamps, points, _program: stamps == 0 and points == 0,
-    T.CARD_DEACTIVATED: lambda stamps, points, _program: stamps == 0 and points == 0,
-    T.CARD_REACTIVATED: lambda stamps, points, _program: stamps == 0 and points == 0,
-    T.STAMP_EARNED: lambda stamps, points, _program: stamps == 1 and points == 0,
-    T.STAMP_REDEEMED: lambda stamps, points, program: stamps == -program.stamps_target and points == 0,
-    T.STAMP_VOIDED: lambda stamps, points, _program: stamps == -1 and points == 0,
-    T.POINTS_EARNED: lambda stamps, points, _program: stamps == 0 and points >= 0,
-    T.WELCOME_BONUS: lambda stamps, points, _program: stamps == 0 and points > 0,
-    T.POINTS_REDEEMED: lambda stamps, points, _program: stamps == 0 and points < 0,
-    T.POINTS_VOIDED: lambda stamps, points, _program: stamps == 0 and points < 0,
-    T.POINTS_EXPIRED: lambda stamps, points, _program: stamps == 0 and points < 0,
-    T.STAMP_ADJUSTMENT: lambda stamps, points, _program: points == 0 and _adjustment(stamps),
-    T.POINTS_ADJUSTMENT: lambda stamps, points, _program: stamps == 0 and _adjustment(points),
-}
-
-
-def _check_notes(tx: Tx, facts: Facts) -> Reason | None:
+def check_notes(tx: Tx, facts: Facts) -> Reason | None:
     if tx.type in ADJUSTMENT_TYPES and not (tx.notes or "").strip():
         return Reason.REASON_REQUIRED
     return None
 
 
-def _check_specifics(tx: Tx, facts: Facts) -> Reason | None:
+def check_specifics(tx: Tx, facts: Facts) -> Reason | None:
     """What only some types ask: the reward, the purchase's points, the day's stamps, the bonus, the void."""
-    check = _SPECIFICS.get(tx.type)
-    return check(tx, facts) if check is not None else None
+    if tx.type == T.POINTS_REDEEMED:
+        return check_reward(tx, facts)
+    if tx.type == T.POINTS_EARNED:
+        return check_purchase(tx, facts)
+    if tx.type == T.STAMP_EARNED:
+        return check_daily_stamps(tx, facts)
+    if tx.type == T.WELCOME_BONUS:
+        return check_welcome_bonus(tx, facts)
+    if tx.type in VOID_TYPES:
+        return check_void(tx, facts)
+    return None
 
 
-def _reward_specifics(tx: Tx, facts: Facts) -> Reason | None:
+def check_reward(tx: Tx, facts: Facts) -> Reason | None:
     reward = facts.program.reward(tx.reward_id) if tx.reward_id is not None else None
     if reward is None or tx.points_delta != -reward.points_cost:
         return Reason.UNKNOWN_REWARD
     return None
 
 
-def _purchase_specifics(tx: Tx, facts: Facts) -> Reason | None:
+def check_purchase(tx: Tx, facts: Facts) -> Reason | None:
     program = facts.program
     amount = tx.purchase_amount_cents
     if (
@@ -298,14 +312,14 @@ def _purchase_specifics(tx: Tx, facts: Facts) -> Reason | None:
     return None
 
 
-def _stamp_specifics(tx: Tx, facts: Facts) -> Reason | None:
+def check_daily_stamps(tx: Tx, facts: Facts) -> Reason | None:
     limit = facts.program.max_daily_stamps
     if limit is not None and facts.stamps_earned_that_day >= limit:
         return Reason.DAILY_STAMP_LIMIT
     return None
 
 
-def _welcome_specifics(tx: Tx, facts: Facts) -> Reason | None:
+def check_welcome_bonus(tx: Tx, facts: Facts) -> Reason | None:
     program = facts.program
     assert facts.card is not None
     if (
@@ -317,26 +331,21 @@ def _welcome_specifics(tx: Tx, facts: Facts) -> Reason | None:
     return None
 
 
-def _void_specifics(tx: Tx, facts: Facts) -> Reason | None:
-    if not _original_fits(tx, facts):
+def check_void(tx: Tx, facts: Facts) -> Reason | None:
+    if not original_fits(tx, facts):
         return Reason.UNKNOWN_RELATED_TRANSACTION
     assert facts.original is not None
-    if abs(tx.stamps_delta + tx.points_delta) > facts.original.amount - facts.original.voided_so_far:
+    if void_amount(tx) > facts.original.amount - facts.original.voided_so_far:
         return Reason.ALREADY_VOIDED
     return None
 
 
-_SPECIFICS: dict[TransactionType, Callable[[Tx, Facts], Reason | None]] = {
-    T.POINTS_REDEEMED: _reward_specifics,
-    T.POINTS_EARNED: _purchase_specifics,
-    T.STAMP_EARNED: _stamp_specifics,
-    T.WELCOME_BONUS: _welcome_specifics,
-    T.STAMP_VOIDED: _void_specifics,
-    T.POINTS_VOIDED: _void_specifics,
-}
+def void_amount(tx: Tx) -> int:
+    return abs(tx.stamps_delta + tx.points_delta)
 
 
-def _original_fits(tx: Tx, facts: Facts) -> bool:
+def original_fits(tx: Tx, facts: Facts) -> bool:
+    """The void names an accepted original of its own card and of the kind it voids."""
     original = facts.original
     return (
         tx.related_transaction_id is not None
@@ -347,7 +356,7 @@ def _original_fits(tx: Tx, facts: Facts) -> bool:
     )
 
 
-def _check_balance(tx: Tx, facts: Facts) -> Reason | None:
+def check_balance(tx: Tx, facts: Facts) -> Reason | None:
     card = facts.card
     if card is None:
         return None
@@ -360,39 +369,16 @@ def _check_balance(tx: Tx, facts: Facts) -> Reason | None:
     return None
 
 
-Check = Callable[[Tx, Facts], "Reason | None"]
-
-# The checks in the order of PROTOCOL.md's reason table: the first that answers decides.
-_CHECKS: tuple[Check, ...] = (
-    _check_card,
-    _check_staff,
-    _check_permission,
-    _check_program,
-    _check_activity,
-    _check_delta,
-    _check_notes,
-    _check_specifics,
-    _check_balance,
+# The checks in the order of PROTOCOL.md's reason table (after the idempotency and time rows,
+# which the server judges before these): the first that answers decides.
+CHECKS: tuple[Callable[[Tx, Facts], Reason | None], ...] = (
+    check_card,
+    check_staff,
+    check_permission,
+    check_program,
+    check_activity,
+    check_delta,
+    check_notes,
+    check_specifics,
+    check_balance,
 )
-
-# The types a check can refuse at all once the checks before it passed (the others it always
-# passes): permissions concern adjustments, (de)activation and expiry; notes, adjustments;
-# the balance, the types whose delta the delta check lets be negative.
-_ONLY_FOR: dict[Check, frozenset[TransactionType]] = {
-    _check_permission: ADJUSTMENT_TYPES | {T.CARD_DEACTIVATED, T.CARD_REACTIVATED, T.POINTS_EXPIRED},
-    _check_program: STAMP_TYPES | POINTS_TYPES,
-    _check_notes: ADJUSTMENT_TYPES,
-    _check_specifics: VOID_TYPES | {T.POINTS_REDEEMED, T.POINTS_EARNED, T.STAMP_EARNED, T.WELCOME_BONUS},
-    _check_balance: ADJUSTMENT_TYPES
-    | {T.STAMP_REDEEMED, T.STAMP_VOIDED, T.POINTS_REDEEMED, T.POINTS_VOIDED, T.POINTS_EXPIRED},
-}
-# Per type, the checks that can answer, still in table order (a test checks it answers as
-# _CHECKS); the specifics check as the type's own (one call, no dispatch).
-_CHECKS_BY_TYPE: dict[TransactionType, tuple[Check, ...]] = {
-    kind: tuple(
-        _SPECIFICS[kind] if check is _check_specifics else check
-        for check in _CHECKS
-        if check not in _ONLY_FOR or kind in _ONLY_FOR[check]
-    )
-    for kind in T
-}

@@ -21,7 +21,8 @@ def lock_office_writes(session: Session, merchant_id: int) -> None:
 
     Taken first, before reading what is about to change, so two concurrent writes never
     compute the same next program version or audit stale "old" values. Office writes lock
-    no cards, so the batch's lock order (cards, then the counter) cannot deadlock with it.
+    no cards, and a staff change locks its staff row before this, so the batch's lock order
+    (cards, staff, then the counter) cannot deadlock with them.
     """
     session.execute(
         select(ChangeCounter.value).where(ChangeCounter.merchant_id == merchant_id).with_for_update()

@@ -1,4 +1,4 @@
-"""Importing a till's export-pending file: applied exactly as that till's own push would be.
+"""Importing a till's export-pending file: the push path for that till, with head office's audit row.
 
 A revoked till's file is still imported: it holds sales made in the shop before the till
 was lost or retired, and the ledger must not lose them; head office vouches for the file
@@ -8,142 +8,102 @@ left as it was (its `last_seq` does move: those sequence numbers are now used).
 
 from __future__ import annotations
 
-import logging
+import functools
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from server_stub.db import Database
-from server_stub.models import Device, Store
+from server_stub.models import Store
 from server_stub.office import audit
 from server_stub.office.reports import require_device
 from server_stub.service.auth import DeviceContext
-from server_stub.service.batch import BatchContext, apply_batch
-from server_stub.service.push import MAX_ATTEMPTS, InFlightKeys, PushOutcome, handle_push
-from sync.protocol import ImportRequest, PushRequest, PushResponse, PushResult, TxStatus
+from server_stub.service.backend import Backend
+from server_stub.service.push import (
+    InFlightKeys,
+    PushOutcome,
+    PushStatus,
+    count_outcomes,
+    push_once,
+    run_in_transaction,
+    submitter_of,
+)
+from sync.protocol import ImportRequest
 
-log = logging.getLogger(__name__)
 
-
-def find_device(
-    database: Database, actor: audit.Actor, device_id: str
-) -> tuple[DeviceContext, datetime | None]:
-    """The merchant's device as a push would see it (revoked or not), and when it was last seen; else 404."""
-    with database.session() as session, session.begin():
+def find_device(database: Database, actor: audit.Actor, device_id: str) -> DeviceContext:
+    """The merchant's device as a push would see it (revoked or not); else 404."""
+    with database.read_session() as session, session.begin():
         device = require_device(session, actor.merchant_id, device_id)
         store = session.get_one(Store, device.store_id)
-        context = DeviceContext(
+        return DeviceContext(
             device_id=device.id,
             merchant_id=device.merchant_id,
             store_id=store.id,
             store_name=store.name,
             store_timezone=store.timezone,
         )
-        return context, device.last_seen_at
 
 
 def import_file(
     database: Database,
+    in_flight: InFlightKeys,
     actor: audit.Actor,
     request: ImportRequest,
     *,
     key: str | None,
-    request_hash: Callable[[], str],
-    in_flight: InFlightKeys,
+    request_hash: str,
     clock: Callable[[], datetime],
 ) -> PushOutcome:
-    """With an Idempotency-Key, the push service itself handles it; without, the batch is applied once."""
-    device, last_seen = find_device(database, actor, request.device_id)
-    if key is None:
-        return _import_without_key(database, actor, device, request, last_seen=last_seen, clock=clock)
-    outcome = handle_push(
-        database,
+    """The file applied as its till's push (with the key, if given), audited in the same transaction."""
+    device = find_device(database, actor, request.device_id)
+    work = functools.partial(
+        _import_once,
         device=device,
+        actor=actor,
+        request=request,
         key=key,
         request_hash=request_hash,
-        batch=PushRequest(transactions=request.transactions),
-        in_flight=in_flight,
         clock=clock,
     )
-    if not outcome.replayed:
-        response = PushResponse.model_validate_json(outcome.body)
-        with database.session() as session, session.begin():
-            _restore_last_seen(
-                session, device.device_id, last_seen=last_seen, import_time=response.server_time
-            )
-            _audit(session, actor, device, response.results, key=key, now=response.server_time)
-    return outcome
+    if key is None:
+        return run_in_transaction(database, work)
+    with in_flight.claim(device.device_id, key) as claimed:
+        if not claimed:
+            return PushOutcome(PushStatus.IN_PROGRESS)
+        return run_in_transaction(database, work)
 
 
-def _import_without_key(
-    database: Database,
-    actor: audit.Actor,
-    device: DeviceContext,
-    request: ImportRequest,
+def _import_once(
+    session: Session,
+    backend: Backend,
     *,
-    last_seen: datetime | None,
+    device: DeviceContext,
+    actor: audit.Actor,
+    request: ImportRequest,
+    key: str | None,
+    request_hash: str,
     clock: Callable[[], datetime],
 ) -> PushOutcome:
-    ctx = BatchContext(
-        merchant_id=device.merchant_id,
-        store_id=device.store_id,
-        timezone=device.store_timezone,
-        device_id=device.device_id,
-    )
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            with database.session() as session, session.begin():
-                now = clock()
-                results = apply_batch(session, ctx, request.transactions, now=now)
-                _restore_last_seen(session, device.device_id, last_seen=last_seen, import_time=now)
-                _audit(session, actor, device, results, key=None, now=now)
-                return PushOutcome(
-                    body=PushResponse(results=results, server_time=now).model_dump_json(), replayed=False
-                )
-        except (IntegrityError, OperationalError) as exc:
-            # As a push: a concurrent batch took an id, order reference or card number first.
-            if attempt == MAX_ATTEMPTS:
-                raise
-            log.info("import retried after %s (attempt %d)", type(exc.orig).__name__, attempt)
-    raise AssertionError("unreachable")
-
-
-def _restore_last_seen(
-    session: Session, device_id: str, *, last_seen: datetime | None, import_time: datetime
-) -> None:
-    session.execute(
-        update(Device)
-        .where(Device.id == device_id, Device.last_seen_at == import_time)
-        .values(last_seen_at=last_seen)
-    )
-
-
-def _audit(
-    session: Session,
-    actor: audit.Actor,
-    device: DeviceContext,
-    results: list[PushResult],
-    *,
-    key: str | None,
-    now: datetime,
-) -> None:
-    accepted = sum(1 for result in results if result.status == TxStatus.ACCEPTED and not result.replayed)
-    replayed = sum(1 for result in results if result.replayed)
-    audit.record(
+    outcome = push_once(
         session,
-        actor,
-        action="import",
-        target=f"device:{device.device_id}",
-        old=None,
-        new={
-            "transactions": len(results),
-            "accepted": accepted,
-            "rejected": len(results) - accepted - replayed,
-            "replayed": replayed,
-            "idempotency_key": key,
-        },
-        now=now,
+        backend,
+        submitter=submitter_of(device, calling=False),
+        key=key,
+        request_hash=request_hash,
+        txs=request.transactions,
+        clock=clock,
     )
+    if outcome.status is PushStatus.ANSWERED:
+        assert outcome.server_time is not None
+        audit.record(
+            session,
+            actor,
+            action="import",
+            target=f"device:{device.device_id}",
+            old=None,
+            new={**count_outcomes(outcome.verdicts), "idempotency_key": key},
+            now=outcome.server_time,
+        )
+    return outcome

@@ -17,6 +17,7 @@ from server_stub.errors import ApiError
 from server_stub.models import ServerSecret
 from server_stub.security import sign, signature_matches
 
+MAX_CURSOR_LENGTH = 4096
 CURSOR_SECRET_NAME = "cursor_hmac"  # noqa: S105 - the name of the secret, not a secret
 
 
@@ -88,6 +89,8 @@ def encode_cursor(secret: str, *, kind: str, merchant_id: int, position: list[An
 
 def decode_cursor(secret: str, cursor: str, *, kind: str, merchant_id: int) -> list[Any]:
     """The position inside a cursor this server issued for this list and merchant; else 400."""
+    if len(cursor) > MAX_CURSOR_LENGTH:  # longer than any this server issues
+        raise bad_cursor()
     body, _, signature = cursor.partition(".")
     try:
         payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from server_stub.errors import invalid_request
 from sync.protocol import ProblemError
 
-_DATE_TEXT = r"\d{4}-\d{2}-\d{2}"
-_TIME_TEXT = r"[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})"
-_DATE = re.compile(f"^{_DATE_TEXT}$")
-_RFC3339 = re.compile(f"^{_DATE_TEXT}{_TIME_TEXT}$")
-BOUND_PATTERN = f"^{_DATE_TEXT}({_TIME_TEXT})?$"  # the shape; parse_bound checks the values
+# RFC 3339's date-time (any number of fraction digits, a leap second, T and Z in either case)
+# and full-date: exactly what the published schema's formats `date-time` and `date` admit.
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_DATE_TIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+)
+BOUND_SCHEMA = {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "format": "date"}]}
+# The instants a bound can be: the ends of what the ledger's times can hold.
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,24 +37,56 @@ def time_range(start: str | None, end: str | None) -> TimeRange:
 def parse_bound(value: str | None, *, name: str) -> datetime | None:
     if value is None:
         return None
-    try:
-        if _DATE.fullmatch(value):
-            return datetime.fromisoformat(value).replace(tzinfo=UTC)
-        if _RFC3339.fullmatch(value):
-            return _rfc3339(value)
-    except (ValueError, OverflowError):
-        pass
-    raise invalid_request(
-        [ProblemError(loc=f"/query/{name}", msg="expected an RFC 3339 time with an offset or YYYY-MM-DD")]
-    )
+    if match := _DATE_TIME.fullmatch(value):
+        moment = _date_time(*match.groups())
+    elif match := _DATE.fullmatch(value):
+        year, month, day = match.groups()
+        moment = _date_time(year, month, day, "00", "00", "00", None, "Z", None, None, None)
+    else:
+        moment = None
+    if moment is None:
+        raise invalid_request(
+            [ProblemError(loc=f"/query/{name}", msg="expected an RFC 3339 time with an offset or YYYY-MM-DD")]
+        )
+    return moment
 
 
-def _rfc3339(value: str) -> datetime:
-    text = value.upper().replace(" ", "T").replace("Z", "+00:00")
-    head, _, rest = text.partition(".")
-    if rest:  # Python keeps microseconds only: cut longer fractions, keep the offset.
-        digits = re.match(r"\d+", rest)
-        assert digits is not None
-        text = f"{head}.{digits.group()[:6].ljust(6, '0')}{rest[digits.end() :]}"
-    parsed = datetime.fromisoformat(text)
-    return parsed.astimezone(UTC)
+def _date_time(
+    year: str,
+    month: str,
+    day: str,
+    hour: str,
+    minute: str,
+    second: str,
+    fraction: str | None,
+    utc: str | None,
+    sign: str | None,
+    offset_hours: str | None,
+    offset_minutes: str | None,
+) -> datetime | None:
+    """The instant in UTC (None if a field is out of range). A leap second is the last moment of its
+    minute; an instant beyond the years 1..9999 in UTC is the nearest end of that range."""
+    y, mo, d, h, mi, sec = (int(part) for part in (year, month, day, hour, minute, second))
+    if not (1 <= mo <= 12 and 1 <= d <= _days_in(y, mo) and h <= 23 and mi <= 59 and sec <= 60):
+        return None
+    offset = timedelta()
+    if utc is None:
+        assert sign is not None and offset_hours is not None and offset_minutes is not None
+        if int(offset_hours) > 23 or int(offset_minutes) > 59:
+            return None
+        offset = timedelta(hours=int(offset_hours), minutes=int(offset_minutes)) * (1 if sign == "+" else -1)
+    if y == 0:
+        return EARLIEST
+    micro = 999_999 if sec == 60 else int((fraction or "0")[:6].ljust(6, "0"))
+    local = datetime(y, mo, d, h, mi, min(sec, 59), micro)
+    if local - datetime.min < offset:
+        return EARLIEST
+    if datetime.max - local < -offset:
+        return LATEST
+    return (local - offset).replace(tzinfo=UTC)
+
+
+def _days_in(year: int, month: int) -> int:
+    """Days in the month of the proleptic Gregorian calendar (year 0 included, a leap year)."""
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return (31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]

@@ -16,7 +16,7 @@ from server_stub.deps import AdminDep, DatabaseDep, SessionDep
 from server_stub.office import reports
 from server_stub.office.audit import audit_page
 from server_stub.office.ledger_csv import ledger_csv
-from server_stub.office.params import BOUND_PATTERN, time_range
+from server_stub.office.params import time_range
 from server_stub.office.schemas import (
     DEFAULT_PAGE_LIMIT,
     MAX_PAGE_LIMIT,
@@ -34,15 +34,16 @@ from sync.protocol import INT32_MAX, Program
 router = APIRouter(tags=["office"])
 
 BOUND_HELP = "An RFC 3339 time with an offset, or YYYY-MM-DD (midnight UTC); on transaction_at"
-From = Annotated[
-    str | None, Query(alias="from", pattern=BOUND_PATTERN, description=BOUND_HELP + ", inclusive.")
-]
-To = Annotated[str | None, Query(alias="to", pattern=BOUND_PATTERN, description=BOUND_HELP + ", exclusive.")]
+# Their schema is BOUND_SCHEMA (RFC 3339 date-time or full-date), set in the published document.
+From = Annotated[str | None, Query(alias="from", description=BOUND_HELP + ", inclusive.")]
+To = Annotated[str | None, Query(alias="to", description=BOUND_HELP + ", exclusive.")]
 StoreFilter = Annotated[
     int | None, Query(ge=1, le=INT32_MAX, description="Only this store (404 if not yours).")
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_LIMIT)]
-Cursor = Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")]
+Cursor = Annotated[
+    str | None, Query(description="next_cursor of the previous page (opaque; one not issued here is 400)")
+]
 PAGED = problems(400, 401, 404, 422)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from server_stub.deps import AdminDep, DatabaseDep, SessionDep
 from server_stub.office import admin as office_admin
@@ -21,7 +22,7 @@ from server_stub.office.schemas import (
     StaffPatch,
     body_schema,
 )
-from server_stub.openapi import problems
+from server_stub.openapi import idempotency_key_parameter, problems
 from server_stub.routes.body import load_json, parse_batch, parse_model, read_body
 from server_stub.routes.push_answer import checked_key, push_response
 from server_stub.service.push import canonical_hash
@@ -48,10 +49,8 @@ StaffCreateBody = Annotated[StaffCreate, Depends(json_body(StaffCreate))]
 StaffPatchBody = Annotated[StaffPatch, Depends(json_body(StaffPatch))]
 DeviceId = Annotated[str, Path(max_length=64)]
 StaffId = Annotated[int, Path(ge=1, le=INT32_MAX)]
-OptionalKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", description="Optional here: 1..255 printable ASCII characters."),
-]
+# Documented by `idempotency_key_parameter` (optional here).
+OptionalKey = Annotated[str | None, Header(alias="Idempotency-Key", include_in_schema=False)]
 
 
 def _now() -> datetime:
@@ -62,7 +61,7 @@ def _now() -> datetime:
     "/import",
     response_model=PushResponse,
     responses=problems(400, 401, 404, 409, 413, 422),
-    openapi_extra=body_schema(ImportRequest),
+    openapi_extra={**body_schema(ImportRequest), "parameters": [idempotency_key_parameter(required=False)]},
 )
 async def import_transactions(
     request: Request, admin: AdminDep, database: DatabaseDep, idempotency_key: OptionalKey = None
@@ -71,18 +70,19 @@ async def import_transactions(
     key = checked_key(idempotency_key, required=False)
     raw = await read_body(request)
     payload = parse_batch(ImportRequest, raw)
-    return await push_response(
-        lambda: import_file(
-            database,
-            admin,
-            payload,
-            key=key,
-            # Hashed as the till's own push body, so its later push with this key replays.
-            request_hash=lambda: canonical_hash({"transactions": load_json(raw)["transactions"]}),
-            in_flight=request.app.state.in_flight,
-            clock=_now,
-        )
+    # Hashed as the till's own push body, so its later push with this key replays.
+    request_hash = canonical_hash({"transactions": load_json(raw)["transactions"]})
+    outcome = await run_in_threadpool(
+        import_file,
+        database,
+        request.app.state.in_flight,
+        admin,
+        payload,
+        key=key,
+        request_hash=request_hash,
+        clock=_now,
     )
+    return push_response(outcome)
 
 
 @router.post(

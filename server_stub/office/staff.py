@@ -73,10 +73,11 @@ def change_staff(
     changes = _changes(patch)
     if "pin" in changes:  # hashed before any lock is taken (argon2 is slow on purpose)
         changes["pin_hash"] = hash_pin(changes.pop("pin"))
-    lock_office_writes(session, actor.merchant_id)
-    staff = session.get(Staff, staff_id)
+    # The staff row first, then the counter: the order a batch naming them takes (cards, staff, counter).
+    staff = session.get(Staff, staff_id, with_for_update=True)
     if staff is None or staff.merchant_id != actor.merchant_id:
         raise ApiError(404, "not_found", "No such staff member.")
+    lock_office_writes(session, actor.merchant_id)
     if "store_id" in changes and changes["store_id"] is not None:
         require_store(session, actor.merchant_id, changes["store_id"])
     before = _values(StaffItem.model_validate(staff))

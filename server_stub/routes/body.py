@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 from server_stub.errors import ApiError, invalid_request, validation_error
 from sync.protocol import MAX_BODY_BYTES, ProblemError
 
+log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 TOO_LARGE = "At most 1000 transactions and 1 MiB per request."
@@ -36,11 +39,18 @@ async def read_body_within_limit(request: Request) -> bytes | None:
         return None
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                return None
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The client went away mid-body (a till losing its line): nothing was read, nothing changes.
+        log.info(
+            "client disconnected before sending the whole body of %s %s", request.method, request.url.path
+        )
+        raise ApiError(400, "bad_request", "The request body was cut short.") from None
     return b"".join(chunks)
 
 

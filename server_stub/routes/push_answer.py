@@ -1,15 +1,11 @@
-"""What the push and the office import share: the Idempotency-Key rule and the answer's mapping."""
+"""What the push and the office import share: the Idempotency-Key rule and the outcome's HTTP answer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from fastapi import Response
-from starlette.concurrency import run_in_threadpool
 
 from server_stub.errors import ApiError, invalid_request
-from server_stub.service.batch import UnknownProgramVersion
-from server_stub.service.push import KeyInProgress, KeyReused, PushOutcome
+from server_stub.service.push import PushOutcome, PushStatus
 from sync.protocol import ProblemError
 
 
@@ -24,24 +20,23 @@ def checked_key(value: str | None, *, required: bool) -> str | None:
     return value
 
 
-async def push_response(apply: Callable[[], PushOutcome]) -> Response:
-    """Run a push off the event loop and answer it, or map its expected failures to problems."""
-    try:
-        outcome = await run_in_threadpool(apply)
-    except KeyInProgress:
+def push_response(outcome: PushOutcome) -> Response:
+    """The outcome as the contract answers it: 200 with the results, or the problem."""
+    if outcome.status is PushStatus.IN_PROGRESS:
         raise ApiError(
             409,
             "request_in_progress",
             "A request with this Idempotency-Key is running.",
             headers={"Retry-After": "1"},
-        ) from None
-    except KeyReused:
-        raise ApiError(
-            422, "idempotency_key_reused", "This Idempotency-Key was used with another body."
-        ) from None
-    except UnknownProgramVersion as exc:
-        raise invalid_request(
-            [ProblemError(loc=f"/transactions/{exc.index}/program_version", msg=str(exc))]
-        ) from None
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+        )
+    if outcome.status is PushStatus.KEY_REUSED:
+        raise ApiError(422, "idempotency_key_reused", "This Idempotency-Key was used with another body.")
+    if outcome.status is PushStatus.UNKNOWN_VERSION:
+        assert outcome.unknown_version is not None
+        index, version = outcome.unknown_version
+        problem = ProblemError(
+            loc=f"/transactions/{index}/program_version", msg=f"program version {version} is unknown"
+        )
+        raise invalid_request([problem])
+    headers = {"Idempotent-Replayed": "true"} if outcome.status is PushStatus.REPLAYED else {}
     return Response(content=outcome.body, media_type="application/json", headers=headers)

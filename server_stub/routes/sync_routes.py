@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from server_stub.deps import Credentials, DatabaseDep, DeviceDep, SessionDep, device_of
 from server_stub.errors import ApiError
-from server_stub.openapi import problems, request_body
+from server_stub.openapi import idempotency_key_parameter, problems, request_body
 from server_stub.routes.body import (
     load_json,
     parse_batch,
@@ -19,7 +20,7 @@ from server_stub.routes.body import (
 from server_stub.routes.push_answer import checked_key, push_response
 from server_stub.service.auth import touch_last_seen
 from server_stub.service.pull import InvalidCursor, pull_page
-from server_stub.service.push import PushOutcome, canonical_hash, handle_push
+from server_stub.service.push import PushOutcome, canonical_hash, push_batch
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
@@ -30,17 +31,15 @@ from sync.protocol import (
 
 router = APIRouter(prefix="/v1/sync", tags=["sync"])
 
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", description="The batch id: 1..255 printable ASCII characters."),
-]
+# Documented by `idempotency_key_parameter` (required), read here as optional: a missing key is 400.
+IdempotencyKeyHeader = Annotated[str | None, Header(alias="Idempotency-Key", include_in_schema=False)]
 
 
 @router.post(
     "/push",
     response_model=PushResponse,
     responses=problems(400, 401, 409, 413, 422),
-    openapi_extra=request_body("PushRequest"),
+    openapi_extra={**request_body("PushRequest"), "parameters": [idempotency_key_parameter(required=True)]},
     summary="Push a batch of transactions (idempotent)",
 )
 async def push(
@@ -49,30 +48,29 @@ async def push(
     database: DatabaseDep,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
-    # The body is read first, the rest on one worker thread, answering in this order:
-    # 401 (token), 400 (Idempotency-Key), 413 (size), 422 (body).
+    """The body is read first, the rest on a worker thread, answering problems in this order:
+    401 (token), 400 (Idempotency-Key), 413 (size), 422 (body); then the push path itself."""
     raw = await read_body_within_limit(request)
     in_flight = request.app.state.in_flight
 
-    def apply() -> PushOutcome:
+    def authenticate_and_push() -> PushOutcome:
         device = device_of(database, credentials)
         key = checked_key(idempotency_key, required=True)
         assert key is not None
         if raw is None:
             raise too_large()
         batch = parse_batch(PushRequest, raw)
-        return handle_push(
+        return push_batch(
             database,
+            in_flight,
             device=device,
             key=key,
-            # The strict parse too (422 for NaN in an unknown field): while the last rows are stored.
-            request_hash=lambda: canonical_hash(load_json(raw)),
-            batch=batch,
-            in_flight=in_flight,
+            request_hash=canonical_hash(load_json(raw)),
+            txs=batch.transactions,
             clock=lambda: datetime.now(UTC),
         )
 
-    return await push_response(apply)
+    return push_response(await run_in_threadpool(authenticate_and_push))
 
 
 @router.get(
@@ -84,7 +82,9 @@ async def push(
 def pull(
     device: DeviceDep,
     session: SessionDep,
-    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+    cursor: Annotated[
+        str | None, Query(description="The cursor of the last page (opaque; one not issued here is 400).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
 ) -> PullResponse:
     touch_last_seen(session, device.device_id, now=datetime.now(UTC))

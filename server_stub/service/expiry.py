@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from server_stub.db import Database
 from server_stub.models import Card, LedgerTransaction, Merchant
-from server_stub.service.batch import BatchContext, apply_batch
-from server_stub.service.facts import lock_cards
+from server_stub.service.backend import Backend
+from server_stub.service.judging import Submitter
 from server_stub.service.programs import current_program
+from server_stub.service.push import apply_server_batch
 from sync.protocol import TransactionType, Tx, TxStatus
 
 log = logging.getLogger(__name__)
@@ -27,48 +28,41 @@ def expire_points(database: Database, *, now: datetime) -> int:
     total = 0
     for merchant_id in merchant_ids:
         with database.session() as session, session.begin():
-            total += _expire_merchant(session, merchant_id=merchant_id, now=now)
+            total += _expire_merchant(session, database.backend, merchant_id=merchant_id, now=now)
     return total
 
 
-def _expire_merchant(session: Session, *, merchant_id: int, now: datetime) -> int:
+def _expire_merchant(session: Session, backend: Backend, *, merchant_id: int, now: datetime) -> int:
     program = current_program(session, merchant_id)
     if program.points_expiration_days is None or not program.has_points:
         return 0
     cutoff = now - timedelta(days=program.points_expiration_days)
-    candidates = _idle_cards(session, merchant_id=merchant_id, cutoff=cutoff)
-    if not candidates:
-        return 0
-    locked = lock_cards(session, merchant_id=merchant_id, numbers=candidates)
-    still_idle = set(
-        _idle_cards(session, merchant_id=merchant_id, cutoff=cutoff)
-    )  # re-checked under the lock
+    idle = _idle_cards(session, merchant_id=merchant_id, cutoff=cutoff)
     txs = [
-        Tx.model_construct(
+        Tx(
             id=uuid.uuid4(),
             seq=1,
             type=T.POINTS_EXPIRED,
             card_number=number,
-            staff_id=0,
+            staff_id=1,
             transaction_at=now,
-            stamps_delta=0,
-            points_delta=-work.state.points_balance,
+            points_delta=-balance,
         )
-        for number, work in sorted(locked.items())
-        if number in still_idle and work.state.points_balance > 0
+        for number, balance in idle
     ]
     if not txs:
         return 0
-    ctx = BatchContext(
+    submitter = Submitter(
         merchant_id=merchant_id, store_id=None, timezone="UTC", device_id=None, made_by_server=True
     )
-    results = apply_batch(session, ctx, txs, now=now)
-    expired = sum(1 for result in results if result.status == TxStatus.ACCEPTED)
+    verdicts = apply_server_batch(session, backend, submitter, txs, now=now)
+    expired = sum(1 for verdict in verdicts if verdict.status == TxStatus.ACCEPTED)
     log.info("merchant %d: expired the points of %d cards", merchant_id, expired)
     return expired
 
 
-def _idle_cards(session: Session, *, merchant_id: int, cutoff: datetime) -> list[str]:
+def _idle_cards(session: Session, *, merchant_id: int, cutoff: datetime) -> list[tuple[str, int]]:
+    """The idle cards holding points, locked (in id order) so their balances stay as read."""
     latest = (
         select(LedgerTransaction.card_number, func.max(LedgerTransaction.transaction_at).label("last_at"))
         .where(
@@ -80,8 +74,10 @@ def _idle_cards(session: Session, *, merchant_id: int, cutoff: datetime) -> list
         .subquery()
     )
     rows = session.execute(
-        select(Card.card_number)
+        select(Card.card_number, Card.points_balance)
         .join(latest, latest.c.card_number == Card.card_number)
         .where(Card.merchant_id == merchant_id, Card.points_balance > 0, latest.c.last_at < cutoff)
-    ).scalars()
-    return list(rows)
+        .order_by(Card.id)
+        .with_for_update(of=Card)
+    ).all()
+    return [(number, int(balance)) for number, balance in rows]

@@ -6,12 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server_stub.models import ProgramVersion
 from server_stub.service.changes import next_change_number
-from server_stub.service.facts import Lookup, fetch
 from sync.protocol import Program, ProgramFields
 
 
@@ -26,20 +25,14 @@ def parsed_program(version: int, settings: str) -> Program:
     return Program(version=version, **fields.model_dump())
 
 
-_CURRENT = (
-    select(ProgramVersion.version, ProgramVersion.settings)
-    .where(ProgramVersion.merchant_id == bindparam("merchant"))
-    .order_by(ProgramVersion.version.desc())
-    .limit(1)
-)
-
-
 def current_program(session: Session, merchant_id: int) -> Program:
-    return fetch(session, current_program_lookup(merchant_id))
-
-
-def current_program_lookup(merchant_id: int) -> Lookup[Program]:
-    return Lookup(((_CURRENT, {"merchant": merchant_id}),), lambda rows: parsed_program(*rows[0][0]))
+    version, settings = session.execute(
+        select(ProgramVersion.version, ProgramVersion.settings)
+        .where(ProgramVersion.merchant_id == merchant_id)
+        .order_by(ProgramVersion.version.desc())
+        .limit(1)
+    ).one()
+    return parsed_program(version, settings)
 
 
 def programs_by_version(session: Session, merchant_id: int, versions: Iterable[int]) -> dict[int, Program]:

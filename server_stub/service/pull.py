@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from server_stub.models import Card, CardChange, ServerSecret, Staff
 from server_stub.security import sign, signature_matches
 from server_stub.service.auth import DeviceContext
-from server_stub.service.bulk import is_postgres, listed
 from server_stub.service.changes import current_change_number
 from server_stub.service.programs import current_program
 from sync.protocol import CardOut, PullResponse, StaffOut, StoreOut
@@ -63,7 +62,13 @@ def encode_cursor(position: Position, secret: str) -> str:
     return base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + sign(secret, payload)
 
 
+# The longest cursor this server issues is far shorter; a longer one is not ours.
+MAX_CURSOR_LENGTH = 4096
+
+
 def decode_cursor(cursor: str, secret: str, *, merchant_id: int) -> Position:
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidCursor
     try:
         encoded, signature = cursor.split(".", 1)
         payload = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
@@ -134,7 +139,6 @@ def _changed_after(session: Session, start: Position, *, limit: int) -> tuple[li
     entry, and only if that is still its last change (else a later entry has it). Numbers
     commit in order, so once an entry is seen every lower one is committed and was seen.
     """
-    postgres = is_postgres(session)
     found: list[Card] = []
     seen = None  # the highest change number read
     while len(found) <= limit:
@@ -150,7 +154,7 @@ def _changed_after(session: Session, start: Position, *, limit: int) -> tuple[li
             for card_id in card_ids:
                 if change_no > start.change or card_id > start.card:
                     at[card_id] = change_no
-        cards = _cards_by_id(session, list(at), postgres=postgres)
+        cards = _cards_by_id(session, list(at))
         found += sorted(
             (card for card in cards if card.change_no == at[card.id]),
             key=lambda card: (card.change_no, card.id),
@@ -169,11 +173,10 @@ def _changed_after(session: Session, start: Position, *, limit: int) -> tuple[li
     return found, end, False
 
 
-def _cards_by_id(session: Session, ids: Sequence[int], *, postgres: bool) -> list[Card]:
+def _cards_by_id(session: Session, ids: Sequence[int]) -> list[Card]:
     cards: list[Card] = []
     for i in range(0, len(ids), LOOKUP_IDS):
-        query = select(Card).where(listed(Card.id, "ids", postgres=postgres))
-        cards += session.scalars(query, {"ids": list(ids[i : i + LOOKUP_IDS])})
+        cards += session.scalars(select(Card).where(Card.id.in_(ids[i : i + LOOKUP_IDS])))
     return cards
 
 

@@ -1,7 +1,16 @@
-"""The push endpoint's work: batch idempotency (stored hash and response), retries, atomic apply."""
+"""The push path, top to bottom: claim the Idempotency-Key, answer its stored answer if it has one,
+lock the cards and gather the facts, judge, write, store the answer, commit.
+
+The route has authenticated the device and validated the body; the office import runs the same
+steps for a till's exported file (`push_once`, in its own transaction with its audit row). Each
+step is a call into the backend object (`server_stub.service.backend`, where PostgreSQL and
+SQLite differ) or into the pure judge (`server_stub.service.judging`, over `sync.rules`).
+"""
 
 from __future__ import annotations
 
+import enum
+import functools
 import hashlib
 import logging
 import threading
@@ -9,68 +18,175 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
-from typing import Any
+from typing import Any, TypedDict, TypeVar
 
 import orjson
-from sqlalchemy import BigInteger, bindparam, delete, func, insert, select
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from server_stub.db import Database
 from server_stub.models import IdempotencyKey
 from server_stub.service.auth import DeviceContext
-from server_stub.service.batch import Answer, BatchContext, Gate, answer_json, judge_batch
-from server_stub.service.bulk import Query
-from server_stub.service.facts import Lookup
-from sync.protocol import PushRequest
+from server_stub.service.backend import AnswerRow, Backend
+from server_stub.service.judging import Submitter, Verdict, judge
+from sync.protocol import Tx, TxStatus, uuid_texts
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+R = TypeVar("R")
 
 
-class KeyInProgress(Exception):
-    """Another request with this Idempotency-Key is being processed right now."""
-
-
-class KeyReused(Exception):
-    """The Idempotency-Key was used before with a different body."""
-
-
-class _StoredAnswer(Exception):
-    """The Idempotency-Key was used before with this body: its stored response answers."""
-
-    def __init__(self, body: str) -> None:
-        super().__init__("stored response")
-        self.body = body
+class PushStatus(enum.Enum):
+    ANSWERED = "answered"  # judged and stored now
+    REPLAYED = "replayed"  # the key's stored answer
+    IN_PROGRESS = "in_progress"  # another request with this key is running: 409
+    KEY_REUSED = "key_reused"  # the key was used with another body: 422
+    UNKNOWN_VERSION = "unknown_version"  # an item cites a program version that does not exist: 422
 
 
 @dataclass(frozen=True, slots=True)
 class PushOutcome:
-    body: str  # the JSON response
-    replayed: bool
+    status: PushStatus
+    body: str = ""  # the JSON answer, when answered or replayed
+    verdicts: Sequence[Verdict] = ()  # when answered
+    server_time: datetime | None = None  # when answered: the time the batch was judged at
+    unknown_version: tuple[int, int] | None = None  # (index, version)
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownVersion:
+    index: int
+    version: int
+
+
+def submitter_of(device: DeviceContext, *, calling: bool = True) -> Submitter:
+    return Submitter(
+        merchant_id=device.merchant_id,
+        store_id=device.store_id,
+        timezone=device.store_timezone,
+        device_id=device.device_id,
+        calling=calling,
+    )
+
+
+def push_batch(
+    db: Database,
+    in_flight: InFlightKeys,
+    *,
+    device: DeviceContext,
+    key: str,
+    request_hash: str,
+    txs: Sequence[Tx],
+    clock: Callable[[], datetime],
+) -> PushOutcome:
+    """A device's batch, applied once: the whole path in one transaction (run again on a conflict)."""
+    with in_flight.claim(device.device_id, key) as claimed:
+        if not claimed:
+            return PushOutcome(PushStatus.IN_PROGRESS)
+        work = functools.partial(
+            push_once,
+            submitter=submitter_of(device),
+            key=key,
+            request_hash=request_hash,
+            txs=txs,
+            clock=clock,
+        )
+        return run_in_transaction(db, work)
+
+
+def push_once(
+    session: Session,
+    backend: Backend,
+    *,
+    submitter: Submitter,
+    key: str | None,
+    request_hash: str,
+    txs: Sequence[Tx],
+    clock: Callable[[], datetime],
+) -> PushOutcome:
+    """The steps in the caller's transaction (the caller commits). Without a key (an office
+    import may have none), no key is claimed and no answer stored."""
+    assert submitter.device_id is not None, "a push comes from a device"
+    now = clock()
+    if key is not None:
+        claim = backend.claim_key(session, device_id=submitter.device_id, key=key)
+        if claim.held_elsewhere:
+            return PushOutcome(PushStatus.IN_PROGRESS)
+        if claim.stored is not None:
+            if claim.stored.request_hash != request_hash:
+                return PushOutcome(PushStatus.KEY_REUSED)
+            return PushOutcome(PushStatus.REPLAYED, body=claim.stored.response)
+    applied = apply_batch(session, backend, submitter, txs, now=now)
+    if isinstance(applied, UnknownVersion):
+        return PushOutcome(PushStatus.UNKNOWN_VERSION, unknown_version=(applied.index, applied.version))
+    body = response_body(applied, server_time=now)
+    if key is not None:
+        answer = AnswerRow(submitter.device_id, key, submitter.merchant_id, request_hash, body, now)
+        backend.store_answer(session, answer)
+    return PushOutcome(PushStatus.ANSWERED, body=body, verdicts=applied, server_time=now)
+
+
+def apply_batch(
+    session: Session, backend: Backend, submitter: Submitter, txs: Sequence[Tx], *, now: datetime
+) -> list[Verdict] | UnknownVersion:
+    """Lock the cards and gather the facts, judge, write (the caller commits)."""
+    ids = uuid_texts([tx.id for tx in txs])
+    facts = backend.lock_and_gather(session, submitter, txs, ids)
+    unknown = facts.unknown_version(txs)
+    if unknown is not None:
+        return UnknownVersion(*unknown)
+    judgement = judge(txs, ids, facts, submitter=submitter, now=now)
+    backend.write(session, submitter, judgement, now=now)
+    return judgement.verdicts
+
+
+def apply_server_batch(
+    session: Session, backend: Backend, submitter: Submitter, txs: Sequence[Tx], *, now: datetime
+) -> list[Verdict]:
+    """A batch the server makes itself (expiry, the demo's seed): it cites no program version."""
+    applied = apply_batch(session, backend, submitter, txs, now=now)
+    assert not isinstance(applied, UnknownVersion), "the server's own transactions cite no version"
+    return applied
+
+
+def run_in_transaction(db: Database, work: Callable[..., R]) -> R:
+    """`work(session, backend)` in a transaction that commits when it returns; run again (at most
+    MAX_ATTEMPTS times) when the database finds a conflict only a concurrent commit explains: a
+    transaction id or order reference another card's batch stored first (no lock is shared
+    across cards), a deadlock, a dropped connection. Nothing of a failed attempt remains."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with db.session() as session, session.begin():
+                return work(session, db.backend)
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == MAX_ATTEMPTS:
+                raise
+            log.info("batch retried after %s (attempt %d)", type(exc.orig).__name__, attempt)
+    raise AssertionError("unreachable")
 
 
 class InFlightKeys:
-    """Keys being processed in this process (PostgreSQL adds an advisory lock across processes)."""
+    """Keys being processed in this process (PostgreSQL's advisory lock adds the other processes)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._keys: set[tuple[str, str]] = set()
 
     @contextmanager
-    def claim(self, device_id: str, key: str) -> Iterator[None]:
+    def claim(self, device_id: str, key: str) -> Iterator[bool]:
+        """Whether this request has the key (False: another request of this process has it)."""
         token = (device_id, key)
         with self._lock:
-            if token in self._keys:
-                raise KeyInProgress
+            claimed = token not in self._keys
             self._keys.add(token)
         try:
-            yield
+            yield claimed
         finally:
-            with self._lock:
-                self._keys.discard(token)
+            if claimed:
+                with self._lock:
+                    self._keys.discard(token)
 
 
 def canonical_hash(value: object) -> str:
@@ -82,128 +198,56 @@ def canonical_hash(value: object) -> str:
     return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def handle_push(
-    db: Database,
-    *,
-    device: DeviceContext,
-    key: str,
-    request_hash: Callable[[], str],
-    batch: PushRequest,
-    in_flight: InFlightKeys,
-    clock: Callable[[], datetime],
-) -> PushOutcome:
-    """Apply the batch once: replays answer the stored response; a crash leaves no trace.
-
-    `request_hash` gives the body's canonical hash; it is computed once, when first needed
-    (for a new key, while the database stores the batch's last ledger rows).
-    """
-    request_hash = cache(request_hash)
-    with in_flight.claim(device.device_id, key):
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                with db.session() as session, session.begin():
-                    return _push_once(
-                        db,
-                        session,
-                        device=device,
-                        key=key,
-                        request_hash=request_hash,
-                        batch=batch,
-                        now=clock(),
-                        presume_new_ids=attempt == 1,
-                    )
-            except (IntegrityError, OperationalError) as exc:
-                # A concurrent batch took an id, order reference or card number first (or a
-                # deadlock victim), or an id presumed new was stored already: run again
-                # against the now-committed state, looking every id up.
-                if attempt == MAX_ATTEMPTS:
-                    raise
-                log.info("push retried after %s (attempt %d)", type(exc.orig).__name__, attempt)
-    raise AssertionError("unreachable")
+class CardJson(TypedDict):
+    card_number: str
+    stamp_count: int
+    points_balance: int
+    is_active: bool
 
 
-def _push_once(
-    db: Database,
-    session: Session,
-    *,
-    device: DeviceContext,
-    key: str,
-    request_hash: Callable[[], str],
-    batch: PushRequest,
-    now: datetime,
-    presume_new_ids: bool,
-) -> PushOutcome:
-    stored: Query = (_STORED, {"device": device.device_id, "key": key})
-    if db.is_postgres:  # the key's lock across processes, in the same round trip as its lookup
-        lock_id = int.from_bytes(
-            hashlib.sha256(f"{device.device_id}\n{key}".encode()).digest()[:8], "big", signed=True
-        )
-        lookup: Lookup[tuple[bool, Sequence[Any]]] = Lookup(
-            ((_TRY_KEY_LOCK, {"lock": lock_id}), stored), lambda rows: (bool(rows[0][0][0]), rows[1])
-        )
-    else:
-        lookup = Lookup((stored,), lambda rows: (True, rows[0]))
+class ResultJson(TypedDict):
+    """One item's result, in the field order of `sync.protocol.PushResult`."""
 
-    def admit(found: tuple[bool, Sequence[Any]]) -> None:
-        locked, rows = found
-        if not locked:
-            raise KeyInProgress
-        if rows:
-            [(stored_hash, stored_response)] = rows
-            if stored_hash != request_hash():
-                raise KeyReused
-            raise _StoredAnswer(stored_response)
-
-    ctx = BatchContext(
-        merchant_id=device.merchant_id,
-        store_id=device.store_id,
-        timezone=device.store_timezone,
-        device_id=device.device_id,
-    )
-    body = ""
-
-    def store_response(answers: list[Answer]) -> list[Query]:
-        """The key with its response, written with the batch's last writes."""
-        nonlocal body
-        body = response_body(answers, server_time=now)
-        row = {
-            "device_id": device.device_id,
-            "key": key,
-            "merchant_id": device.merchant_id,
-            "request_hash": request_hash(),
-            "response": body,
-            "created_at": now,
-        }
-        return [(_STORE, row)]
-
-    try:
-        judge_batch(
-            session,
-            ctx,
-            batch.transactions,
-            now=now,
-            presume_new_ids=presume_new_ids,
-            then=store_response,
-            gate=Gate(lookup, admit),  # the key's lock and lookup with the batch's facts: one round trip
-        )
-    except _StoredAnswer as replay:  # nothing was judged or written
-        return PushOutcome(body=replay.body, replayed=True)
-    return PushOutcome(body=body, replayed=False)
+    id: str
+    status: str
+    reason: str | None
+    replayed: bool
+    card: CardJson | None
 
 
-_TRY_KEY_LOCK = select(func.pg_try_advisory_xact_lock(bindparam("lock", type_=BigInteger)))
-_STORED = select(IdempotencyKey.request_hash, IdempotencyKey.response).where(
-    IdempotencyKey.device_id == bindparam("device"), IdempotencyKey.key == bindparam("key")
-)
-_STORE = insert(IdempotencyKey).values(
-    {column: bindparam(column) for column in IdempotencyKey.__table__.columns.keys()}
-)
+def result_json(verdict: Verdict) -> ResultJson:
+    card = verdict.card
+    return {
+        "id": verdict.id,
+        "status": verdict.status.value,
+        "reason": verdict.reason.value if verdict.reason is not None else None,
+        "replayed": verdict.replayed,
+        "card": None
+        if card is None
+        else {
+            "card_number": card.card_number,
+            "stamp_count": card.stamp_count,
+            "points_balance": card.points_balance,
+            "is_active": card.is_active,
+        },
+    }
 
 
-def response_body(answers: list[Answer], *, server_time: datetime) -> str:
-    """The `PushResponse` JSON, as `model_dump_json` writes it, serialised in one pass from plain values."""
-    body = {"results": answer_json(answers), "server_time": server_time}
+def response_body(verdicts: Sequence[Verdict], *, server_time: datetime) -> str:
+    """The answer's JSON (`sync.protocol.PushResponse`), for the push and the import alike."""
+    body: dict[str, Any] = {
+        "results": [result_json(verdict) for verdict in verdicts],
+        "server_time": server_time,
+    }
     return orjson.dumps(body, option=orjson.OPT_UTC_Z).decode()
+
+
+def count_outcomes(verdicts: Sequence[Verdict]) -> dict[str, int]:
+    """How many items were accepted, rejected and replayed (the import's audit)."""
+    replayed = sum(1 for verdict in verdicts if verdict.replayed)
+    accepted = sum(1 for verdict in verdicts if verdict.status == TxStatus.ACCEPTED and not verdict.replayed)
+    rejected = len(verdicts) - accepted - replayed
+    return {"transactions": len(verdicts), "accepted": accepted, "rejected": rejected, "replayed": replayed}
 
 
 def forget_old_keys(session: Session, *, now: datetime, keep: timedelta) -> int:

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server_stub.models import Merchant, Store
-from server_stub.service.batch import BatchContext, apply_batch
+from server_stub.service.backend import Backend
+from server_stub.service.judging import Submitter
 from server_stub.service.programs import save_program_version
+from server_stub.service.push import apply_server_batch
 from server_stub.service.world import (
     create_admin_token,
     create_device,
@@ -89,14 +91,14 @@ STAFF_PLAN = (
 CARD_COUNT = 6
 
 
-def seed_demo(session: Session, *, now: datetime) -> dict[str, Any]:
+def seed_demo(session: Session, backend: Backend, *, now: datetime) -> dict[str, Any]:
     """Create the world in the caller's transaction and return the seed-demo document."""
     if session.execute(select(Merchant.id).limit(1)).first() is not None:
         raise WorldExists("this database already holds data; seed-demo runs only on an empty database")
-    return {"merchants": [_seed_merchant(session, plan, index, now) for index, plan in enumerate(PLANS)]}
+    return {"merchants": [_seed_merchant(session, backend, plan, now) for plan in PLANS]}
 
 
-def _seed_merchant(session: Session, plan: MerchantPlan, index: int, now: datetime) -> dict[str, Any]:
+def _seed_merchant(session: Session, backend: Backend, plan: MerchantPlan, now: datetime) -> dict[str, Any]:
     merchant = create_merchant(session, name=plan.name, now=now)
     program = save_program_version(session, merchant_id=merchant.id, fields=plan.program, now=now)
     stores = [create_store(session, merchant_id=merchant.id, name=n, timezone=tz) for n, tz in plan.stores]
@@ -111,7 +113,7 @@ def _seed_merchant(session: Session, plan: MerchantPlan, index: int, now: dateti
             {"id": member.id, "name": name, "role": role.value, "store_id": store_id, "pin": pin}
         )
     admin = create_admin_token(session, merchant_id=merchant.id, name=f"{plan.name} head office", now=now)
-    cards = _seed_cards(session, plan, stores[0], owner_id=int(str(staff_out[0]["id"])), now=now)
+    cards = _seed_cards(session, backend, plan, stores[0], owner_id=int(str(staff_out[0]["id"])), now=now)
     return {
         "id": merchant.id,
         "name": merchant.name,
@@ -128,7 +130,7 @@ def _seed_merchant(session: Session, plan: MerchantPlan, index: int, now: dateti
 
 
 def _seed_cards(
-    session: Session, plan: MerchantPlan, store: Store, *, owner_id: int, now: datetime
+    session: Session, backend: Backend, plan: MerchantPlan, store: Store, *, owner_id: int, now: datetime
 ) -> list[dict[str, Any]]:
     """card_created plus opening-balance adjustments by the owner: server-made rows, no device."""
     txs: list[Tx] = []
@@ -159,11 +161,19 @@ def _seed_cards(
                     program_version=None,
                 )
             )
-    ctx = BatchContext(
+    submitter = Submitter(
         merchant_id=store.merchant_id, store_id=store.id, timezone=store.timezone, device_id=None
     )
-    results = apply_batch(session, ctx, txs, now=now)
-    latest = {r.card.card_number: r.card for r in results if r.card is not None}
-    if any(r.reason is not None for r in results):
+    verdicts = apply_server_batch(session, backend, submitter, txs, now=now)
+    if any(verdict.reason is not None for verdict in verdicts):
         raise RuntimeError("the demo seed violates the loyalty rules")
-    return [latest[number].model_dump() for number in sorted(latest)]
+    latest = {verdict.card.card_number: verdict.card for verdict in verdicts if verdict.card is not None}
+    return [
+        {
+            "card_number": card.card_number,
+            "stamp_count": card.stamp_count,
+            "points_balance": card.points_balance,
+            "is_active": card.is_active,
+        }
+        for card in (latest[number] for number in sorted(latest))
+    ]

@@ -30,7 +30,7 @@ def good_tx(world: World, **changes: Any) -> dict[str, Any]:
 BAD_ITEMS: list[tuple[str, dict[str, Any], str]] = [
     ("unknown type", {"type": "stamp_stolen"}, "/transactions/1/type"),
     ("string for an int", {"stamps_delta": "1"}, "/transactions/1/stamps_delta"),
-    ("float for an int", {"stamps_delta": 1.0}, "/transactions/1/stamps_delta"),
+    ("fraction for an int", {"stamps_delta": 1.5}, "/transactions/1/stamps_delta"),
     ("bool for an int", {"staff_id": True}, "/transactions/1/staff_id"),
     ("int32 overflow", {"points_delta": 2**31}, "/transactions/1/points_delta"),
     ("zero staff id", {"staff_id": 0}, "/transactions/1/staff_id"),
@@ -64,6 +64,19 @@ def test_a_malformed_item_fails_the_whole_batch_with_422_and_stores_nothing(
     assert problem["code"] == "invalid_request" and problem["status"] == 422
     assert loc in [error["loc"] for error in problem["errors"]]
     assert stored_count(world) == before
+
+
+def test_a_whole_number_written_with_a_fraction_or_exponent_is_that_integer(world: World) -> None:
+    """JSON has one number type: 1.0 and 1e0 are the integer 1 (JSON Schema's `integer` says so too)."""
+    till = world.tills[0]
+    card = world.new_card()
+    tx = till.tx("stamp_earned", card, world.staff["staff0"], stamps_delta=1)
+    raw = json.dumps({"transactions": [tx]}).replace('"stamps_delta": 1', '"stamps_delta": 1.0')
+    raw = raw.replace(f'"seq": {tx["seq"]}', f'"seq": {tx["seq"]}e0')
+    response = post_raw(world, raw)
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][0]["status"] == "accepted"
+    assert till.card(card)["card"]["stamp_count"] == 1
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,9 @@ from sqlalchemy import select, text
 from server_stub.db import Database, alembic_config, create_database
 from server_stub.models import Card, CardChange
 from server_stub.security import sign
-from server_stub.service.batch import BatchContext, apply_batch
+from server_stub.service.judging import Submitter
 from server_stub.service.pull import cursor_secret
+from server_stub.service.push import apply_server_batch
 from sync.protocol import Tx
 from tests.server.factories import World
 from tests.server.test_pull_and_cards import pull_all
@@ -148,7 +149,7 @@ def test_a_batchs_card_updates_add_no_index_entries_on_postgresql(world: World) 
     with world.database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM cards"))
     till = world.tills[0]
-    ctx = BatchContext(
+    ctx = Submitter(
         merchant_id=world.merchant_id, store_id=world.store_ids[0], timezone="Europe/Dublin", device_id=None
     )
     txs = [
@@ -160,7 +161,7 @@ def test_a_batchs_card_updates_add_no_index_entries_on_postgresql(world: World) 
     counts = text("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relname = 'cards'")
     with world.database.session() as session, session.begin():
         updated_before, hot_before = session.execute(counts).one()
-        results = apply_batch(session, ctx, txs, now=datetime.now(UTC))
+        results = apply_server_batch(session, world.database.backend, ctx, txs, now=datetime.now(UTC))
         assert {result.status for result in results} == {"accepted"}
         updated, hot = session.execute(counts).one()
     # Every update HOT (with change_no indexed, none is).

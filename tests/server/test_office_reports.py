@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from server_stub.service.batch import BatchContext, apply_batch
+from server_stub.service.judging import Submitter
+from server_stub.service.push import apply_server_batch
 from sync.protocol import TransactionType, Tx
 from tests.server.factories import World
 from tests.server.office_helpers import (
@@ -285,11 +286,11 @@ def test_ledger_csv_writes_server_made_rows_with_empty_device_and_seq(world: Wor
         stamps_delta=0,
         points_delta=-70,
     )
-    ctx = BatchContext(
+    ctx = Submitter(
         merchant_id=world.merchant_id, store_id=None, timezone="UTC", device_id=None, made_by_server=True
     )
     with world.database.session() as session, session.begin():
-        [result] = apply_batch(session, ctx, [expiry], now=now)
+        [result] = apply_server_batch(session, world.database.backend, ctx, [expiry], now=now)
     assert result.status.value == "accepted"
     rows = csv_rows(office(world).get("/v1/office/ledger.csv"))
     [expired] = [row for row in rows if row["type"] == "points_expired"]

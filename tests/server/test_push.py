@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from server_stub.models import LedgerTransaction
+from sync.protocol import TransactionType, Tx
 from tests.server.conftest import Backend
 from tests.server.factories import World
 
@@ -442,21 +443,44 @@ def test_a_full_batch_of_1000_items_is_applied_in_one_request(world: World) -> N
 
 
 def test_the_response_body_is_the_json_pydantic_would_write_for_the_same_results() -> None:
-    from server_stub.service.batch import Answer, push_result
+    from server_stub.service.judging import Verdict
     from server_stub.service.push import response_body
-    from sync.protocol import PushResponse, Reason, TxStatus
-    from sync.rules import CardState
+    from sync.protocol import CardState, PushResponse, PushResult, Reason, TxStatus
+    from sync.rules import CardState as RulesCard
 
-    card = CardState("BT-0001", 3, 120, True, True)
-    inactive = CardState("BT-0002", 0, 0, False, False)
-    answers: list[Answer] = [
-        (str(uuid.uuid4()), TxStatus.ACCEPTED, None, False, card),
-        (str(uuid.uuid4()), TxStatus.REJECTED, Reason.INSUFFICIENT_POINTS, True, inactive),
-        (str(uuid.uuid4()), TxStatus.REJECTED, Reason.UNKNOWN_CARD, False, None),
+    def verdict(status: TxStatus, reason: Reason | None, replayed: bool, card: RulesCard | None) -> Verdict:
+        tx = Tx(
+            id=uuid.uuid4(),
+            seq=1,
+            type=TransactionType.STAMP_EARNED,
+            card_number="BT-0001",
+            staff_id=1,
+            transaction_at=datetime.now(UTC),
+            stamps_delta=1,
+        )
+        at = tx.transaction_at
+        return Verdict(tx, str(tx.id), status, reason, replayed, card, True, at.date(), at)
+
+    verdicts = [
+        verdict(TxStatus.ACCEPTED, None, False, RulesCard("BT-0001", 3, 120, True, True)),
+        verdict(
+            TxStatus.REJECTED, Reason.INSUFFICIENT_POINTS, True, RulesCard("BT-0002", 0, 0, False, False)
+        ),
+        verdict(TxStatus.REJECTED, Reason.UNKNOWN_CARD, False, None),
+    ]
+    results = [
+        PushResult(
+            id=v.id,
+            status=v.status,
+            reason=v.reason,
+            replayed=v.replayed,
+            card=None if v.card is None else CardState.model_validate(v.card._asdict()),
+        )
+        for v in verdicts
     ]
     for now in (datetime(2026, 3, 1, 12, 0, tzinfo=UTC), datetime(2026, 3, 1, 12, 0, 0, 1234, tzinfo=UTC)):
-        expected = PushResponse(results=[push_result(a) for a in answers], server_time=now).model_dump_json()
-        assert response_body(answers, server_time=now) == expected
+        expected = PushResponse(results=results, server_time=now).model_dump_json()
+        assert response_body(verdicts, server_time=now) == expected
 
 
 def test_the_canonical_hash_compares_json_values_not_their_spelling() -> None:
@@ -485,7 +509,7 @@ def test_the_canonical_hash_compares_json_values_not_their_spelling() -> None:
 
 def test_the_ledger_rows_the_batch_writes_name_every_column_of_the_ledger_table() -> None:
     from server_stub.models import LedgerTransaction
-    from server_stub.service.bulk import LEDGER_COLUMNS
+    from server_stub.service.backend.base import LEDGER_COLUMNS
 
     assert sorted(LEDGER_COLUMNS) == sorted(column.name for column in LedgerTransaction.__table__.columns)
 

@@ -1,0 +1,21 @@
+"""The database steps of a batch, one object per backend (PostgreSQL, SQLite): the only place they differ."""
+
+from __future__ import annotations
+
+from server_stub.service.backend.base import AnswerRow, Backend, KeyClaim, StoredAnswer
+from server_stub.service.backend.postgres import PostgresBackend
+from server_stub.service.backend.sqlite import SqliteBackend
+
+__all__ = [
+    "AnswerRow",
+    "Backend",
+    "KeyClaim",
+    "PostgresBackend",
+    "SqliteBackend",
+    "StoredAnswer",
+    "backend_for",
+]
+
+
+def backend_for(*, postgres: bool) -> Backend:
+    return PostgresBackend() if postgres else SqliteBackend()

@@ -1,0 +1,269 @@
+"""What a batch asks of the database, whichever it is: the interface, and the parts both backends share."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from server_stub.service.judging import BatchFacts, Judgement, LockedCard, StoredTransaction, Submitter
+from server_stub.service.programs import parsed_program
+from sync import rules
+from sync.protocol import Reason, Role, TransactionType, Tx, TxStatus
+
+T = TransactionType
+
+
+class StoredAnswer(NamedTuple):
+    request_hash: str
+    response: str  # the JSON answered the first time
+
+
+class KeyClaim(NamedTuple):
+    """An Idempotency-Key as this transaction found it."""
+
+    held_elsewhere: bool  # another server process is running a request with this key
+    stored: StoredAnswer | None  # the answer of an earlier request with this key
+
+
+class AnswerRow(NamedTuple):
+    device_id: str
+    key: str
+    merchant_id: int
+    request_hash: str
+    response: str
+    created_at: datetime
+
+
+class Backend(Protocol):
+    """The database steps of a push, each in the caller's transaction (the caller commits)."""
+
+    def claim_key(self, session: Session, *, device_id: str, key: str) -> KeyClaim:
+        """Claim the Idempotency-Key for this transaction and read its stored answer."""
+
+    def lock_and_gather(
+        self, session: Session, submitter: Submitter, txs: Sequence[Tx], ids: Sequence[str]
+    ) -> BatchFacts:
+        """Lock the batch's cards (and what else its rules read), then read its facts."""
+
+    def write(self, session: Session, submitter: Submitter, judgement: Judgement, *, now: datetime) -> None:
+        """New cards, the ledger rows, the cards' states and change number, the device's seq."""
+
+    def store_answer(self, session: Session, answer: AnswerRow) -> None:
+        """Keep the answer for the Idempotency-Key (a replay answers it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """What a batch's facts are about: the values to look up, each list sorted."""
+
+    merchant_id: int
+    device_id: str | None
+    numbers: list[str]
+    new_numbers: list[str]  # numbers the batch creates cards with
+    staff_ids: list[int]
+    ids: list[str]
+    seqs: frozenset[int]
+    order_references: list[str]
+    stamp_days: list[date]
+    related: list[str]
+    versions: list[int]
+
+    @staticmethod
+    def of(submitter: Submitter, txs: Sequence[Tx], ids: Sequence[str]) -> Wanted:
+        zone = ZoneInfo(submitter.timezone)
+        stamped = (tx.transaction_at for tx in txs if tx.type == T.STAMP_EARNED)
+        return Wanted(
+            merchant_id=submitter.merchant_id,
+            device_id=submitter.device_id,
+            numbers=sorted({tx.card_number for tx in txs}),
+            new_numbers=sorted({tx.card_number for tx in txs if tx.type == T.CARD_CREATED}),
+            staff_ids=sorted({tx.staff_id for tx in txs}),
+            ids=list(ids),
+            seqs=frozenset(tx.seq for tx in txs) if submitter.device_id is not None else frozenset(),
+            order_references=sorted({tx.order_reference for tx in txs if tx.order_reference is not None}),
+            stamp_days=sorted({rules.day_in(at, zone) for at in stamped if _has_local_day(at)}),
+            related=sorted({str(tx.related_transaction_id) for tx in txs if tx.related_transaction_id}),
+            versions=sorted({tx.program_version for tx in txs if tx.program_version is not None}),
+        )
+
+
+def _has_local_day(moment: datetime) -> bool:
+    """A local day exists for it in every zone (anything else is refused as invalid_transaction_at)."""
+    return rules.EARLIEST_TRANSACTION_AT <= moment <= _LAST_WITH_A_DAY
+
+
+_LAST_WITH_A_DAY = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
+
+
+class FactRows(NamedTuple):
+    """The rows each fact's query answered, in the columns `facts_of` reads."""
+
+    programs: Sequence[Sequence[Any]]  # version, settings: the current one and the cited ones
+    cards: Sequence[Sequence[Any]]  # id, number, stamps, points, active, bonus granted
+    staff: Sequence[Sequence[Any]]  # id, role, store id, active
+    used_seqs: Sequence[Sequence[Any]]  # seq
+    stored: Sequence[Sequence[Any]]  # id, device id, card number, status, reason
+    order_references: Sequence[Sequence[Any]]  # reference
+    stamps_per_day: Sequence[Sequence[Any]]  # card number, local date, count
+    originals: Sequence[Sequence[Any]]  # id, card number, type, status, stamps, points
+    voided: Sequence[Sequence[Any]]  # original's id, amount voided by accepted voids
+
+
+def facts_of(rows: FactRows, wanted: Wanted) -> BatchFacts:
+    """The rows as the judge's facts."""
+    programs = {int(version): parsed_program(int(version), settings) for version, settings in rows.programs}
+    voided = {related: int(amount) for related, amount in rows.voided}
+    return BatchFacts(
+        programs=programs,
+        current=programs[max(programs)],
+        cards=locked_cards(rows.cards),
+        staff={
+            staff_id: rules.StaffMember(
+                id=staff_id, role=Role(role), store_id=store_id, is_active=bool(active)
+            )
+            for staff_id, role, store_id, active in rows.staff
+        },
+        stored={
+            tx_id: StoredTransaction(device_id, number, TxStatus(status), Reason(reason) if reason else None)
+            for tx_id, device_id, number, status, reason in rows.stored
+        },
+        used_seqs=frozenset(int(seq) for (seq,) in rows.used_seqs if seq in wanted.seqs),
+        order_references=frozenset(reference for (reference,) in rows.order_references),
+        stamps_per_day={(number, day): int(count) for number, day, count in rows.stamps_per_day},
+        originals={
+            tx_id: rules.Original(
+                card_number=number,
+                type=T(kind),
+                accepted=status == TxStatus.ACCEPTED,
+                stamps_delta=stamps,
+                points_delta=points,
+                voided_so_far=voided.get(tx_id, 0),
+            )
+            for tx_id, number, kind, status, stamps, points in rows.originals
+        },
+    )
+
+
+def locked_cards(rows: Sequence[Sequence[Any]]) -> dict[str, LockedCard]:
+    """Card rows (id, number, stamps, points, active, bonus granted) by number."""
+    return {
+        number: LockedCard(
+            card_id,
+            rules.CardState(
+                card_number=number,
+                stamp_count=stamps,
+                points_balance=points,
+                is_active=bool(active),
+                welcome_bonus_granted=bool(bonus),
+            ),
+        )
+        for card_id, number, stamps, points, active, bonus in rows
+    }
+
+
+def cards_to_answer(facts: BatchFacts) -> set[str]:
+    """Cards a replay answers whose numbers the batch does not name (a resend that changed its card)."""
+    return {prior.card_number for prior in facts.stored.values()} - set(facts.cards)
+
+
+# The ledger's columns in the order `ledger_rows` makes them.
+LEDGER_COLUMNS = (
+    "id",
+    "merchant_id",
+    "store_id",
+    "device_id",
+    "seq",
+    "card_number",
+    "type",
+    "status",
+    "reason",
+    "stamps_delta",
+    "points_delta",
+    "purchase_amount_cents",
+    "order_reference",
+    "reward_id",
+    "related_transaction_id",
+    "staff_id",
+    "notes",
+    "program_version",
+    "transaction_at",
+    "local_date",
+    "received_at",
+)
+
+
+def ledger_rows(
+    submitter: Submitter, judgement: Judgement, *, received_at: datetime
+) -> list[tuple[Any, ...]]:
+    """The batch's new ledger rows (accepted or rejected) in LEDGER_COLUMNS order, times in UTC
+    (PostgreSQL's COPY reads them as text, whose UTC offset a `timestamp` column ignores)."""
+    device_id = submitter.device_id
+    received = received_at.astimezone(UTC)
+    rows = []
+    for verdict in judgement.verdicts:
+        if not verdict.stored:
+            continue
+        tx = verdict.tx
+        expired_by_server = submitter.made_by_server and tx.type == T.POINTS_EXPIRED
+        rows.append(
+            (
+                verdict.id,
+                submitter.merchant_id,
+                submitter.store_id,
+                device_id,
+                tx.seq if device_id is not None else None,
+                tx.card_number,
+                tx.type.value,
+                verdict.status.value,
+                verdict.reason.value if verdict.reason is not None else None,
+                tx.stamps_delta,
+                tx.points_delta,
+                tx.purchase_amount_cents,
+                tx.order_reference,
+                tx.reward_id,
+                str(tx.related_transaction_id) if tx.related_transaction_id else None,
+                None if expired_by_server else tx.staff_id,
+                tx.notes,
+                tx.program_version,
+                verdict.transaction_at,
+                verdict.local_date,
+                received,
+            )
+        )
+    return rows
+
+
+class CardRow(NamedTuple):
+    """A card's state as the batch leaves it, by its row's id."""
+
+    id: int
+    stamp_count: int
+    points_balance: int
+    is_active: bool
+    welcome_bonus_granted: bool
+
+
+def card_rows(judgement: Judgement, new_ids: dict[str, int]) -> list[CardRow]:
+    """The changed cards' final states, in id order (`new_ids`: the ids of the cards just created)."""
+    rows = []
+    for number, state in judgement.changed.items():
+        locked = judgement.locked.get(number)
+        card_id = locked.id if locked is not None else new_ids[number]
+        rows.append(
+            CardRow(
+                card_id, state.stamp_count, state.points_balance, state.is_active, state.welcome_bonus_granted
+            )
+        )
+    return sorted(rows)
+
+
+def advisory_key(*parts: object) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks, from the parts' text."""
+    digest = hashlib.sha256("\n".join(str(part) for part in parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)

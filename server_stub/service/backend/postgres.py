@@ -1,0 +1,284 @@
+"""The batch's database steps on PostgreSQL: locks, then the facts, in one pipeline; COPY writes.
+
+Each statement of a pipeline runs after the one before it has finished, and at READ COMMITTED
+each takes its snapshot when it starts: the facts, read after the lock statements, see every
+batch that committed while this one waited for its locks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from server_stub.service.backend.base import (
+    LEDGER_COLUMNS,
+    AnswerRow,
+    FactRows,
+    KeyClaim,
+    StoredAnswer,
+    Wanted,
+    advisory_key,
+    card_rows,
+    cards_to_answer,
+    facts_of,
+    ledger_rows,
+    locked_cards,
+)
+from server_stub.service.judging import BatchFacts, Judgement, Submitter
+from sync.protocol import Tx
+
+Statement = tuple[str, dict[str, Any]]
+
+# A lock taken in the order of the array (the function scan's order).
+_LOCK_KEYS = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(%(keys)s AS bigint[])) AS k"
+# The numbers joined as rows, each found by the (merchant_id, card_number) key; locked in id order
+# (every batch locks in that order: no deadlocks between batches).
+_LOCK_CARDS = (
+    "SELECT c.id, c.card_number, c.stamp_count, c.points_balance, c.is_active, c.welcome_bonus_granted"
+    " FROM unnest(CAST(%(numbers)s AS varchar[])) AS n(number)"
+    " JOIN cards AS c ON c.merchant_id = %(merchant)s AND c.card_number = n.number"
+    " ORDER BY c.id FOR UPDATE OF c"
+)
+# Shared: a head-office change of a named staff member waits for this batch, or this batch for it.
+_LOCK_STAFF = (
+    "SELECT id, role, store_id, is_active FROM staff"
+    " WHERE merchant_id = %(merchant)s AND id = ANY(%(ids)s) ORDER BY id FOR SHARE"
+)
+_PROGRAMS = (
+    "SELECT version, settings FROM program_versions WHERE merchant_id = %(merchant)s"
+    " AND (version = ANY(%(versions)s) OR version ="
+    " (SELECT max(version) FROM program_versions WHERE merchant_id = %(merchant)s))"
+)
+_USED_SEQS = "SELECT seq FROM transactions WHERE device_id = %(device)s AND seq BETWEEN %(low)s AND %(high)s"
+_STORED = (
+    "SELECT t.id, t.device_id, t.card_number, t.status, t.reason"
+    " FROM unnest(CAST(%(ids)s AS varchar[])) AS i(id) JOIN transactions AS t ON t.id = i.id"
+)
+_ORDER_REFERENCES = (
+    "SELECT order_reference FROM transactions WHERE merchant_id = %(merchant)s"
+    " AND type = 'points_earned' AND status = 'accepted' AND order_reference = ANY(%(references)s)"
+)
+_STAMPS_PER_DAY = (
+    "SELECT card_number, local_date, count(*) FROM transactions"
+    " WHERE merchant_id = %(merchant)s AND card_number = ANY(CAST(%(numbers)s AS varchar[]))"
+    " AND type = 'stamp_earned' AND status = 'accepted' AND local_date = ANY(%(days)s)"
+    " GROUP BY card_number, local_date"
+)
+_ORIGINALS = (
+    "SELECT id, card_number, type, status, stamps_delta, points_delta FROM transactions"
+    " WHERE merchant_id = %(merchant)s AND id = ANY(CAST(%(ids)s AS varchar[]))"
+)
+_VOIDED = (
+    "SELECT related_transaction_id, sum(abs(stamps_delta + points_delta)) FROM transactions"
+    " WHERE merchant_id = %(merchant)s AND related_transaction_id = ANY(CAST(%(ids)s AS varchar[]))"
+    " AND status = 'accepted' GROUP BY related_transaction_id"
+)
+_CARDS = (
+    "SELECT id, card_number, stamp_count, points_balance, is_active, welcome_bonus_granted FROM cards"
+    " WHERE merchant_id = %(merchant)s AND card_number = ANY(CAST(%(numbers)s AS varchar[]))"
+)
+_KEY = "SELECT request_hash, response FROM idempotency_keys WHERE device_id = %(device)s AND key = %(key)s"
+_INSERT_CARDS = (
+    "INSERT INTO cards (merchant_id, card_number, customer_name, customer_email, customer_phone,"
+    " stamp_count, points_balance, is_active, welcome_bonus_granted, change_no, created_at, updated_at)"
+    " SELECT %(merchant)s, n, name, email, phone, 0, 0, true, false, 0, %(now)s, %(now)s"
+    " FROM unnest(CAST(%(numbers)s AS varchar[]), CAST(%(names)s AS varchar[]),"
+    " CAST(%(emails)s AS varchar[]), CAST(%(phones)s AS varchar[])) AS v(n, name, email, phone)"
+    " RETURNING id, card_number"
+)
+_COPY_LEDGER = f"COPY transactions ({', '.join(LEDGER_COLUMNS)}) FROM STDIN"
+# The merchant's next change number (its counter row locked after the cards), the change logged
+# with its cards for the pull feed, and the cards' new states: one statement.
+_UPDATE_CARDS = (
+    "WITH counter AS (UPDATE change_counters SET value = value + 1 WHERE merchant_id = %(merchant)s"
+    " RETURNING value),"
+    " logged AS (INSERT INTO card_changes (merchant_id, change_no, card_ids)"
+    " SELECT %(merchant)s, value, CAST(%(ids)s AS integer[]) FROM counter)"
+    " UPDATE cards AS c SET stamp_count = v.s, points_balance = v.p, is_active = v.a,"
+    " welcome_bonus_granted = v.w, updated_at = %(now)s, change_no = counter.value"
+    " FROM counter, unnest(CAST(%(ids)s AS integer[]), CAST(%(s)s AS bigint[]), CAST(%(p)s AS bigint[]),"
+    " CAST(%(a)s AS boolean[]), CAST(%(w)s AS boolean[])) AS v(id, s, p, a, w)"
+    " WHERE c.id = v.id"
+)
+_TOUCH_DEVICE = (
+    "UPDATE devices SET last_seq = GREATEST(coalesce(last_seq, 0), %(top)s),"
+    " last_seen_at = CASE WHEN %(calling)s THEN %(now)s ELSE last_seen_at END WHERE id = %(device)s"
+)
+_STORE_ANSWER = (
+    "INSERT INTO idempotency_keys (device_id, key, merchant_id, request_hash, response, created_at)"
+    " VALUES (%(device_id)s, %(key)s, %(merchant_id)s, %(request_hash)s, %(response)s, %(created_at)s)"
+)
+
+
+class PostgresBackend:
+    def claim_key(self, session: Session, *, device_id: str, key: str) -> KeyClaim:
+        """A transaction-long advisory lock on the key (tried, never waited for), then its answer."""
+        params = {"lock": advisory_key("idempotency-key", device_id, key), "device": device_id, "key": key}
+        got, stored = _run(session, [("SELECT pg_try_advisory_xact_lock(%(lock)s)", params), (_KEY, params)])
+        answer = StoredAnswer(*stored[0]) if stored else None
+        return KeyClaim(held_elsewhere=not got[0][0], stored=answer)
+
+    def lock_and_gather(
+        self, session: Session, submitter: Submitter, txs: Sequence[Tx], ids: Sequence[str]
+    ) -> BatchFacts:
+        wanted = Wanted.of(submitter, txs, ids)
+        found = _run_named(session, {**_lock_statements(wanted), **_fact_statements(wanted)})
+        facts = facts_of(FactRows(**{name: found[name] for name in FactRows._fields}), wanted)
+        others = cards_to_answer(facts)
+        if others:  # rare: a replay's card the batch does not name, read (only answered) after the locks
+            params = {"merchant": submitter.merchant_id, "numbers": sorted(others)}
+            [rows] = _run(session, [(_CARDS, params)])
+            facts.answer_cards.update({number: card.state for number, card in locked_cards(rows).items()})
+        return facts
+
+    def write(self, session: Session, submitter: Submitter, judgement: Judgement, *, now: datetime) -> None:
+        new_ids = _insert_cards(session, submitter, judgement, now=now)
+        rows = ledger_rows(submitter, judgement, received_at=now)
+        if rows:
+            with _as_sqlalchemy_errors(), _driver(session).cursor() as cursor:
+                with cursor.copy(_COPY_LEDGER) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        statements = []
+        if submitter.device_id is not None and judgement.max_seq is not None:
+            touch = {"device": submitter.device_id, "top": judgement.max_seq, "now": _naive(now)}
+            statements.append((_TOUCH_DEVICE, {**touch, "calling": submitter.calling}))
+        cards = card_rows(judgement, new_ids)
+        if cards:
+            statements.append((_UPDATE_CARDS, _card_update(submitter.merchant_id, cards, now=now)))
+        counts = _run_writes(session, statements)
+        if cards and counts[-1] != len(cards):
+            raise LookupError(f"merchant {submitter.merchant_id} has no change counter, or a card vanished")
+
+    def store_answer(self, session: Session, answer: AnswerRow) -> None:
+        row = answer._asdict()
+        _run_writes(session, [(_STORE_ANSWER, {**row, "created_at": _naive(answer.created_at)})])
+
+
+def _lock_statements(wanted: Wanted) -> dict[str, Statement | None]:
+    """The locks, in the one order every batch takes them: the device, new card numbers, the
+    cards (by id), the staff (by id). The last two answer the cards' and staff's rows."""
+    merchant = wanted.merchant_id
+    keys = []
+    if wanted.device_id is not None:
+        keys.append(advisory_key("device", wanted.device_id))
+    keys += sorted(advisory_key("card-number", merchant, number) for number in wanted.new_numbers)
+    return {
+        "keys": (_LOCK_KEYS, {"keys": keys}) if keys else None,
+        "cards": (_LOCK_CARDS, {"merchant": merchant, "numbers": wanted.numbers}),
+        "staff": (_LOCK_STAFF, {"merchant": merchant, "ids": wanted.staff_ids}),
+    }
+
+
+def _fact_statements(wanted: Wanted) -> dict[str, Statement | None]:
+    """The other facts, read after the locks (None: nothing to ask)."""
+    merchant = wanted.merchant_id
+    seqs = wanted.seqs
+    related = {"merchant": merchant, "ids": wanted.related}
+    return {
+        "programs": (_PROGRAMS, {"merchant": merchant, "versions": wanted.versions}),
+        "used_seqs": (_USED_SEQS, {"device": wanted.device_id, "low": min(seqs), "high": max(seqs)})
+        if seqs
+        else None,
+        "stored": (_STORED, {"ids": wanted.ids}),
+        "order_references": (_ORDER_REFERENCES, {"merchant": merchant, "references": wanted.order_references})
+        if wanted.order_references
+        else None,
+        "stamps_per_day": (
+            _STAMPS_PER_DAY,
+            {"merchant": merchant, "numbers": wanted.numbers, "days": wanted.stamp_days},
+        )
+        if wanted.stamp_days
+        else None,
+        "originals": (_ORIGINALS, related) if wanted.related else None,
+        "voided": (_VOIDED, related) if wanted.related else None,
+    }
+
+
+def _insert_cards(
+    session: Session, submitter: Submitter, judgement: Judgement, *, now: datetime
+) -> dict[str, int]:
+    """The cards the batch created, with balances 0 (the card update sets their states); their ids."""
+    if not judgement.created:
+        return {}
+    numbers = sorted(judgement.created)
+    customers = [judgement.created[number] for number in numbers]
+    params = {
+        "merchant": submitter.merchant_id,
+        "now": _naive(now),
+        "numbers": numbers,
+        "names": [customer.name if customer else None for customer in customers],
+        "emails": [customer.email if customer else None for customer in customers],
+        "phones": [customer.phone if customer else None for customer in customers],
+    }
+    [inserted] = _run(session, [(_INSERT_CARDS, params)])
+    return {number: card_id for card_id, number in inserted}
+
+
+def _card_update(merchant_id: int, cards: Sequence[Any], *, now: datetime) -> dict[str, Any]:
+    return {
+        "merchant": merchant_id,
+        "now": _naive(now),
+        "ids": [card.id for card in cards],
+        "s": [card.stamp_count for card in cards],
+        "p": [card.points_balance for card in cards],
+        "a": [card.is_active for card in cards],
+        "w": [card.welcome_bonus_granted for card in cards],
+    }
+
+
+def _naive(moment: datetime) -> datetime:
+    """The naive UTC the columns hold."""
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _driver(session: Session) -> psycopg.Connection[Any]:
+    driver = session.connection().connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    return driver
+
+
+def _run_named(session: Session, statements: dict[str, Statement | None]) -> dict[str, list[tuple[Any, ...]]]:
+    """The statements given (in order, one round trip); each name's rows (none for a None)."""
+    asked = [(name, statement) for name, statement in statements.items() if statement is not None]
+    rows = _run(session, [statement for _, statement in asked])
+    found: dict[str, list[tuple[Any, ...]]] = {name: [] for name in statements}
+    found.update({name: answer for (name, _), answer in zip(asked, rows, strict=True)})
+    return found
+
+
+def _run(session: Session, statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
+    """The statements sent together (one round trip), in order; each one's rows."""
+    driver = _driver(session)
+    with _as_sqlalchemy_errors():
+        with driver.pipeline():
+            cursors = [driver.execute(sql, params) for sql, params in statements]
+        return [cursor.fetchall() for cursor in cursors]
+
+
+def _run_writes(session: Session, statements: Sequence[Statement]) -> list[int]:
+    """Statements that answer no rows, sent together; the rows each changed."""
+    if not statements:
+        return []
+    driver = _driver(session)
+    with _as_sqlalchemy_errors():
+        with driver.pipeline():
+            cursors = [driver.execute(sql, params) for sql, params in statements]
+        return [cursor.rowcount for cursor in cursors]
+
+
+@contextmanager
+def _as_sqlalchemy_errors() -> Iterator[None]:
+    """The driver's conflicts as SQLAlchemy raises them, for the push's retry and the app's 503."""
+    try:
+        yield
+    except psycopg.errors.IntegrityError as exc:
+        raise IntegrityError("batch statements", None, exc) from exc
+    except psycopg.errors.OperationalError as exc:
+        raise OperationalError("batch statements", None, exc) from exc

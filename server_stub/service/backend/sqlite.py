@@ -1,0 +1,209 @@
+"""The batch's database steps on SQLite: the write lock taken at BEGIN IMMEDIATE is every lock.
+
+One writer at a time: once the transaction has begun, nothing changes under it, so the facts
+are read plainly, statement by statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from server_stub.models import (
+    Card,
+    CardChange,
+    Device,
+    IdempotencyKey,
+    LedgerTransaction,
+    ProgramVersion,
+    Staff,
+)
+from server_stub.service.backend.base import (
+    LEDGER_COLUMNS,
+    AnswerRow,
+    FactRows,
+    KeyClaim,
+    StoredAnswer,
+    Wanted,
+    card_rows,
+    cards_to_answer,
+    facts_of,
+    ledger_rows,
+    locked_cards,
+)
+from server_stub.service.changes import next_change_number
+from server_stub.service.judging import BatchFacts, Judgement, Submitter
+from sync.protocol import TransactionType, Tx, TxStatus
+
+T = TransactionType
+tx = LedgerTransaction
+ACCEPTED = TxStatus.ACCEPTED.value
+
+_CARD_COLUMNS = (Card.id, Card.card_number, Card.stamp_count, Card.points_balance, Card.is_active)
+_CARDS = select(*_CARD_COLUMNS, Card.welcome_bonus_granted).where(
+    Card.merchant_id == bindparam("merchant"), Card.card_number.in_(bindparam("numbers", expanding=True))
+)
+_STAFF = select(Staff.id, Staff.role, Staff.store_id, Staff.is_active).where(
+    Staff.merchant_id == bindparam("merchant"), Staff.id.in_(bindparam("ids", expanding=True))
+)
+_CURRENT_VERSION = (
+    select(func.max(ProgramVersion.version))
+    .where(ProgramVersion.merchant_id == bindparam("merchant"))
+    .scalar_subquery()
+)
+_PROGRAMS = select(ProgramVersion.version, ProgramVersion.settings).where(
+    ProgramVersion.merchant_id == bindparam("merchant"),
+    ProgramVersion.version.in_(bindparam("versions", expanding=True))
+    | (ProgramVersion.version == _CURRENT_VERSION),
+)
+_USED_SEQS = select(tx.seq).where(
+    tx.device_id == bindparam("device"), tx.seq >= bindparam("low"), tx.seq <= bindparam("high")
+)
+_STORED = select(tx.id, tx.device_id, tx.card_number, tx.status, tx.reason).where(
+    tx.id.in_(bindparam("ids", expanding=True))
+)
+_ORDER_REFERENCES = select(tx.order_reference).where(
+    tx.merchant_id == bindparam("merchant"),
+    tx.type == T.POINTS_EARNED.value,
+    tx.status == ACCEPTED,
+    tx.order_reference.in_(bindparam("references", expanding=True)),
+)
+_STAMPS_PER_DAY = (
+    select(tx.card_number, tx.local_date, func.count())
+    .where(
+        tx.merchant_id == bindparam("merchant"),
+        tx.card_number.in_(bindparam("numbers", expanding=True)),
+        tx.type == T.STAMP_EARNED.value,
+        tx.status == ACCEPTED,
+        tx.local_date.in_(bindparam("days", expanding=True)),
+    )
+    .group_by(tx.card_number, tx.local_date)
+)
+_ORIGINALS = select(tx.id, tx.card_number, tx.type, tx.status, tx.stamps_delta, tx.points_delta).where(
+    tx.merchant_id == bindparam("merchant"), tx.id.in_(bindparam("ids", expanding=True))
+)
+_VOIDED = (
+    select(tx.related_transaction_id, func.sum(func.abs(tx.stamps_delta + tx.points_delta)))
+    .where(
+        tx.merchant_id == bindparam("merchant"),
+        tx.related_transaction_id.in_(bindparam("ids", expanding=True)),
+        tx.status == ACCEPTED,
+    )
+    .group_by(tx.related_transaction_id)
+)
+_KEY = select(IdempotencyKey.request_hash, IdempotencyKey.response).where(
+    IdempotencyKey.device_id == bindparam("device"), IdempotencyKey.key == bindparam("key")
+)
+_TOUCH_DEVICE = (
+    update(Device)
+    .where(Device.id == bindparam("device"))
+    .values(last_seq=func.max(func.coalesce(Device.last_seq, 0), bindparam("top")))
+)
+
+
+class SqliteBackend:
+    def claim_key(self, session: Session, *, device_id: str, key: str) -> KeyClaim:
+        """The write lock is the claim (the server process keeps the in-flight keys itself)."""
+        found = session.execute(_KEY, {"device": device_id, "key": key}).first()
+        return KeyClaim(held_elsewhere=False, stored=StoredAnswer(*found) if found else None)
+
+    def lock_and_gather(
+        self, session: Session, submitter: Submitter, txs: Sequence[Tx], ids: Sequence[str]
+    ) -> BatchFacts:
+        wanted = Wanted.of(submitter, txs, ids)
+        merchant = wanted.merchant_id
+        related = {"merchant": merchant, "ids": wanted.related}
+        seqs = wanted.seqs
+
+        def rows(statement: Any, params: dict[str, Any], *, when: bool = True) -> list[Any]:
+            return list(session.execute(statement, params).all()) if when else []
+
+        found = FactRows(
+            programs=rows(_PROGRAMS, {"merchant": merchant, "versions": wanted.versions}),
+            cards=rows(_CARDS, {"merchant": merchant, "numbers": wanted.numbers}),
+            staff=rows(_STAFF, {"merchant": merchant, "ids": wanted.staff_ids}),
+            used_seqs=rows(
+                _USED_SEQS,
+                {"device": wanted.device_id, "low": min(seqs or {0}), "high": max(seqs or {0})},
+                when=bool(seqs),
+            ),
+            stored=rows(_STORED, {"ids": wanted.ids}),
+            order_references=rows(
+                _ORDER_REFERENCES,
+                {"merchant": merchant, "references": wanted.order_references},
+                when=bool(wanted.order_references),
+            ),
+            stamps_per_day=rows(
+                _STAMPS_PER_DAY,
+                {"merchant": merchant, "numbers": wanted.numbers, "days": wanted.stamp_days},
+                when=bool(wanted.stamp_days),
+            ),
+            originals=rows(_ORIGINALS, related, when=bool(wanted.related)),
+            voided=rows(_VOIDED, related, when=bool(wanted.related)),
+        )
+        facts = facts_of(found, wanted)
+        others = cards_to_answer(facts)
+        if others:
+            answers = locked_cards(rows(_CARDS, {"merchant": merchant, "numbers": sorted(others)}))
+            facts.answer_cards.update({number: card.state for number, card in answers.items()})
+        return facts
+
+    def write(self, session: Session, submitter: Submitter, judgement: Judgement, *, now: datetime) -> None:
+        new_ids = _insert_cards(session, submitter, judgement, now=now)
+        rows = ledger_rows(submitter, judgement, received_at=now)
+        if rows:
+            session.execute(
+                insert(LedgerTransaction), [dict(zip(LEDGER_COLUMNS, row, strict=True)) for row in rows]
+            )
+        if submitter.device_id is not None and judgement.max_seq is not None:
+            values: dict[str, Any] = {"last_seen_at": now} if submitter.calling else {}
+            session.execute(
+                _TOUCH_DEVICE.values(**values), {"device": submitter.device_id, "top": judgement.max_seq}
+            )
+        cards = card_rows(judgement, new_ids)
+        if cards:
+            change_no = next_change_number(session, submitter.merchant_id)
+            session.execute(
+                insert(CardChange).values(
+                    merchant_id=submitter.merchant_id,
+                    change_no=change_no,
+                    card_ids=[card.id for card in cards],
+                )
+            )
+            session.execute(
+                update(Card),
+                [{**card._asdict(), "updated_at": now, "change_no": change_no} for card in cards],
+            )
+
+    def store_answer(self, session: Session, answer: AnswerRow) -> None:
+        session.execute(insert(IdempotencyKey).values(**answer._asdict()))
+
+
+def _insert_cards(
+    session: Session, submitter: Submitter, judgement: Judgement, *, now: datetime
+) -> dict[str, int]:
+    if not judgement.created:
+        return {}
+    rows = [
+        {
+            "merchant_id": submitter.merchant_id,
+            "card_number": number,
+            "customer_name": customer.name if customer else None,
+            "customer_email": customer.email if customer else None,
+            "customer_phone": customer.phone if customer else None,
+            "stamp_count": 0,
+            "points_balance": 0,
+            "is_active": True,
+            "welcome_bonus_granted": False,
+            "change_no": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for number, customer in sorted(judgement.created.items())
+    ]
+    inserted = session.execute(insert(Card).returning(Card.id, Card.card_number), rows).all()
+    return {number: card_id for card_id, number in inserted}
