@@ -47,9 +47,7 @@ async def read_body_within_limit(request: Request) -> bytes | None:
             chunks.append(chunk)
     except ClientDisconnect:
         # The client went away mid-body (a till losing its line): nothing was read, nothing changes.
-        log.info(
-            "client disconnected before sending the whole body of %s %s", request.method, request.url.path
-        )
+        log.info("client disconnected mid-body: %s %s", request.method, request.url.path)
         raise ApiError(400, "bad_request", "The request body was cut short.") from None
     return b"".join(chunks)
 
