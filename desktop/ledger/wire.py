@@ -8,7 +8,7 @@ from typing import Any
 
 from desktop.ledger.models import RowLike, from_db_time
 from desktop.ledger.views import TransactionView
-from sync.protocol import Customer, Reason, TransactionType, Tx, trusted
+from sync.protocol import Customer, Reason, TransactionType, Tx
 from sync.rules import REASON_TEXT, VOIDABLE
 
 VOIDABLE_TYPES = frozenset(VOIDABLE.values())
@@ -63,25 +63,22 @@ def wire_tx_of(row: Sequence[Any]) -> Tx:
     customer = None
     if kind == _CARD_CREATED and (customer_name or customer_email or customer_phone):
         customer = Customer.model_construct(name=customer_name, email=customer_email, phone=customer_phone)
-    return trusted(
-        Tx,
-        {  # every field, in the model's order
-            "id": uuid.UUID(tx_id),
-            "seq": seq,
-            "type": _TYPES[kind],
-            "card_number": card_number,
-            "staff_id": staff_id,
-            "transaction_at": from_db_time(moment) if isinstance(moment, str) else moment,
-            "stamps_delta": stamps_delta,
-            "points_delta": points_delta,
-            "purchase_amount_cents": purchase_amount_cents,
-            "order_reference": order_reference,
-            "reward_id": reward_id,
-            "related_transaction_id": uuid.UUID(related) if related else None,
-            "notes": notes,
-            "customer": customer,
-            "program_version": program_version,
-        },
+    return Tx.model_construct(  # the till validated these values when it recorded them
+        id=uuid.UUID(tx_id),
+        seq=seq,
+        type=_TYPES[kind],
+        card_number=card_number,
+        staff_id=staff_id,
+        transaction_at=from_db_time(moment) if isinstance(moment, str) else moment,
+        stamps_delta=stamps_delta,
+        points_delta=points_delta,
+        purchase_amount_cents=purchase_amount_cents,
+        order_reference=order_reference,
+        reward_id=reward_id,
+        related_transaction_id=uuid.UUID(related) if related else None,
+        notes=notes,
+        customer=customer,
+        program_version=program_version,
     )
 
 
