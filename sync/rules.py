@@ -175,7 +175,8 @@ def apply(tx: Tx, card: CardState | None) -> CardState:
     """The card after an accepted transaction."""
     if tx.type == T.CARD_CREATED or card is None:
         return CardState(card_number=tx.card_number)
-    return card._replace(
+    return CardState(
+        card_number=card.card_number,
         stamp_count=card.stamp_count + tx.stamps_delta,
         points_balance=card.points_balance + tx.points_delta,
         is_active=ACTIVE_AFTER.get(tx.type, card.is_active),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from server_stub.db import Database
-from server_stub.models import Card, LedgerTransaction, Merchant
+from server_stub.models import Card, LedgerTransaction, ProgramVersion
 from server_stub.service.backend import Backend
 from server_stub.service.judging import Submitter
 from server_stub.service.programs import current_program
@@ -24,7 +24,12 @@ T = TransactionType
 def expire_points(database: Database, *, now: datetime) -> int:
     """Expire idle balances for every merchant; returns how many cards lost points. Idempotent."""
     with database.session() as session:
-        merchant_ids = list(session.execute(select(Merchant.id).order_by(Merchant.id)).scalars())
+        # A merchant without a program yet has nothing to expire.
+        merchant_ids = list(
+            session.execute(
+                select(ProgramVersion.merchant_id).distinct().order_by(ProgramVersion.merchant_id)
+            ).scalars()
+        )
     total = 0
     for merchant_id in merchant_ids:
         with database.session() as session, session.begin():

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sync import rules
@@ -70,8 +71,7 @@ class BatchFacts:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """One item's outcome. `stored`: it goes into the ledger (all but duplicates and replays)."""
 
     tx: Tx
@@ -134,11 +134,7 @@ class _Batch:
             return self._replay_or_duplicate(tx, tx_id, prior, at, day)
         if self.submitter.device_id is not None and tx.seq in self.used_seqs:
             return self._verdict(tx, tx_id, Reason.SEQUENCE_REUSED, at, day, stored=False)
-        reason = (
-            None
-            if self.submitter.made_by_server
-            else rules.transaction_time_reason(tx.transaction_at, now=now)
-        )
+        reason = None if self.submitter.made_by_server else rules.transaction_time_reason(at, now=now)
         if reason is None:
             decision = rules.evaluate(tx, self._facts(tx, day))
             reason = decision.reason

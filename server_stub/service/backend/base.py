@@ -201,10 +201,10 @@ LEDGER_COLUMNS = (
 def ledger_rows(
     submitter: Submitter, judgement: Judgement, *, received_at: datetime
 ) -> list[tuple[Any, ...]]:
-    """The batch's new ledger rows (accepted or rejected) in LEDGER_COLUMNS order, times in UTC
-    (PostgreSQL's COPY reads them as text, whose UTC offset a `timestamp` column ignores)."""
+    """The batch's new ledger rows (accepted or rejected) in LEDGER_COLUMNS order, times as the
+    naive UTC the columns hold."""
     device_id = submitter.device_id
-    received = received_at.astimezone(UTC)
+    received = received_at.astimezone(UTC).replace(tzinfo=None)
     rows = []
     for verdict in judgement.verdicts:
         if not verdict.stored:
@@ -231,7 +231,7 @@ def ledger_rows(
                 None if expired_by_server else tx.staff_id,
                 tx.notes,
                 tx.program_version,
-                verdict.transaction_at,
+                verdict.transaction_at.replace(tzinfo=None),
                 verdict.local_date,
                 received,
             )

@@ -13,9 +13,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from sqlalchemy import BigInteger, ColumnElement, Date, DateTime, Integer, String, Text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from server_stub.models import LedgerTransaction, UtcDateTime
 from server_stub.service.backend.base import (
     LEDGER_COLUMNS,
     AnswerRow,
@@ -92,7 +94,28 @@ _INSERT_CARDS = (
     " CAST(%(emails)s AS varchar[]), CAST(%(phones)s AS varchar[])) AS v(n, name, email, phone)"
     " RETURNING id, card_number"
 )
-_COPY_LEDGER = f"COPY transactions ({', '.join(LEDGER_COLUMNS)}) FROM STDIN"
+# Binary COPY: each value sent in its column's own binary form (the types must match the columns').
+_COPY_LEDGER = f"COPY transactions ({', '.join(LEDGER_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+
+
+def _binary_type(column: ColumnElement[Any]) -> str:
+    kind = column.type
+    if isinstance(kind, BigInteger):
+        return "int8"
+    if isinstance(kind, Integer):
+        return "int4"
+    if isinstance(kind, Text):
+        return "text"
+    if isinstance(kind, String):
+        return "varchar"
+    if isinstance(kind, Date):
+        return "date"
+    if isinstance(kind, DateTime | UtcDateTime):
+        return "timestamp"
+    raise TypeError(f"no binary COPY type for {column.name}")
+
+
+LEDGER_TYPES = [_binary_type(LedgerTransaction.__table__.c[name]) for name in LEDGER_COLUMNS]
 # The merchant's next change number (its counter row locked after the cards), the change logged
 # with its cards for the pull feed, and the cards' new states: one statement.
 _UPDATE_CARDS = (
@@ -143,6 +166,7 @@ class PostgresBackend:
         if rows:
             with _as_sqlalchemy_errors(), _driver(session).cursor() as cursor:
                 with cursor.copy(_COPY_LEDGER) as copy:
+                    copy.set_types(LEDGER_TYPES)
                     for row in rows:
                         copy.write_row(row)
         statements = []

@@ -7,7 +7,7 @@ are read plainly, statement by statement.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -156,9 +156,7 @@ class SqliteBackend:
         new_ids = _insert_cards(session, submitter, judgement, now=now)
         rows = ledger_rows(submitter, judgement, received_at=now)
         if rows:
-            session.execute(
-                insert(LedgerTransaction), [dict(zip(LEDGER_COLUMNS, row, strict=True)) for row in rows]
-            )
+            session.execute(insert(LedgerTransaction), [_ledger_values(row) for row in rows])
         if submitter.device_id is not None and judgement.max_seq is not None:
             values: dict[str, Any] = {"last_seen_at": now} if submitter.calling else {}
             session.execute(
@@ -181,6 +179,14 @@ class SqliteBackend:
 
     def store_answer(self, session: Session, answer: AnswerRow) -> None:
         session.execute(insert(IdempotencyKey).values(**answer._asdict()))
+
+
+def _ledger_values(row: tuple[Any, ...]) -> dict[str, Any]:
+    """A ledger row as the table's insert takes it (its time columns want aware UTC)."""
+    values = dict(zip(LEDGER_COLUMNS, row, strict=True))
+    for column in ("transaction_at", "received_at"):
+        values[column] = values[column].replace(tzinfo=UTC)
+    return values
 
 
 def _insert_cards(
