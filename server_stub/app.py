@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from server_stub import office
-from server_stub.config import Settings
+from server_stub.config import Settings, resolve_database_url
 from server_stub.db import Database, create_database
 from server_stub.errors import install_handlers
 from server_stub.openapi import install_openapi
@@ -39,3 +41,25 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
         app.include_router(router)
     install_openapi(app)
     return app
+
+
+# A push's objects die by reference counting, nearly all acyclic; at the default threshold (700 net
+# allocations) a 1000-item push paid ten collections over its live batch (0.8 ms). The collector
+# still runs once 100,000 container objects have piled up.
+GC_THRESHOLD = 100_000
+
+
+def serving_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    """The app for a serving process: built, then what is loaded by now is kept out of every full
+    collection (a 1000-item push otherwise pays a gen-2 pass over the whole app's objects)."""
+    app = create_app(settings, database=database)
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of `serve --workers N`'s processes (its database from LOYALTY_DATABASE_URL)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return serving_app(Settings(database_url=resolve_database_url(None)))

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from server_stub.config import DEFAULT_HOST, DEFAULT_PORT, Settings, resolve_database_url
+from server_stub.app import serving_app
+from server_stub.config import DATABASE_URL_ENV, DEFAULT_HOST, DEFAULT_PORT, Settings, resolve_database_url
 from server_stub.db import Database, UnsupportedDatabase, create_database, migrate
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[common], help="serve the API")
     serve.add_argument("--host", default=DEFAULT_HOST)
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (PostgreSQL only; each has its own connection pool)",
+    )
     commands.add_parser("seed-demo", parents=[common], help="create the demo world and print it as JSON")
     expire = commands.add_parser("expire-points", parents=[common], help="expire the points of idle cards")
     expire.add_argument("--now", default=None, help="RFC 3339 time to judge by (default: now)")
@@ -49,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"loyalty-server: {exc}", file=sys.stderr)
             return 2
         if args.command == "serve":
-            return _serve(settings, database, host=args.host, port=args.port)
+            return _serve(settings, database, host=args.host, port=args.port, workers=args.workers)
         if args.command == "seed-demo":
             return _seed(database)
         return _expire(database, args.now)
@@ -57,32 +64,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         database.dispose()
 
 
-GC_THRESHOLD = 100_000
-
-
-def _serve(settings: Settings, database: Database, *, host: str, port: int) -> int:
+def _serve(settings: Settings, database: Database, *, host: str, port: int, workers: int) -> int:
     import uvicorn
 
-    from server_stub.app import create_app
     from server_stub.http11 import ProblemH11Protocol
-    from server_stub.service.push import forget_old_keys
+    from server_stub.service.retention import forget_answered_keys
 
-    now = datetime.now(UTC)
-    with database.session() as session, session.begin():
-        dropped = forget_old_keys(
-            session, now=now, keep=timedelta(hours=settings.idempotency_retention_hours)
+    if workers < 1 or (workers > 1 and not database.is_postgres):
+        print(
+            "loyalty-server serve: --workers above 1 needs PostgreSQL (SQLite has one writer)",
+            file=sys.stderr,
         )
-    log.info("dropped %d old idempotency keys; serving on %s:%d", dropped, host, port)
-    app = create_app(settings, database=database)
-    # What is loaded by now lives as long as the process: keep it out of every full collection
-    # (a 1000-item push otherwise pays a gen-2 pass over the whole app's objects).
-    gc.collect()
-    gc.freeze()
-    # A push's objects die by reference counting, nearly all acyclic; at the default threshold
-    # (700 net allocations) a 1000-item push paid ten collections over its live batch
-    # (0.8 ms). The collector still runs once 100,000 container objects have piled up.
-    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
-    uvicorn.run(app, host=host, port=port, log_level="info", http=ProblemH11Protocol)
+        return 2
+    with database.session() as session, session.begin():
+        dropped = forget_answered_keys(session, now=datetime.now(UTC))
+    log.info("dropped %d answered idempotency keys; serving on %s:%d", dropped, host, port)
+    if workers > 1:  # each process builds its own app (and pool) from the environment
+        os.environ[DATABASE_URL_ENV] = settings.database_url
+        database.dispose()
+        uvicorn.run(
+            "server_stub.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            http=ProblemH11Protocol,
+        )
+        return 0
+    uvicorn.run(
+        serving_app(settings, database), host=host, port=port, log_level="info", http=ProblemH11Protocol
+    )
     return 0
 
 
@@ -100,7 +112,7 @@ def _seed(database: Database) -> int:
 
 
 def _expire(database: Database, now_text: str | None) -> int:
-    from server_stub.service.expiry import expire_points
+    from server_stub.service.expiry import expiring
 
     try:
         now = datetime.fromisoformat(now_text) if now_text else datetime.now(UTC)
@@ -109,13 +121,18 @@ def _expire(database: Database, now_text: str | None) -> int:
     if now is None or now.tzinfo is None:
         print("loyalty-server expire-points: --now must be an RFC 3339 time with an offset", file=sys.stderr)
         return 2
-    from server_stub.service.push import forget_old_keys
+    from server_stub.service.retention import forget_answered_keys
 
     with database.session() as session, session.begin():
-        forget_old_keys(
-            session, now=now, keep=timedelta(hours=Settings(database_url="").idempotency_retention_hours)
+        forget_answered_keys(session, now=now)
+    expired = 0
+    for progress in expiring(database, now=now):
+        print(
+            f"merchant {progress.merchant_id}: {progress.done} of {progress.idle} idle cards done,"
+            f" {progress.expired} expired",
+            file=sys.stderr,
         )
-    expired = expire_points(database, now=now)
+        expired += progress.expired if progress.finished else 0
     print(json.dumps({"expired_cards": expired}))
     return 0
 

@@ -20,7 +20,6 @@ class Settings:
     database_url: str
     pin_max_attempts: int = 5
     pin_lockout_minutes: int = 15
-    idempotency_retention_hours: int = 48
     enrolment_code_hours: int = 24
 
 

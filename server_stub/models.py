@@ -153,7 +153,10 @@ class Card(Base):
     update is a HOT update: no new index entries for the card (migration 0006)."""
 
     __tablename__ = "cards"
-    __table_args__ = (UniqueConstraint("merchant_id", "card_number"),)
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "card_number"),
+        Index("ix_cards_points_active_on", "merchant_id", "points_active_on"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
@@ -169,6 +172,12 @@ class Card(Base):
     change_no: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The newest transaction_at of the card's accepted transactions but points_expired (what
+    # expiry measures idleness by); not indexed, so the batch's card update stays HOT.
+    last_activity_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Its UTC day while the card holds points (null at zero): indexed for the expiry job, and
+    # it changes at most once a day for a card in use (the update is HOT the rest of the day).
+    points_active_on: Mapped[date | None] = mapped_column(Date)
 
 
 class CardChange(Base):
@@ -184,6 +193,7 @@ class CardChange(Base):
     card_ids: Mapped[list[int]] = mapped_column(JSON().with_variant(ARRAY(Integer), "postgresql"))
 
 
+ACCEPTED = text("status = 'accepted'")
 ACCEPTED_ORDER = text("type = 'points_earned' AND status = 'accepted' AND order_reference IS NOT NULL")
 REJECTED = text("status = 'rejected'")
 VOIDS = text("related_transaction_id IS NOT NULL")
@@ -197,6 +207,15 @@ class LedgerTransaction(Base):
         UniqueConstraint("device_id", "seq", name="uq_transactions_device_seq"),
         Index("ix_transactions_card", "merchant_id", "card_number", "received_at"),
         Index("ix_transactions_at", "merchant_id", "transaction_at"),
+        # The ledger CSV's keyset: accepted rows in (received_at, id) order (migration 0007).
+        Index(
+            "ix_transactions_accepted",
+            "merchant_id",
+            "received_at",
+            "id",
+            postgresql_where=ACCEPTED,
+            sqlite_where=ACCEPTED,
+        ),
         # Partial indexes: most rows are accepted, cite no original and carry no order
         # reference, so ingest does not pay for entries no query needs.
         Index(
@@ -243,6 +262,21 @@ class LedgerTransaction(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class DailyTotal(Base):
+    """Accepted transactions per store, UTC day of transaction_at and type: the summary's rollup,
+    kept in the same transaction as the ledger rows it counts (store 0: the server's own rows)."""
+
+    __tablename__ = "daily_totals"
+
+    merchant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger)
+    stamps_delta: Mapped[int] = mapped_column(BigInteger)
+    points_delta: Mapped[int] = mapped_column(BigInteger)
+
+
 class IdempotencyKey(Base):
     """A batch's Idempotency-Key: the request's canonical hash and the stored response."""
 
@@ -254,6 +288,7 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    top_seq: Mapped[int | None] = mapped_column(BigInteger)  # the batch's highest seq (retention)
 
 
 class AuditEntry(Base):

@@ -17,13 +17,13 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
-from server_stub.models import LedgerTransaction
+from server_stub.models import ACCEPTED, LedgerTransaction
 from server_stub.office.params import TimeRange
 from server_stub.office.reports import in_range
-from sync.protocol import TxStatus
+from sync.rules import LATEST_AHEAD
 
 Tx = LedgerTransaction
 COLUMNS = (
@@ -91,6 +91,23 @@ def ledger_csv(
         after = (last.received_at, last.id)
 
 
+def chunk_query(
+    merchant_id: int, *, period: TimeRange, received_until: datetime, after: tuple[datetime, str] | None
+) -> Select[Any]:
+    """The next chunk: a seek on the accepted rows' (merchant_id, received_at, id) index.
+
+    An accepted row's transaction_at is at most a day after its received_at (PROTOCOL.md row
+    1a), so a lower time bound lets the scan start a day before it.
+    """
+    columns = [getattr(Tx, column) for column in COLUMNS]
+    query = select(*columns).where(Tx.merchant_id == merchant_id, ACCEPTED, Tx.received_at <= received_until)
+    if after is not None:
+        query = query.where(tuple_(Tx.received_at, Tx.id) > tuple_(*after))
+    elif period.start is not None:
+        query = query.where(Tx.received_at >= period.start - LATEST_AHEAD)
+    return in_range(query, period).order_by(Tx.received_at, Tx.id).limit(CHUNK_ROWS)
+
+
 def _chunk(
     session: Session,
     merchant_id: int,
@@ -99,18 +116,7 @@ def _chunk(
     received_until: datetime,
     after: tuple[datetime, str] | None,
 ) -> list[Any]:
-    columns = [getattr(Tx, column) for column in COLUMNS]
-    query = select(*columns).where(
-        Tx.merchant_id == merchant_id,
-        Tx.status == TxStatus.ACCEPTED.value,
-        Tx.received_at <= received_until,
-    )
-    if after is not None:
-        received_at, tx_id = after
-        query = query.where(
-            or_(Tx.received_at > received_at, and_(Tx.received_at == received_at, Tx.id > tx_id))
-        )
-    query = in_range(query, period).order_by(Tx.received_at, Tx.id).limit(CHUNK_ROWS)
+    query = chunk_query(merchant_id, period=period, received_until=received_until, after=after)
     return list(session.execute(query).all())
 
 

@@ -1,16 +1,24 @@
-"""The points expiry job: cards idle longer than the program allows lose their points (server-made rows)."""
+"""The points expiry job: cards idle longer than the program allows lose their points (server-made rows).
+
+Idle cards are found through the cards' `points_active_on` index (the day of their last
+activity while they hold points), so the job's time follows the cards that expire, not the
+ledger. They are expired a chunk at a time, each chunk in its own transaction: locked first,
+in id order, then judged and written as one batch of the server's own `points_expired`.
+"""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session
 
 from server_stub.db import Database
-from server_stub.models import Card, LedgerTransaction, ProgramVersion
+from server_stub.models import Card, ProgramVersion
 from server_stub.service.backend import Backend
 from server_stub.service.judging import Submitter
 from server_stub.service.programs import current_program
@@ -19,70 +27,108 @@ from sync.protocol import TransactionType, Tx, TxStatus
 
 log = logging.getLogger(__name__)
 T = TransactionType
+CHUNK_CARDS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a run is: a merchant's idle cards found at its start, and how many are done."""
+
+    merchant_id: int
+    idle: int
+    done: int
+    expired: int  # of those done, the ones that lost points (the rest were used meanwhile)
+    finished: bool = False  # the merchant is done
 
 
 def expire_points(database: Database, *, now: datetime) -> int:
-    """Expire idle balances for every merchant; returns how many cards lost points. Idempotent."""
+    """Expire idle balances for every merchant; how many cards lost points. Idempotent."""
+    expired = 0
+    for progress in expiring(database, now=now):
+        if progress.finished:
+            expired += progress.expired
+    return expired
+
+
+def expiring(database: Database, *, now: datetime) -> Iterator[Progress]:
+    """Expire idle balances merchant by merchant, a chunk of cards per transaction, telling
+    the progress after each chunk (and once for a merchant with nothing to expire)."""
     with database.session() as session:
         # A merchant without a program yet has nothing to expire.
-        merchant_ids = list(
-            session.execute(
-                select(ProgramVersion.merchant_id).distinct().order_by(ProgramVersion.merchant_id)
-            ).scalars()
-        )
-    total = 0
-    for merchant_id in merchant_ids:
-        with database.session() as session, session.begin():
-            total += _expire_merchant(session, database.backend, merchant_id=merchant_id, now=now)
-    return total
+        merchants = session.execute(
+            select(ProgramVersion.merchant_id).distinct().order_by(ProgramVersion.merchant_id)
+        ).scalars()
+        plans = [(merchant, _cutoff(session, merchant, now)) for merchant in merchants]
+    for merchant_id, cutoff in plans:
+        if cutoff is None:
+            continue
+        with database.session() as session:
+            idle = _idle_count(session, merchant_id, cutoff)
+        done = expired = 0
+        after = 0
+        while True:
+            with database.session() as session, session.begin():
+                found, lost, after = _expire_chunk(
+                    session, database.backend, merchant_id=merchant_id, cutoff=cutoff, after=after, now=now
+                )
+            done, expired = done + found, expired + lost
+            if not found:
+                break
+            yield Progress(merchant_id, max(idle, done), done, expired)
+        log.info("merchant %d: expired the points of %d cards", merchant_id, expired)
+        yield Progress(merchant_id, done, done, expired, finished=True)
 
 
-def _expire_merchant(session: Session, backend: Backend, *, merchant_id: int, now: datetime) -> int:
+def _cutoff(session: Session, merchant_id: int, now: datetime) -> datetime | None:
     program = current_program(session, merchant_id)
     if program.points_expiration_days is None or not program.has_points:
-        return 0
-    cutoff = now - timedelta(days=program.points_expiration_days)
-    idle = _idle_cards(session, merchant_id=merchant_id, cutoff=cutoff)
+        return None
+    return now - timedelta(days=program.points_expiration_days)
+
+
+def _idle(merchant_id: int, cutoff: datetime) -> ColumnElement[bool]:
+    """Cards holding points whose last activity is before `cutoff` (the day from the index first)."""
+    return and_(
+        Card.merchant_id == merchant_id,
+        Card.points_active_on <= cutoff.date(),
+        Card.last_activity_at < cutoff,
+        Card.points_balance > 0,
+    )
+
+
+def _idle_count(session: Session, merchant_id: int, cutoff: datetime) -> int:
+    return int(session.execute(select(func.count()).where(_idle(merchant_id, cutoff))).scalar_one())
+
+
+def _expire_chunk(
+    session: Session, backend: Backend, *, merchant_id: int, cutoff: datetime, after: int, now: datetime
+) -> tuple[int, int, int]:
+    """Lock the next idle cards (ids above `after`, in id order) and expire them; how many were
+    found, how many lost points, and the last id."""
+    locked = session.execute(
+        select(Card.id, Card.card_number, Card.points_balance)
+        .where(_idle(merchant_id, cutoff), Card.id > after)
+        .order_by(Card.id)
+        .limit(CHUNK_CARDS)
+        .with_for_update()
+    ).all()
+    if not locked:
+        return 0, 0, after
     txs = [
         Tx(
             id=uuid.uuid4(),
             seq=1,
             type=T.POINTS_EXPIRED,
             card_number=number,
-            staff_id=1,
+            staff_id=1,  # not stored: the server's own rows have no staff
             transaction_at=now,
-            points_delta=-balance,
+            points_delta=-int(balance),
         )
-        for number, balance in idle
+        for _, number, balance in locked
     ]
-    if not txs:
-        return 0
     submitter = Submitter(
         merchant_id=merchant_id, store_id=None, timezone="UTC", device_id=None, made_by_server=True
     )
     verdicts = apply_server_batch(session, backend, submitter, txs, now=now)
     expired = sum(1 for verdict in verdicts if verdict.status == TxStatus.ACCEPTED)
-    log.info("merchant %d: expired the points of %d cards", merchant_id, expired)
-    return expired
-
-
-def _idle_cards(session: Session, *, merchant_id: int, cutoff: datetime) -> list[tuple[str, int]]:
-    """The idle cards holding points, locked (in id order) so their balances stay as read."""
-    latest = (
-        select(LedgerTransaction.card_number, func.max(LedgerTransaction.transaction_at).label("last_at"))
-        .where(
-            LedgerTransaction.merchant_id == merchant_id,
-            LedgerTransaction.status == TxStatus.ACCEPTED.value,
-            LedgerTransaction.type != T.POINTS_EXPIRED.value,
-        )
-        .group_by(LedgerTransaction.card_number)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Card.card_number, Card.points_balance)
-        .join(latest, latest.c.card_number == Card.card_number)
-        .where(Card.merchant_id == merchant_id, Card.points_balance > 0, latest.c.last_at < cutoff)
-        .order_by(Card.id)
-        .with_for_update(of=Card)
-    ).all()
-    return [(number, int(balance)) for number, balance in rows]
+    return len(locked), expired, int(locked[-1].id)

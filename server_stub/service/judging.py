@@ -46,6 +46,7 @@ class StoredTransaction:
 class LockedCard:
     id: int
     state: rules.CardState
+    last_activity_at: datetime | None = None  # UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,20 @@ class Judgement:
     created: dict[str, Customer | None]  # the cards the batch created (their rows come first)
     locked: dict[str, LockedCard]  # the cards' rows (for their ids)
     max_seq: int | None  # the highest seq this device stored
+    last_activity: dict[str, datetime]  # the changed cards' newest activity (UTC), as it now is
+    totals: dict[DayKey, Totals]  # the accepted items per store, UTC day and type
+
+
+class DayKey(NamedTuple):
+    store_id: int  # 0: the server's own rows
+    day: date  # the UTC day of transaction_at
+    type: str
+
+
+class Totals(NamedTuple):
+    transactions: int
+    stamps_delta: int
+    points_delta: int
 
 
 def judge(
@@ -107,6 +122,10 @@ def judge(
         created=batch.created,
         locked=facts.cards,
         max_seq=batch.max_seq,
+        last_activity={
+            number: batch.activity[number] for number in batch.changed if number in batch.activity
+        },
+        totals=batch.totals,
     )
 
 
@@ -126,6 +145,10 @@ class _Batch:
         self.changed: set[str] = set()
         self.created: dict[str, Customer | None] = {}
         self.max_seq: int | None = None
+        self.activity = {
+            number: card.last_activity_at for number, card in facts.cards.items() if card.last_activity_at
+        }
+        self.totals: dict[DayKey, Totals] = {}
 
     def judge(self, tx: Tx, tx_id: str, *, now: datetime) -> Verdict:
         at, day = self._when(tx)
@@ -141,6 +164,7 @@ class _Batch:
             if reason is None:
                 assert decision.card is not None
                 self._accept(tx, decision.card, day)
+                self._count(tx, at)
         if tx_id in self.referenced:  # a later item of this batch voids it
             self.originals[tx_id] = _as_original(tx, accepted=reason is None)
         self.used_seqs.add(tx.seq)
@@ -203,6 +227,19 @@ class _Batch:
             self.originals[related] = replace(
                 original, voided_so_far=original.voided_so_far + rules.void_amount(tx)
             )
+
+    def _count(self, tx: Tx, at: datetime) -> None:
+        """An accepted item in the day's totals, and (but an expiry) as its card's activity."""
+        key = DayKey(self.submitter.store_id or 0, at.date(), tx.type.value)
+        count, stamps, points = self.totals.get(key, _NOTHING)
+        self.totals[key] = Totals(count + 1, stamps + tx.stamps_delta, points + tx.points_delta)
+        if tx.type != T.POINTS_EXPIRED:
+            last = self.activity.get(tx.card_number)
+            if last is None or at > last:
+                self.activity[tx.card_number] = at
+
+
+_NOTHING = Totals(0, 0, 0)
 
 
 def _as_original(tx: Tx, *, accepted: bool) -> rules.Original:

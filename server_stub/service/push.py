@@ -17,16 +17,14 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypedDict, TypeVar
 
 import orjson
-from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from server_stub.db import Database
-from server_stub.models import IdempotencyKey
 from server_stub.service.auth import DeviceContext
 from server_stub.service.backend import AnswerRow, Backend
 from server_stub.service.judging import Submitter, Verdict, judge
@@ -123,7 +121,8 @@ def push_once(
         return PushOutcome(PushStatus.UNKNOWN_VERSION, unknown_version=(applied.index, applied.version))
     body = response_body(applied, server_time=now)
     if key is not None:
-        answer = AnswerRow(submitter.device_id, key, submitter.merchant_id, request_hash, body, now)
+        top_seq = max(tx.seq for tx in txs)
+        answer = AnswerRow(submitter.device_id, key, submitter.merchant_id, request_hash, body, now, top_seq)
         backend.store_answer(session, answer)
     return PushOutcome(PushStatus.ANSWERED, body=body, verdicts=applied, server_time=now)
 
@@ -248,9 +247,3 @@ def count_outcomes(verdicts: Sequence[Verdict]) -> dict[str, int]:
     accepted = sum(1 for verdict in verdicts if verdict.status == TxStatus.ACCEPTED and not verdict.replayed)
     rejected = len(verdicts) - accepted - replayed
     return {"transactions": len(verdicts), "accepted": accepted, "rejected": rejected, "replayed": replayed}
-
-
-def forget_old_keys(session: Session, *, now: datetime, keep: timedelta) -> int:
-    """Drop Idempotency-Keys older than `keep` (at least 24 hours by contract)."""
-    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - keep))
-    return int(result.rowcount)  # type: ignore[attr-defined]

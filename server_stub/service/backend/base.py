@@ -38,6 +38,7 @@ class AnswerRow(NamedTuple):
     request_hash: str
     response: str
     created_at: datetime
+    top_seq: int  # the batch's highest seq (the retention rule, service/retention.py)
 
 
 class Backend(Protocol):
@@ -151,7 +152,7 @@ def facts_of(rows: FactRows, wanted: Wanted) -> BatchFacts:
 
 
 def locked_cards(rows: Sequence[Sequence[Any]]) -> dict[str, LockedCard]:
-    """Card rows (id, number, stamps, points, active, bonus granted) by number."""
+    """Card rows (id, number, stamps, points, active, bonus granted, last activity) by number."""
     return {
         number: LockedCard(
             card_id,
@@ -162,9 +163,15 @@ def locked_cards(rows: Sequence[Sequence[Any]]) -> dict[str, LockedCard]:
                 is_active=bool(active),
                 welcome_bonus_granted=bool(bonus),
             ),
+            _utc(last_activity),
         )
-        for card_id, number, stamps, points, active, bonus in rows
+        for card_id, number, stamps, points, active, bonus, last_activity in rows
     }
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A time read from the database as UTC (PostgreSQL's driver answers the columns' naive UTC)."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def cards_to_answer(facts: BatchFacts) -> set[str]:
@@ -247,6 +254,8 @@ class CardRow(NamedTuple):
     points_balance: int
     is_active: bool
     welcome_bonus_granted: bool
+    last_activity_at: datetime | None  # UTC
+    points_active_on: date | None  # the UTC day of the last activity, while the card holds points
 
 
 def card_rows(judgement: Judgement, new_ids: dict[str, int]) -> list[CardRow]:
@@ -255,9 +264,16 @@ def card_rows(judgement: Judgement, new_ids: dict[str, int]) -> list[CardRow]:
     for number, state in judgement.changed.items():
         locked = judgement.locked.get(number)
         card_id = locked.id if locked is not None else new_ids[number]
+        last = judgement.last_activity.get(number, locked.last_activity_at if locked is not None else None)
         rows.append(
             CardRow(
-                card_id, state.stamp_count, state.points_balance, state.is_active, state.welcome_bonus_granted
+                id=card_id,
+                stamp_count=state.stamp_count,
+                points_balance=state.points_balance,
+                is_active=state.is_active,
+                welcome_bonus_granted=state.welcome_bonus_granted,
+                last_activity_at=last,
+                points_active_on=last.date() if last is not None and state.points_balance > 0 else None,
             )
         )
     return sorted(rows)

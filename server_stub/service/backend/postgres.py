@@ -42,8 +42,8 @@ _LOCK_KEYS = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(%(keys)s A
 # The numbers joined as rows, each found by the (merchant_id, card_number) key; locked in id order
 # (every batch locks in that order: no deadlocks between batches).
 _LOCK_CARDS = (
-    "SELECT c.id, c.card_number, c.stamp_count, c.points_balance, c.is_active, c.welcome_bonus_granted"
-    " FROM unnest(CAST(%(numbers)s AS varchar[])) AS n(number)"
+    "SELECT c.id, c.card_number, c.stamp_count, c.points_balance, c.is_active, c.welcome_bonus_granted,"
+    " c.last_activity_at FROM unnest(CAST(%(numbers)s AS varchar[])) AS n(number)"
     " JOIN cards AS c ON c.merchant_id = %(merchant)s AND c.card_number = n.number"
     " ORDER BY c.id FOR UPDATE OF c"
 )
@@ -82,7 +82,8 @@ _VOIDED = (
     " AND status = 'accepted' GROUP BY related_transaction_id"
 )
 _CARDS = (
-    "SELECT id, card_number, stamp_count, points_balance, is_active, welcome_bonus_granted FROM cards"
+    "SELECT id, card_number, stamp_count, points_balance, is_active, welcome_bonus_granted, last_activity_at"
+    " FROM cards"
     " WHERE merchant_id = %(merchant)s AND card_number = ANY(CAST(%(numbers)s AS varchar[]))"
 )
 _KEY = "SELECT request_hash, response FROM idempotency_keys WHERE device_id = %(device)s AND key = %(key)s"
@@ -124,18 +125,34 @@ _UPDATE_CARDS = (
     " logged AS (INSERT INTO card_changes (merchant_id, change_no, card_ids)"
     " SELECT %(merchant)s, value, CAST(%(ids)s AS integer[]) FROM counter)"
     " UPDATE cards AS c SET stamp_count = v.s, points_balance = v.p, is_active = v.a,"
-    " welcome_bonus_granted = v.w, updated_at = %(now)s, change_no = counter.value"
+    " welcome_bonus_granted = v.w, last_activity_at = v.l, points_active_on = v.d, updated_at = %(now)s,"
+    " change_no = counter.value"
     " FROM counter, unnest(CAST(%(ids)s AS integer[]), CAST(%(s)s AS bigint[]), CAST(%(p)s AS bigint[]),"
-    " CAST(%(a)s AS boolean[]), CAST(%(w)s AS boolean[])) AS v(id, s, p, a, w)"
+    " CAST(%(a)s AS boolean[]), CAST(%(w)s AS boolean[]), CAST(%(l)s AS timestamp[]), CAST(%(d)s AS date[]))"
+    " AS v(id, s, p, a, w, l, d)"
     " WHERE c.id = v.id"
+)
+# The batch's accepted items added to the day's totals per store and type (the rows locked in key
+# order, after the change counter: every batch of the merchant holds that first, so no deadlock).
+_ADD_TOTALS = (
+    "INSERT INTO daily_totals (merchant_id, day, store_id, type, count, stamps_delta, points_delta)"
+    " SELECT %(merchant)s, v.day, v.store, v.type, v.n, v.s, v.p FROM unnest(CAST(%(days)s AS date[]),"
+    " CAST(%(stores)s AS integer[]), CAST(%(types)s AS varchar[]), CAST(%(n)s AS bigint[]),"
+    " CAST(%(s)s AS bigint[]), CAST(%(p)s AS bigint[])) AS v(day, store, type, n, s, p)"
+    " ORDER BY v.day, v.store, v.type"
+    " ON CONFLICT (merchant_id, day, store_id, type)"
+    " DO UPDATE SET count = daily_totals.count + excluded.count,"
+    " stamps_delta = daily_totals.stamps_delta + excluded.stamps_delta,"
+    " points_delta = daily_totals.points_delta + excluded.points_delta"
 )
 _TOUCH_DEVICE = (
     "UPDATE devices SET last_seq = GREATEST(coalesce(last_seq, 0), %(top)s),"
     " last_seen_at = CASE WHEN %(calling)s THEN %(now)s ELSE last_seen_at END WHERE id = %(device)s"
 )
 _STORE_ANSWER = (
-    "INSERT INTO idempotency_keys (device_id, key, merchant_id, request_hash, response, created_at)"
-    " VALUES (%(device_id)s, %(key)s, %(merchant_id)s, %(request_hash)s, %(response)s, %(created_at)s)"
+    "INSERT INTO idempotency_keys (device_id, key, merchant_id, request_hash, response, created_at, top_seq)"
+    " VALUES (%(device_id)s, %(key)s, %(merchant_id)s, %(request_hash)s, %(response)s, %(created_at)s,"
+    " %(top_seq)s)"
 )
 
 
@@ -176,8 +193,10 @@ class PostgresBackend:
         cards = card_rows(judgement, new_ids)
         if cards:
             statements.append((_UPDATE_CARDS, _card_update(submitter.merchant_id, cards, now=now)))
+        if judgement.totals:
+            statements.append((_ADD_TOTALS, _totals(submitter.merchant_id, judgement)))
         counts = _run_writes(session, statements)
-        if cards and counts[-1] != len(cards):
+        if cards and counts[len(statements) - 1 - bool(judgement.totals)] != len(cards):
             raise LookupError(f"merchant {submitter.merchant_id} has no change counter, or a card vanished")
 
     def store_answer(self, session: Session, answer: AnswerRow) -> None:
@@ -254,6 +273,22 @@ def _card_update(merchant_id: int, cards: Sequence[Any], *, now: datetime) -> di
         "p": [card.points_balance for card in cards],
         "a": [card.is_active for card in cards],
         "w": [card.welcome_bonus_granted for card in cards],
+        "l": [_naive(card.last_activity_at) if card.last_activity_at else None for card in cards],
+        "d": [card.points_active_on for card in cards],
+    }
+
+
+def _totals(merchant_id: int, judgement: Judgement) -> dict[str, Any]:
+    keys = sorted(judgement.totals)
+    values = [judgement.totals[key] for key in keys]
+    return {
+        "merchant": merchant_id,
+        "days": [key.day for key in keys],
+        "stores": [key.store_id for key in keys],
+        "types": [key.type for key in keys],
+        "n": [value.transactions for value in values],
+        "s": [value.stamps_delta for value in values],
+        "p": [value.points_delta for value in values],
     }
 
 

@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from server_stub.models import (
     Card,
     CardChange,
+    DailyTotal,
     Device,
     IdempotencyKey,
     LedgerTransaction,
@@ -36,7 +38,7 @@ from server_stub.service.backend.base import (
     locked_cards,
 )
 from server_stub.service.changes import next_change_number
-from server_stub.service.judging import BatchFacts, Judgement, Submitter
+from server_stub.service.judging import BatchFacts, DayKey, Judgement, Submitter, Totals
 from sync.protocol import TransactionType, Tx, TxStatus
 
 T = TransactionType
@@ -44,7 +46,7 @@ tx = LedgerTransaction
 ACCEPTED = TxStatus.ACCEPTED.value
 
 _CARD_COLUMNS = (Card.id, Card.card_number, Card.stamp_count, Card.points_balance, Card.is_active)
-_CARDS = select(*_CARD_COLUMNS, Card.welcome_bonus_granted).where(
+_CARDS = select(*_CARD_COLUMNS, Card.welcome_bonus_granted, Card.last_activity_at).where(
     Card.merchant_id == bindparam("merchant"), Card.card_number.in_(bindparam("numbers", expanding=True))
 )
 _STAFF = select(Staff.id, Staff.role, Staff.store_id, Staff.is_active).where(
@@ -176,9 +178,38 @@ class SqliteBackend:
                 update(Card),
                 [{**card._asdict(), "updated_at": now, "change_no": change_no} for card in cards],
             )
+        if judgement.totals:
+            session.execute(
+                _ADD_TOTALS,
+                [
+                    _totals_row(submitter.merchant_id, key, value)
+                    for key, value in sorted(judgement.totals.items())
+                ],
+            )
 
     def store_answer(self, session: Session, answer: AnswerRow) -> None:
         session.execute(insert(IdempotencyKey).values(**answer._asdict()))
+
+
+_NEW_TOTALS = sqlite_insert(DailyTotal)
+_ADD_TOTALS = _NEW_TOTALS.on_conflict_do_update(
+    index_elements=[DailyTotal.merchant_id, DailyTotal.day, DailyTotal.store_id, DailyTotal.type],
+    set_={
+        "count": DailyTotal.count + _NEW_TOTALS.excluded.count,
+        "stamps_delta": DailyTotal.stamps_delta + _NEW_TOTALS.excluded.stamps_delta,
+        "points_delta": DailyTotal.points_delta + _NEW_TOTALS.excluded.points_delta,
+    },
+)
+
+
+def _totals_row(merchant_id: int, key: DayKey, value: Totals) -> dict[str, Any]:
+    return {
+        "merchant_id": merchant_id,
+        **key._asdict(),
+        "count": value.transactions,
+        "stamps_delta": value.stamps_delta,
+        "points_delta": value.points_delta,
+    }
 
 
 def _ledger_values(row: tuple[Any, ...]) -> dict[str, Any]:
