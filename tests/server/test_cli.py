@@ -146,3 +146,10 @@ def test_a_database_server_too_old_stops_the_cli_before_any_change(
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1)) as conn:
         tables = conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()
     assert tables == (0,)
+
+
+def test_serve_refuses_workers_on_sqlite(tmp_path: Path) -> None:
+    """SQLite has one writer: one server process."""
+    result = run_cli("serve", "--workers", "2", "--database-url", f"sqlite:///{tmp_path / 'x.db'}")
+    assert result.returncode == 2
+    assert "PostgreSQL" in result.stderr

@@ -43,8 +43,16 @@ def server_env() -> dict[str, str]:
 class LiveServer:
     """`python -m server_stub.cli serve` on 127.0.0.1 at a free port, on the given database."""
 
-    def __init__(self, database_url: str, *, port: int | None = None, log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        port: int | None = None,
+        log_path: Path | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.database_url = database_url
+        self.extra_args = extra_args
         self.port = port or free_port()
         self.log_path = log_path or Path(os.environ.get("TMPDIR", "/tmp")) / f"loyalty-server-{self.port}.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -55,7 +63,7 @@ class LiveServer:
 
     def start(self) -> None:
         command = [sys.executable, "-m", "server_stub.cli", "serve", "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--database-url", self.database_url]
+        command += ["--port", str(self.port), "--database-url", self.database_url, *self.extra_args]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
                 command, stdout=log, stderr=subprocess.STDOUT, env=server_env(), cwd=REPO_ROOT
@@ -116,8 +124,14 @@ class LiveServer:
         self.start()
 
 
-def start_server(database_url: str, *, port: int | None = None, log_path: Path | None = None) -> LiveServer:
-    server = LiveServer(database_url, port=port, log_path=log_path)
+def start_server(
+    database_url: str,
+    *,
+    port: int | None = None,
+    log_path: Path | None = None,
+    extra_args: tuple[str, ...] = (),
+) -> LiveServer:
+    server = LiveServer(database_url, port=port, log_path=log_path, extra_args=extra_args)
     server.start()
     return server
 
