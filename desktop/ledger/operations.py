@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import uuid6
 from pydantic import ValidationError
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -151,7 +152,7 @@ def _start(ctx: Context, cursor: sqlite3.Cursor) -> Work:
 def _new_tx(work: Work, staff: StaffView, step: Step, *, card_number: str, seq: int) -> Tx:
     try:
         return Tx(
-            id=uuid.uuid4(),
+            id=uuid6.uuid7(),  # time-ordered (RFC 9562): the server's ledger key grows at its end
             seq=seq,
             type=step.kind,
             card_number=card_number,
