@@ -1,4 +1,4 @@
-"""`loyalty-server serve | seed-demo | expire-points | create-office-user`: each migrates the database first."""
+"""`loyalty-server serve | seed-demo | expire-points | create-office-user`: each migrates first."""
 
 from __future__ import annotations
 
@@ -145,7 +145,12 @@ def _create_office_user(database: Database, merchant_id: int, username: str, rol
                 password=password,
                 now=datetime.now(UTC),
             )
-            created = {"id": user.id, "merchant_id": user.merchant_id, "username": user.username, "role": role}
+            created = {
+                "id": user.id,
+                "merchant_id": user.merchant_id,
+                "username": user.username,
+                "role": role,
+            }
     except AccountError as exc:
         print(f"loyalty-server create-office-user: {exc.message}", file=sys.stderr)
         return 1

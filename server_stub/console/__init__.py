@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -18,7 +20,15 @@ from server_stub.console import (
 )
 from server_stub.console.accounts import Policy
 from server_stub.console.routes_auth import ClientThrottle
-from server_stub.console.web import HERE, PREFIX, ConsoleHeaders, PageError, SignInNeeded, error_page, sign_in_redirect
+from server_stub.console.web import (
+    HERE,
+    PREFIX,
+    ConsoleHeaders,
+    PageError,
+    SignInNeeded,
+    error_page,
+    sign_in_redirect,
+)
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 for module in (
@@ -53,7 +63,7 @@ def _html_validation_errors(app: FastAPI) -> None:
         if request.url.path.startswith(PREFIX + "/"):
             problem = PageError(400, "Check the form", "A field of the form is missing or out of range.")
             return error_page(request, problem)
-        answer: Response = await api_handler(request, exc)
-        return answer
+        answer = api_handler(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
 
     app.add_exception_handler(RequestValidationError, handler)

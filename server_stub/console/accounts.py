@@ -95,7 +95,9 @@ def create_office_user(
     """A new console user; the password is checked, then hashed with argon2 (slow on purpose)."""
     name = normalise_username(username)
     if not USERNAME_PATTERN.fullmatch(name):
-        raise AccountError("A user name is 3 to 64 letters, digits or . _ @ - (starting with a letter or digit).")
+        raise AccountError(
+            "A user name is 3 to 64 letters, digits or . _ @ - (starting with a letter or digit)."
+        )
     check_new_password(password)
     if session.get(Merchant, merchant_id) is None:
         raise AccountError(f"There is no merchant {merchant_id}.")

@@ -78,7 +78,7 @@ def attributed_staff_id(session: Session, merchant_id: int) -> int:
 def apply_office_transactions(
     session: Session, user: OfficeUserView, txs: list[Tx], *, now: datetime
 ) -> list[PushResult]:
-    """Apply `txs` as one server-made batch; all accepted (or replayed), else ActionRefused and nothing stored."""
+    """Apply `txs` as one server-made batch: all accepted (or replayed), else ActionRefused (none stored)."""
     ctx = BatchContext(
         merchant_id=user.merchant_id, store_id=None, timezone="UTC", device_id=None, made_by_server=True
     )
@@ -190,14 +190,22 @@ def change_card(
     by = f"by {user.username} (head office)"
     if action == "adjust":
         txs = adjustment_txs(
-            session, user, card_number, stamps=stamps, points=points, notes=f"{note} — {by}",
-            form_id=form_id, now=now,
+            session,
+            user,
+            card_number,
+            stamps=stamps,
+            points=points,
+            notes=f"{note} — {by}",
+            form_id=form_id,
+            now=now,
         )
     elif action in ("deactivate", "reactivate"):
         kind = T.CARD_DEACTIVATED if action == "deactivate" else T.CARD_REACTIVATED
         tx_id = office_transaction_id(user, form_id)
         notes = f"{note} — {by}" if note else by
-        txs = [office_tx(session, user, kind=kind, card_number=card_number, tx_id=tx_id, now=now, notes=notes)]
+        txs = [
+            office_tx(session, user, kind=kind, card_number=card_number, tx_id=tx_id, now=now, notes=notes)
+        ]
     else:
         raise ActionRefused("Unknown action.")
     results = apply_office_transactions(session, user, txs, now=now)
@@ -209,8 +217,11 @@ def change_card(
             action=f"card.{action}",
             target=f"card:{card_number}",
             old=before,
-            new={**(card_state(session, user.merchant_id, card_number) or {}), "reason": note or None,
-                 "transactions": [result.id for result in results]},
+            new={
+                **(card_state(session, user.merchant_id, card_number) or {}),
+                "reason": note or None,
+                "transactions": [result.id for result in results],
+            },
             now=now,
         )
     return Applied(transaction_ids=[result.id for result in results], replayed=replayed)

@@ -124,7 +124,9 @@ def build_dashboard(session: Session, merchant_id: int, *, today: date) -> Dashb
     for day, store_id, count in rejection_counts(session, merchant_id, period=period):
         cells[(day, store_id)].rejections += count
     stores = session.execute(
-        select(Store.id, Store.name, Store.timezone).where(Store.merchant_id == merchant_id).order_by(Store.name)
+        select(Store.id, Store.name, Store.timezone)
+        .where(Store.merchant_id == merchant_id)
+        .order_by(Store.name)
     ).all()
     names: dict[int | None, str] = {store.id: store.name for store in stores}
     zones: dict[int | None, str] = {store.id: store.timezone for store in stores}

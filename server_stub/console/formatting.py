@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment
 
-from sync.rules import REASON_TEXT
 from sync.protocol import Reason
+from sync.rules import REASON_TEXT
 
 UTC_NAME = "UTC"
 

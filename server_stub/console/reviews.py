@@ -78,7 +78,9 @@ def find_rejection(session: Session, merchant_id: int, tx_id: str, *, lock: bool
         key = str(uuid.UUID(tx_id))
     except ValueError:
         return None
-    query = select(Tx).where(Tx.id == key, Tx.merchant_id == merchant_id, Tx.status == TxStatus.REJECTED.value)
+    query = select(Tx).where(
+        Tx.id == key, Tx.merchant_id == merchant_id, Tx.status == TxStatus.REJECTED.value
+    )
     if lock:
         query = query.with_for_update()
     return session.execute(query).scalar_one_or_none()
@@ -88,14 +90,18 @@ def state_of(review: RejectionReview | None) -> ReviewState:
     return ReviewState(review.state) if review is not None else ReviewState.OPEN
 
 
-def _locked(session: Session, user: OfficeUserView, tx_id: str, to: ReviewState) -> tuple[Tx, RejectionReview | None]:
+def _locked(
+    session: Session, user: OfficeUserView, tx_id: str, to: ReviewState
+) -> tuple[Tx, RejectionReview | None]:
     tx = find_rejection(session, user.merchant_id, tx_id, lock=True)
     if tx is None:
         raise ActionRefused("No such rejected transaction.")
     review = session.get(RejectionReview, tx.id)
     state = state_of(review)
     if to not in NEXT_STATES[state]:
-        raise ActionRefused(f"This rejection is already {state.value.replace('_', ' ')}; nothing was changed.")
+        raise ActionRefused(
+            f"This rejection is already {state.value.replace('_', ' ')}; nothing was changed."
+        )
     return tx, review
 
 
@@ -113,7 +119,11 @@ def _store(
     before = {"state": state_of(review).value, "note": review.note if review else None}
     if review is None:
         review = RejectionReview(
-            transaction_id=tx.id, merchant_id=tx.merchant_id, device_id=tx.device_id, owed_points=0, owed_stamps=0
+            transaction_id=tx.id,
+            merchant_id=tx.merchant_id,
+            device_id=tx.device_id,
+            owed_points=0,
+            owed_stamps=0,
         )
         session.add(review)
     review.state = state.value
@@ -135,10 +145,20 @@ def _store(
     )
 
 
-def acknowledge(session: Session, user: OfficeUserView, tx_id: str, *, note: str | None, now: datetime) -> None:
+def acknowledge(
+    session: Session, user: OfficeUserView, tx_id: str, *, note: str | None, now: datetime
+) -> None:
     tx, review = _locked(session, user, tx_id, ReviewState.ACKNOWLEDGED)
-    _store(session, user, tx, review, state=ReviewState.ACKNOWLEDGED, note=clean_note(note, required=True),
-           now=now, extra={})
+    _store(
+        session,
+        user,
+        tx,
+        review,
+        state=ReviewState.ACKNOWLEDGED,
+        note=clean_note(note, required=True),
+        now=now,
+        extra={},
+    )
 
 
 def compensate(
@@ -162,7 +182,12 @@ def compensate(
     notes += f": {text}" if text else ""
     txs = [
         office_tx(
-            session, user, kind=kind, card_number=tx.card_number, now=now, notes=notes,
+            session,
+            user,
+            kind=kind,
+            card_number=tx.card_number,
+            now=now,
+            notes=notes,
             tx_id=uuid.uuid5(OFFICE_IDS, f"{user.merchant_id}:compensate:{tx.id}:{kind.value}"),
             stamps=value if kind == T.STAMP_ADJUSTMENT else 0,
             points=value if kind == T.POINTS_ADJUSTMENT else 0,
@@ -172,8 +197,16 @@ def compensate(
     ]
     results = apply_office_transactions(session, user, txs, now=now)
     ids = [result.id for result in results]
-    _store(session, user, tx, review, state=ReviewState.COMPENSATED, note=text, now=now,
-           extra={"compensation_id": ids[0]})
+    _store(
+        session,
+        user,
+        tx,
+        review,
+        state=ReviewState.COMPENSATED,
+        note=text,
+        now=now,
+        extra={"compensation_id": ids[0]},
+    )
     return ids
 
 
@@ -191,5 +224,13 @@ def record_owed(
     tx, review = _locked(session, user, tx_id, ReviewState.CUSTOMER_OWES)
     if stamps < 0 or points < 0 or stamps > MAX_ADJUSTMENT or points > MAX_ADJUSTMENT:
         raise ActionRefused(f"What is owed is between 0 and {MAX_ADJUSTMENT:,}.")
-    _store(session, user, tx, review, state=ReviewState.CUSTOMER_OWES, note=clean_note(note, required=True),
-           now=now, extra={"owed_stamps": stamps, "owed_points": points})
+    _store(
+        session,
+        user,
+        tx,
+        review,
+        state=ReviewState.CUSTOMER_OWES,
+        note=clean_note(note, required=True),
+        now=now,
+        extra={"owed_stamps": stamps, "owed_points": points},
+    )

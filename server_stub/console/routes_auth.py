@@ -76,7 +76,9 @@ def _login_page(request: Request, *, message: str | None, status: int, next_path
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> HTMLResponse:
-    return _login_page(request, message=None, status=200, next_path=_safe_next(request.query_params.get("next")))
+    return _login_page(
+        request, message=None, status=200, next_path=_safe_next(request.query_params.get("next"))
+    )
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -90,12 +92,20 @@ def login(
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not csrf_token or not expected or not hmac.compare_digest(csrf_token.encode(), expected.encode()):
-        return _login_page(request, message="The form expired. Please sign in again.", status=403,
-                           next_path=_safe_next(next_path))
+        return _login_page(
+            request,
+            message="The form expired. Please sign in again.",
+            status=403,
+            next_path=_safe_next(next_path),
+        )
     throttle: ClientThrottle = request.app.state.office_login_throttle
     if not throttle.allow(request.client.host if request.client else "unknown"):
-        response = _login_page(request, message="Too many sign-in attempts. Wait a minute and try again.",
-                               status=429, next_path=_safe_next(next_path))
+        response = _login_page(
+            request,
+            message="Too many sign-in attempts. Wait a minute and try again.",
+            status=429,
+            next_path=_safe_next(next_path),
+        )
         response.headers["Retry-After"] = str(int(throttle.window))
         return response
     policy = policy_of(request)
@@ -108,12 +118,13 @@ def login(
             else "The user name or password is not right."
         )
         # Returned, not raised: the session commits, so the failure stays counted.
-        return _login_page(request, message=message, status=429 if refused.locked else 401,
-                           next_path=_safe_next(next_path))
-    response = RedirectResponse(_safe_next(next_path), status_code=303)
-    set_cookie(request, response, SESSION_COOKIE, created.token, max_age=policy.absolute_hours * 3600)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
-    return response
+        return _login_page(
+            request, message=message, status=429 if refused.locked else 401, next_path=_safe_next(next_path)
+        )
+    signed = RedirectResponse(_safe_next(next_path), status_code=303)
+    set_cookie(request, signed, SESSION_COOKIE, created.token, max_age=policy.absolute_hours * 3600)
+    signed.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
+    return signed
 
 
 @router.post("/logout")

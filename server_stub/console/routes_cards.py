@@ -10,12 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from server_stub.console.actions import ActionRefused, change_card
 from server_stub.console.formatting import reason_text
 from server_stub.console.routes_rejections import describe
-from server_stub.console.tables import ROW_LIMIT, Column, Table, render_or_csv, sort_rows, table_state
+from server_stub.console.tables import Column, Table, render_or_csv, sort_rows, table_state
 from server_stub.console.web import Admin, CsrfField, DbSession, PageError, User, check_csrf, page
 from server_stub.models import Card, Device, LedgerTransaction, RejectionReview, Staff, Store
 from server_stub.service.bulk import is_postgres
@@ -49,7 +49,7 @@ HISTORY_COLUMNS = [
 ]
 
 
-def _prefix(column: ColumnElement[Any], needle: str, *, postgres: bool) -> ColumnElement[bool]:
+def _prefix(column: InstrumentedAttribute[str | None], needle: str, *, postgres: bool) -> ColumnElement[bool]:
     """`lower(column)` starts with `needle`: a range of the expression index (migration 0100)."""
     lowered: ColumnElement[Any] = func.lower(column)
     if postgres:
@@ -78,19 +78,26 @@ def search(session: Session, merchant_id: int, q: str) -> list[Card]:
 def cards(request: Request, user: User, session: DbSession) -> Response:
     state = table_state(request, SEARCH_COLUMNS, default_sort="card_number")
     found = search(session, user.merchant_id, state.q)
-    rows = sort_rows([{
-        "href": f"/office/cards/{card.card_number}",
-        "card_number": card.card_number,
-        "customer_name": card.customer_name,
-        "customer_email": card.customer_email,
-        "points_balance": card.points_balance,
-        "stamp_count": card.stamp_count,
-        "active": "active" if card.is_active else "deactivated",
-    } for card in found], state)
+    rows = sort_rows(
+        [
+            {
+                "href": f"/office/cards/{card.card_number}",
+                "card_number": card.card_number,
+                "customer_name": card.customer_name,
+                "customer_email": card.customer_email,
+                "points_balance": card.points_balance,
+                "stamp_count": card.stamp_count,
+                "active": "active" if card.is_active else "deactivated",
+            }
+            for card in found
+        ],
+        state,
+    )
     caption = f"Cards starting with “{state.q}”" if state.q else "Type a card number, a name or an email"
     table = Table(SEARCH_COLUMNS, rows, state, "/office/cards", caption, len(found) >= SEARCH_LIMIT)
-    return render_or_csv(request, table, filename="cards.csv", render=lambda: page(
-        request, "cards.html", {"table": table}))
+    return render_or_csv(
+        request, table, filename="cards.csv", render=lambda: page(request, "cards.html", {"table": table})
+    )
 
 
 def history_rows(session: Session, merchant_id: int, card_number: str) -> tuple[list[dict[str, Any]], bool]:
@@ -104,20 +111,25 @@ def history_rows(session: Session, merchant_id: int, card_number: str) -> tuple[
         .order_by(Tx.received_at.desc(), Tx.seq.desc(), Tx.id.desc())
         .limit(HISTORY_LIMIT + 1)
     ).all()
-    rows = [{
-        "id": tx.id,
-        "transaction_at": tx.transaction_at,
-        "tz": timezone or "UTC",
-        "what": describe(tx),
-        "points_delta": tx.points_delta,
-        "stamps_delta": tx.stamps_delta,
-        "store": store or "Head office",
-        "till": till,
-        "staff": staff,
-        "status": tx.status,
-        "reason": reason_text(tx.reason) + (f" ({review.replace('_', ' ')})" if review else "") if tx.reason else None,
-        "notes": tx.notes,
-    } for tx, store, timezone, till, staff, review in found[:HISTORY_LIMIT]]
+    rows = [
+        {
+            "id": tx.id,
+            "transaction_at": tx.transaction_at,
+            "tz": timezone or "UTC",
+            "what": describe(tx),
+            "points_delta": tx.points_delta,
+            "stamps_delta": tx.stamps_delta,
+            "store": store or "Head office",
+            "till": till,
+            "staff": staff,
+            "status": tx.status,
+            "reason": reason_text(tx.reason) + (f" ({review.replace('_', ' ')})" if review else "")
+            if tx.reason
+            else None,
+            "notes": tx.notes,
+        }
+        for tx, store, timezone, till, staff, review in found[:HISTORY_LIMIT]
+    ]
     return rows, len(found) > HISTORY_LIMIT
 
 
@@ -143,9 +155,17 @@ def _card_page(
     path = f"/office/cards/{card.card_number}"
     table = Table(HISTORY_COLUMNS, rows, state, path, "History across every store and till", limited)
     program = current_program(session, user.merchant_id)
-    return render_or_csv(request, table, filename=f"card-{card.card_number}.csv", render=lambda: page(
-        request, "card.html", {"card": card, "table": table, "program": program, "form_id": str(uuid.uuid4()),
-                               **extra}, status=status))
+    return render_or_csv(
+        request,
+        table,
+        filename=f"card-{card.card_number}.csv",
+        render=lambda: page(
+            request,
+            "card.html",
+            {"card": card, "table": table, "program": program, "form_id": str(uuid.uuid4()), **extra},
+            status=status,
+        ),
+    )
 
 
 @router.get("/cards/{number}")
@@ -173,10 +193,21 @@ def card_action(
     if not form_id:
         form_id = str(uuid.uuid4())
     try:
-        applied = change_card(session, user, card.card_number, action=action, form_id=form_id, reason=reason,
-                              stamps=stamps, points=points, now=datetime.now(UTC))
+        applied = change_card(
+            session,
+            user,
+            card.card_number,
+            action=action,
+            form_id=form_id,
+            reason=reason,
+            stamps=stamps,
+            points=points,
+            now=datetime.now(UTC),
+        )
     except ActionRefused as refused:
-        return _card_page(request, user, session, number, flash=refused.message, flash_kind="error", status=409)
+        return _card_page(
+            request, user, session, number, flash=refused.message, flash_kind="error", status=409
+        )
     session.expire_all()
     done = "This form was already sent: nothing more was done." if applied.replayed else "Done."
     return _card_page(request, user, session, number, flash=done)

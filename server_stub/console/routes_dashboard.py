@@ -30,15 +30,35 @@ def dashboard(request: Request, user: User, session: DbSession) -> Response:
     per_day = board.per_day()
     days = [day for day, _ in per_day]
     charts = [
-        bar_chart("Transactions per day, last 30 days", days,
-                  [Series("Transactions", [f.transactions for _, f in per_day])]),
-        bar_chart("Points issued and redeemed per day, last 30 days", days, [
-            Series("Points issued", [f.points_issued for _, f in per_day]),
-            Series("Points redeemed", [f.points_redeemed for _, f in per_day], "bar2"),
-        ]),
+        bar_chart(
+            "Transactions per day, last 30 days",
+            days,
+            [Series("Transactions", [f.transactions for _, f in per_day])],
+        ),
+        bar_chart(
+            "Points issued and redeemed per day, last 30 days",
+            days,
+            [
+                Series("Points issued", [f.points_issued for _, f in per_day]),
+                Series("Points redeemed", [f.points_redeemed for _, f in per_day], "bar2"),
+            ],
+        ),
     ]
-    return render_or_csv(request, table, filename=f"dashboard-{period}-{today}.csv", render=lambda: page(
-        request, "dashboard.html", {
-            "table": table, "period": period, "periods": PERIOD_LABELS, "total": board.total(period),
-            "labels": FIGURE_LABELS, "charts": charts, "today": today,
-        }))
+    return render_or_csv(
+        request,
+        table,
+        filename=f"dashboard-{period}-{today}.csv",
+        render=lambda: page(
+            request,
+            "dashboard.html",
+            {
+                "table": table,
+                "period": period,
+                "periods": PERIOD_LABELS,
+                "total": board.total(period),
+                "labels": FIGURE_LABELS,
+                "charts": charts,
+                "today": today,
+            },
+        ),
+    )

@@ -37,8 +37,14 @@ AUDIT_COLUMNS = [
     Column("old", "Before", sortable=False),
     Column("new", "After", sortable=False),
 ]
-NUMBER_FIELDS = ("stamps_target", "points_per_currency_unit", "minimum_purchase_cents", "welcome_bonus_points",
-                 "pin_max_attempts", "pin_lockout_minutes")
+NUMBER_FIELDS = (
+    "stamps_target",
+    "points_per_currency_unit",
+    "minimum_purchase_cents",
+    "welcome_bonus_points",
+    "pin_max_attempts",
+    "pin_lockout_minutes",
+)
 OPTIONAL_NUMBER_FIELDS = ("points_expiration_days", "max_daily_stamps")
 
 
@@ -47,25 +53,50 @@ def _history(session: Session, merchant_id: int) -> list[dict[str, Any]]:
     found = []
     for row in rows:
         program = program_from_row(row)
-        found.append({
-            "version": program.version, "created_at": row.created_at, "tz": "UTC", "type": program.type.value,
-            "points_per_currency_unit": program.points_per_currency_unit, "stamps_target": program.stamps_target,
-            "welcome_bonus_points": program.welcome_bonus_points,
-            "rewards": ", ".join(f"{reward.name} ({reward.points_cost:,})" for reward in program.rewards),
-        })
+        found.append(
+            {
+                "version": program.version,
+                "created_at": row.created_at,
+                "tz": "UTC",
+                "type": program.type.value,
+                "points_per_currency_unit": program.points_per_currency_unit,
+                "stamps_target": program.stamps_target,
+                "welcome_bonus_points": program.welcome_bonus_points,
+                "rewards": ", ".join(f"{reward.name} ({reward.points_cost:,})" for reward in program.rewards),
+            }
+        )
     return found
 
 
 def _page(request: Request, user: Any, session: Session, *, status: int = 200, **extra: Any) -> Response:
     state = table_state(request, PROGRAM_COLUMNS, default_sort="version", descending=True)
-    table = Table(PROGRAM_COLUMNS, sort_rows(_history(session, user.merchant_id), state), state,
-                  "/office/program", "Every version of the program")
+    table = Table(
+        PROGRAM_COLUMNS,
+        sort_rows(_history(session, user.merchant_id), state),
+        state,
+        "/office/program",
+        "Every version of the program",
+    )
     program = current_program(session, user.merchant_id)
     rewards = "\n".join(f"{r.id} | {r.name} | {r.points_cost}" for r in program.rewards)
     values = extra.pop("values", None) or {**program.model_dump(mode="json"), "rewards": rewards}
-    return render_or_csv(request, table, filename="program-versions.csv", render=lambda: page(
-        request, "program.html", {"table": table, "program": program, "values": values,
-                                  "types": [kind.value for kind in ProgramType], **extra}, status=status))
+    return render_or_csv(
+        request,
+        table,
+        filename="program-versions.csv",
+        render=lambda: page(
+            request,
+            "program.html",
+            {
+                "table": table,
+                "program": program,
+                "values": values,
+                "types": [kind.value for kind in ProgramType],
+                **extra,
+            },
+            status=status,
+        ),
+    )
 
 
 @router.get("/program")
@@ -88,8 +119,11 @@ def parse_rewards(text: str) -> list[dict[str, Any]]:
 
 def program_fields(form: dict[str, str]) -> ProgramFields:
     """The form's fields, validated by the model the API validates its body with."""
-    values: dict[str, Any] = {"type": form.get("type", ""), "currency": form.get("currency", "").strip().upper(),
-                              "stamps_reward_description": form.get("stamps_reward_description", "")}
+    values: dict[str, Any] = {
+        "type": form.get("type", ""),
+        "currency": form.get("currency", "").strip().upper(),
+        "stamps_reward_description": form.get("stamps_reward_description", ""),
+    }
     for name in NUMBER_FIELDS:
         values[name] = _number(form.get(name, ""), name)
     for name in OPTIONAL_NUMBER_FIELDS:
@@ -113,13 +147,29 @@ async def new_version(request: Request, user: Admin, session: DbSession) -> Resp
     try:
         fields = program_fields(form)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors())
-        return _page(request, user, session, status=422, values=form, flash=f"Not saved. {problems}",
-                     flash_kind="error")
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()
+        )
+        return _page(
+            request,
+            user,
+            session,
+            status=422,
+            values=form,
+            flash=f"Not saved. {problems}",
+            flash_kind="error",
+        )
     except ValueError as error:
-        return _page(request, user, session, status=422, values=form, flash=f"Not saved. {error}", flash_kind="error")
+        return _page(
+            request, user, session, status=422, values=form, flash=f"Not saved. {error}", flash_kind="error"
+        )
     saved = office_admin.replace_program(session, user.actor, fields, now=datetime.now(UTC))
-    return _page(request, user, session, flash=f"Version {saved.version} is now current; tills get it on their next sync.")
+    return _page(
+        request,
+        user,
+        session,
+        flash=f"Version {saved.version} is now current; tills get it on their next sync.",
+    )
 
 
 @router.get("/audit")
@@ -128,17 +178,42 @@ def audit(request: Request, user: User, session: DbSession) -> Response:
     query = select(AuditEntry).where(AuditEntry.merchant_id == user.merchant_id)
     if state.q:
         needle = "%" + state.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(*(column.ilike(needle, escape="\\") for column in
-                                  (AuditEntry.actor, AuditEntry.action, AuditEntry.target))))
-    entries = session.scalars(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(ROW_LIMIT + 1)).all()
-    rows = [{"at": entry.at, "tz": "UTC", "actor": entry.actor, "action": entry.action, "target": entry.target,
-             "old": _compact(entry.old), "new": _compact(entry.new)} for entry in entries[:ROW_LIMIT]]
+        query = query.where(
+            or_(
+                *(
+                    column.ilike(needle, escape="\\")
+                    for column in (AuditEntry.actor, AuditEntry.action, AuditEntry.target)
+                )
+            )
+        )
+    entries = session.scalars(
+        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(ROW_LIMIT + 1)
+    ).all()
+    rows = [
+        {
+            "at": entry.at,
+            "tz": "UTC",
+            "actor": entry.actor,
+            "action": entry.action,
+            "target": entry.target,
+            "old": _compact(entry.old),
+            "new": _compact(entry.new),
+        }
+        for entry in entries[:ROW_LIMIT]
+    ]
     if state.sort != "at" or not state.descending:
         rows = sort_rows(rows, state)
-    table = Table(AUDIT_COLUMNS, rows, state, "/office/audit", "Who changed what, newest first",
-                  len(entries) > ROW_LIMIT)
-    return render_or_csv(request, table, filename="audit.csv", render=lambda: page(
-        request, "audit.html", {"table": table}))
+    table = Table(
+        AUDIT_COLUMNS,
+        rows,
+        state,
+        "/office/audit",
+        "Who changed what, newest first",
+        len(entries) > ROW_LIMIT,
+    )
+    return render_or_csv(
+        request, table, filename="audit.csv", render=lambda: page(request, "audit.html", {"table": table})
+    )
 
 
 def _compact(text: str | None) -> str | None:

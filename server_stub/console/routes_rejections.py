@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Unpack
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
+from server_stub.console import reviews
 from server_stub.console.actions import ActionRefused
 from server_stub.console.formatting import reason_text, signed, state_text, type_text
 from server_stub.console.reviews import ReviewState, find_rejection, record_owed, repair_of, state_of
-from server_stub.console import reviews
 from server_stub.console.tables import ROW_LIMIT, Column, Table, TableState, render_or_csv, table_state
 from server_stub.console.web import Admin, CsrfField, DbSession, PageError, User, check_csrf, page
 from server_stub.models import Device, LedgerTransaction, RejectionReview, Staff, Store
@@ -45,9 +45,17 @@ Amount = Annotated[int, Form(ge=0, le=MAX_ADJUSTMENT)]
 Note = Annotated[str, Form(max_length=2000)]
 
 
-def inbox_query(merchant_id: int, state: TableState) -> Select[Any]:
+def inbox_query(merchant_id: int, state: TableState) -> Select[Unpack[tuple[Any, ...]]]:
     query = (
-        select(Tx, Store.name, Store.timezone, Device.name, Staff.name, RejectionReview.state, RejectionReview.note)
+        select(
+            Tx,
+            Store.name,
+            Store.timezone,
+            Device.name,
+            Staff.name,
+            RejectionReview.state,
+            RejectionReview.note,
+        )
         .outerjoin(Store, Store.id == Tx.store_id)
         .outerjoin(Device, Device.id == Tx.device_id)
         .outerjoin(Staff, Staff.id == Tx.staff_id)
@@ -73,21 +81,23 @@ def inbox_rows(session: Session, merchant_id: int, state: TableState) -> tuple[l
     found = session.execute(inbox_query(merchant_id, state)).all()
     rows = []
     for tx, store, timezone, till, staff, review_state, note in found[:ROW_LIMIT]:
-        rows.append({
-            "id": tx.id,
-            "href": f"/office/rejections/{tx.id}",
-            "card_href": f"/office/cards/{tx.card_number}",
-            "received_at": tx.received_at,
-            "tz": timezone or "UTC",
-            "store": store or "Head office",
-            "till": till,
-            "staff": staff,
-            "card_number": tx.card_number,
-            "what": describe(tx),
-            "reason": reason_text(tx.reason),
-            "state": review_state or ReviewState.OPEN.value,
-            "note": note,
-        })
+        rows.append(
+            {
+                "id": tx.id,
+                "href": f"/office/rejections/{tx.id}",
+                "card_href": f"/office/cards/{tx.card_number}",
+                "received_at": tx.received_at,
+                "tz": timezone or "UTC",
+                "store": store or "Head office",
+                "till": till,
+                "staff": staff,
+                "card_number": tx.card_number,
+                "what": describe(tx),
+                "reason": reason_text(tx.reason),
+                "state": review_state or ReviewState.OPEN.value,
+                "note": note,
+            }
+        )
     return rows, len(found) > ROW_LIMIT
 
 
@@ -105,8 +115,12 @@ def inbox(request: Request, user: User, session: DbSession) -> Response:
     state = table_state(request, COLUMNS, default_sort="received_at", descending=True, filters=("state",))
     rows, limited = inbox_rows(session, user.merchant_id, state)
     table = Table(COLUMNS, rows, state, "/office/rejections", "Rejected transactions, newest first", limited)
-    return render_or_csv(request, table, filename="rejections.csv", render=lambda: page(
-        request, "rejections.html", {"table": table, "states": STATE_CHOICES}))
+    return render_or_csv(
+        request,
+        table,
+        filename="rejections.csv",
+        render=lambda: page(request, "rejections.html", {"table": table, "states": STATE_CHOICES}),
+    )
 
 
 def _detail(
@@ -120,11 +134,25 @@ def _detail(
     device = session.get(Device, tx.device_id) if tx.device_id is not None else None
     staff = session.get(Staff, tx.staff_id) if tx.staff_id is not None else None
     state = state_of(review)
-    return page(request, "rejection.html", {
-        "tx": tx, "review": review, "state": state.value, "next_states": [s.value for s in reviews.NEXT_STATES[state]],
-        "repair": repair_of(tx), "store": store, "device": device, "staff": staff,
-        "tz": store.timezone if store else "UTC", "what": describe(tx), "why": reason_text(tx.reason), **extra,
-    }, status=status)
+    return page(
+        request,
+        "rejection.html",
+        {
+            "tx": tx,
+            "review": review,
+            "state": state.value,
+            "next_states": [s.value for s in reviews.NEXT_STATES[state]],
+            "repair": repair_of(tx),
+            "store": store,
+            "device": device,
+            "staff": staff,
+            "tz": store.timezone if store else "UTC",
+            "what": describe(tx),
+            "why": reason_text(tx.reason),
+            **extra,
+        },
+        status=status,
+    )
 
 
 @router.get("/rejections/{tx_id}")
@@ -148,7 +176,12 @@ def _act(request: Request, user: Any, session: Session, tx_id: str, action: Call
 
 @router.post("/rejections/{tx_id}/acknowledge")
 def acknowledge(
-    request: Request, tx_id: str, user: Admin, session: DbSession, note: Note = "", csrf_token: CsrfField = None
+    request: Request,
+    tx_id: str,
+    user: Admin,
+    session: DbSession,
+    note: Note = "",
+    csrf_token: CsrfField = None,
 ) -> Response:
     check_csrf(user, csrf_token)
 
@@ -173,7 +206,9 @@ def compensate(
     check_csrf(user, csrf_token)
 
     def run() -> str:
-        reviews.compensate(session, user, tx_id, stamps=stamps, points=points, note=note, now=datetime.now(UTC))
+        reviews.compensate(
+            session, user, tx_id, stamps=stamps, points=points, note=note, now=datetime.now(UTC)
+        )
         return "The customer was compensated by an owner adjustment on the card."
 
     return _act(request, user, session, tx_id, run)

@@ -1,4 +1,4 @@
-"""`/office/tills`: each till's store, last call, how far behind it is, its version; revoke, enrol a new one."""
+"""`/office/tills`: each till's store, last call, how far behind, its version; revoke; enrol a new one."""
 
 from __future__ import annotations
 
@@ -48,35 +48,51 @@ def till_rows(session: Session, merchant_id: int, *, now: datetime) -> list[dict
         seen = device.last_seen_at
         offline = seen is None or now - seen > OFFLINE_AFTER
         caught_up = status.caught_up_change_no if status is not None else None
-        rows.append({
-            "device_id": device.id,
-            "name": device.name,
-            "store": store_name,
-            "tz": timezone,
-            "status": "revoked" if device.revoked_at else ("offline" if offline else "online"),
-            "revoked": device.revoked_at is not None,
-            "last_seen_at": seen,
-            "last_seq": device.last_seq,
-            "behind": None if caught_up is None else max(current - caught_up, 0),
-            "offline_since": seen if offline and not device.revoked_at else None,
-            "version": status.client_version if status is not None else None,
-        })
+        rows.append(
+            {
+                "device_id": device.id,
+                "name": device.name,
+                "store": store_name,
+                "tz": timezone,
+                "status": "revoked" if device.revoked_at else ("offline" if offline else "online"),
+                "revoked": device.revoked_at is not None,
+                "last_seen_at": seen,
+                "last_seq": device.last_seq,
+                "behind": None if caught_up is None else max(current - caught_up, 0),
+                "offline_since": seen if offline and not device.revoked_at else None,
+                "version": status.client_version if status is not None else None,
+            }
+        )
     return rows
 
 
 def _stores(session: Session, merchant_id: int) -> list[Any]:
-    return list(session.execute(
-        select(Store.id, Store.name, Store.timezone).where(Store.merchant_id == merchant_id).order_by(Store.name)
-    ).all())
+    return list(
+        session.execute(
+            select(Store.id, Store.name, Store.timezone)
+            .where(Store.merchant_id == merchant_id)
+            .order_by(Store.name)
+        ).all()
+    )
 
 
-def _tills_page(request: Request, user: Any, session: Session, extra: dict[str, Any] | None = None) -> Response:
+def _tills_page(
+    request: Request, user: Any, session: Session, extra: dict[str, Any] | None = None
+) -> Response:
     state = table_state(request, COLUMNS, default_sort="store")
     rows = till_rows(session, user.merchant_id, now=datetime.now(UTC))
     rows = sort_rows(text_filter(rows, state.q, ["name", "store", "status", "version"]), state)
     table = Table(COLUMNS, rows, state, "/office/tills", "Tills")
-    return render_or_csv(request, table, filename="tills.csv", render=lambda: page(
-        request, "tills.html", {"table": table, "stores": _stores(session, user.merchant_id), **(extra or {})}))
+    return render_or_csv(
+        request,
+        table,
+        filename="tills.csv",
+        render=lambda: page(
+            request,
+            "tills.html",
+            {"table": table, "stores": _stores(session, user.merchant_id), **(extra or {})},
+        ),
+    )
 
 
 @router.get("/tills")
@@ -85,7 +101,9 @@ def tills(request: Request, user: User, session: DbSession) -> Response:
 
 
 @router.post("/tills/{device_id}/revoke")
-def revoke(request: Request, device_id: str, user: Admin, session: DbSession, csrf_token: CsrfField = None) -> Response:
+def revoke(
+    request: Request, device_id: str, user: Admin, session: DbSession, csrf_token: CsrfField = None
+) -> Response:
     check_csrf(user, csrf_token)
     try:
         office_admin.revoke_device(session, user.actor, device_id[:64], now=datetime.now(UTC))
@@ -109,8 +127,15 @@ def enrolment_code(
         raise PageError(404, "Not found", "No such store.") from None
     store = next(row for row in _stores(session, user.merchant_id) if row.id == store_id)
     qr = segno.make(issued.enrolment_code, error="m")
-    svg = Markup(qr.svg_inline(scale=1, border=2, omitsize=True, svgclass="qr-code",  # noqa: S704 - segno's own SVG
-                               title=f"Enrolment code for {store.name}"))
-    return page(request, "enrolment_code.html", {
-        "code": issued.enrolment_code, "expires_at": issued.expires_at, "store": store, "qr": svg,
-    })
+    # segno writes the SVG itself from the code's modules: no text of ours goes into it.
+    svg = Markup(qr.svg_inline(scale=1, border=2, omitsize=True, svgclass="qr-code"))  # noqa: S704
+    return page(
+        request,
+        "enrolment_code.html",
+        {
+            "code": issued.enrolment_code,
+            "expires_at": issued.expires_at,
+            "store": store,
+            "qr": svg,
+        },
+    )

@@ -83,7 +83,9 @@ def table_state(
         sort, direction = default_sort, None
     is_descending = descending if direction not in ("asc", "desc") else direction == "desc"
     chosen = {name: params.get(name, "")[:MAX_FILTER] for name in filters if params.get(name)}
-    return TableState(sort=sort, descending=is_descending, q=params.get("q", "").strip()[:MAX_FILTER], filters=chosen)
+    return TableState(
+        sort=sort, descending=is_descending, q=params.get("q", "").strip()[:MAX_FILTER], filters=chosen
+    )
 
 
 def sort_rows(rows: list[dict[str, Any]], state: TableState) -> list[dict[str, Any]]:

@@ -150,7 +150,9 @@ CsrfField = Annotated[str | None, Form(alias=CSRF_FIELD)]
 def check_csrf(user: OfficeUserView, sent: str | None) -> None:
     """Every form that changes something carries the session's token; else 403, nothing changed."""
     if not sent or not hmac.compare_digest(sent.encode("utf-8"), user.csrf_token.encode("utf-8")):
-        raise PageError(403, "Form expired", "This form is missing its security token. Reload the page and retry.")
+        raise PageError(
+            403, "Form expired", "This form is missing its security token. Reload the page and retry."
+        )
 
 
 def new_login_csrf() -> str:

@@ -21,8 +21,9 @@ def record_caught_up(session: Session, device_id: str, *, change_no: int, client
     """The till has pulled every change up to `change_no`."""
     now = datetime.now(UTC)
     known = session.execute(
-        select(TillSyncStatus.caught_up_change_no, TillSyncStatus.caught_up_at, TillSyncStatus.client_version)
-        .where(TillSyncStatus.device_id == device_id)
+        select(
+            TillSyncStatus.caught_up_change_no, TillSyncStatus.caught_up_at, TillSyncStatus.client_version
+        ).where(TillSyncStatus.device_id == device_id)
     ).one_or_none()
     client = client[:MAX_CLIENT] if client else None
     if known is not None:
