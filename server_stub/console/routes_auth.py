@@ -33,9 +33,10 @@ Text = Annotated[str, Form(max_length=1024)]
 
 
 class ClientThrottle:
-    """At most `limit` sign-in attempts per client address per `window` seconds (per process)."""
+    """At most `limit` failed sign-ins per client address per `window` seconds (per process): one
+    address trying many names is slowed down, whatever the per-name lockouts say."""
 
-    def __init__(self, limit: int = 20, window: float = 60.0) -> None:
+    def __init__(self, limit: int = 30, window: float = 60.0) -> None:
         self.limit = limit
         self.window = window
         self._attempts: dict[str, deque[float]] = {}
@@ -44,15 +45,16 @@ class ClientThrottle:
     def allow(self, client: str) -> bool:
         now = time.monotonic()
         with self._lock:
-            attempts = self._attempts.setdefault(client, deque())
+            attempts = self._attempts.get(client)
             while attempts and attempts[0] <= now - self.window:
                 attempts.popleft()
-            if len(attempts) >= self.limit:
-                return False
-            attempts.append(now)
+            return attempts is None or len(attempts) < self.limit
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            self._attempts.setdefault(client, deque()).append(time.monotonic())
             if len(self._attempts) > 10_000:  # forget idle clients
                 self._attempts = {key: value for key, value in self._attempts.items() if value}
-            return True
 
 
 def _safe_next(target: str | None) -> str:
@@ -99,7 +101,8 @@ def login(
             next_path=_safe_next(next_path),
         )
     throttle: ClientThrottle = request.app.state.office_login_throttle
-    if not throttle.allow(request.client.host if request.client else "unknown"):
+    client = request.client.host if request.client else "unknown"
+    if not throttle.allow(client):
         response = _login_page(
             request,
             message="Too many sign-in attempts. Wait a minute and try again.",
@@ -112,6 +115,7 @@ def login(
     try:
         created = sign_in(session, username, password, now=datetime.now(UTC), policy=policy)
     except SignInRefused as refused:
+        throttle.failed(client)
         message = (
             f"Too many failed sign-ins: this user name is locked for {policy.lockout_minutes} minutes."
             if refused.locked
