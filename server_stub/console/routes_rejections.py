@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Unpack
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -45,7 +45,7 @@ Amount = Annotated[int, Form(ge=0, le=MAX_ADJUSTMENT)]
 Note = Annotated[str, Form(max_length=2000)]
 
 
-def inbox_query(merchant_id: int, state: TableState) -> Select[Unpack[tuple[Any, ...]]]:
+def inbox_query(merchant_id: int, state: TableState) -> Select[*tuple[Any, ...]]:
     query = (
         select(
             Tx,

@@ -100,6 +100,16 @@ def tills(request: Request, user: User, session: DbSession) -> Response:
     return _tills_page(request, user, session)
 
 
+@router.get("/tills/{device_id}/revoke")
+def confirm_revoke(request: Request, device_id: str, user: Admin, session: DbSession) -> Response:
+    """A page that asks first: a revoked till cannot sync again."""
+    rows = till_rows(session, user.merchant_id, now=datetime.now(UTC))
+    till = next((row for row in rows if row["device_id"] == device_id.lower()), None)
+    if till is None:
+        raise PageError(404, "Not found", "No such till.")
+    return page(request, "revoke.html", {"till": till})
+
+
 @router.post("/tills/{device_id}/revoke")
 def revoke(
     request: Request, device_id: str, user: Admin, session: DbSession, csrf_token: CsrfField = None

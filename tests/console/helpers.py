@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.live_server import LiveServer, run_cli
+from tests.support.live_server import LiveServer
 
 PASSWORD = "a long console password"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -134,7 +134,9 @@ class Browserless:
     def csrf(self) -> str:
         return csrf_of(self.http.get("/office/").text)
 
-    def post(self, path: str, data: dict[str, Any] | None = None, *, with_csrf: bool = True) -> httpx.Response:
+    def post(
+        self, path: str, data: dict[str, Any] | None = None, *, with_csrf: bool = True
+    ) -> httpx.Response:
         values = dict(data or {})
         if with_csrf:
             values["csrf_token"] = self.csrf()
@@ -152,8 +154,10 @@ def page_text(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", " ", html))
 
 
-def rejected_push(world: ConsoleWorld, merchant: Merchant, *, points: int = 500) -> tuple[dict[str, Any], str]:
-    """A points redemption the card cannot pay for, pushed by a new till of store 0: (its device, the tx id)."""
+def rejected_push(
+    world: ConsoleWorld, merchant: Merchant, *, points: int = 500
+) -> tuple[dict[str, Any], str]:
+    """A points_earned the server refuses (invalid_points), from a new till of store 0: (device, tx id)."""
     device = enrol_device(world, merchant)
     card = merchant.document["cards"][0]["card_number"]
     staff = merchant.staff("staff", merchant.store_id(0))
@@ -177,7 +181,9 @@ def rejected_push(world: ConsoleWorld, merchant: Merchant, *, points: int = 500)
 
 
 def enrol_device(world: ConsoleWorld, merchant: Merchant, store_index: int = 0) -> dict[str, Any]:
-    code = world.api(merchant).post("/v1/office/enrolment-codes", json={"store_id": merchant.store_id(store_index)})
+    code = world.api(merchant).post(
+        "/v1/office/enrolment-codes", json={"store_id": merchant.store_id(store_index)}
+    )
     assert code.status_code == 201, code.text
     registered = httpx.post(
         f"{world.url}/v1/devices/register",

@@ -1,4 +1,4 @@
-"""The console's pages: dashboard figures equal the API's, tables sort, filter and download, forms validate."""
+"""The console's pages: dashboard figures equal the API's; tables sort, filter, download; forms validate."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ from tests.console.helpers import ConsoleWorld, Merchant, enrol_device, page_tex
 def figures_from_api(api: httpx.Client, merchant: Merchant, *, days: int) -> dict[str, int]:
     """The dashboard's figures, computed here from GET /v1/office/summary and /rejections."""
     today = datetime.now(UTC).date()
-    params = {"from": (today - timedelta(days=days - 1)).isoformat(), "to": (today + timedelta(days=1)).isoformat()}
+    params = {
+        "from": (today - timedelta(days=days - 1)).isoformat(),
+        "to": (today + timedelta(days=1)).isoformat(),
+    }
     rows = api.get("/v1/office/summary", params=params).json()["rows"]
     total = dict.fromkeys(FIGURE_LABELS, 0)
     for row in rows:
@@ -54,10 +57,20 @@ def sell(console: ConsoleWorld, merchant: Merchant, device: dict[str, Any]) -> N
         {"type": "stamp_earned", "stamps_delta": 1},
         {"type": "points_redeemed", "points_delta": -150, "reward_id": "muffin"},
     ]
-    body = [{"id": str(uuid.uuid4()), "seq": seq, "card_number": card, "staff_id": cashier, "transaction_at": now,
-             **tx} for seq, tx in enumerate(txs, start=1)]
-    answer = console.till(device["token"]).post("/v1/sync/push", json={"transactions": body},
-                                                 headers={"Idempotency-Key": str(uuid.uuid4())})
+    body = [
+        {
+            "id": str(uuid.uuid4()),
+            "seq": seq,
+            "card_number": card,
+            "staff_id": cashier,
+            "transaction_at": now,
+            **tx,
+        }
+        for seq, tx in enumerate(txs, start=1)
+    ]
+    answer = console.till(device["token"]).post(
+        "/v1/sync/push", json={"transactions": body}, headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
     assert answer.status_code == 200, answer.text
 
 
@@ -88,8 +101,11 @@ def test_the_dashboard_table_per_store_adds_up_and_downloads_as_csv(console: Con
 
 def test_htmx_asks_for_the_table_alone(console: ConsoleWorld) -> None:
     client = console.signed_in(console.merchants[0].analyst)
-    partial = client.http.get("/office/staff", params={"sort": "name", "dir": "desc"},
-                              headers={"HX-Request": "true", "HX-Target": "table-region"})
+    partial = client.http.get(
+        "/office/staff",
+        params={"sort": "name", "dir": "desc"},
+        headers={"HX-Request": "true", "HX-Target": "table-region"},
+    )
     assert partial.status_code == 200
     assert "<table>" in partial.text and "<html" not in partial.text
 
@@ -99,11 +115,20 @@ def test_customer_text_is_shown_as_text_and_neutralised_in_csv(console: ConsoleW
     device = merchant.device(0)
     number = f"X-{uuid.uuid4().hex[:6]}"
     name = "<script>alert('x')</script>=HYPERLINK(1)"
-    body = [{"id": str(uuid.uuid4()), "seq": 900_000 + int(uuid.uuid4().int % 1000), "type": "card_created",
-             "card_number": number, "staff_id": merchant.staff("staff", device["store_id"])["id"],
-             "transaction_at": datetime.now(UTC).isoformat(), "customer": {"name": name, "email": "=cmd@x.ie"}}]
-    pushed = console.till(device["token"]).post("/v1/sync/push", json={"transactions": body},
-                                                headers={"Idempotency-Key": str(uuid.uuid4())})
+    body = [
+        {
+            "id": str(uuid.uuid4()),
+            "seq": 900_000 + int(uuid.uuid4().int % 1000),
+            "type": "card_created",
+            "card_number": number,
+            "staff_id": merchant.staff("staff", device["store_id"])["id"],
+            "transaction_at": datetime.now(UTC).isoformat(),
+            "customer": {"name": name, "email": "=cmd@x.ie"},
+        }
+    ]
+    pushed = console.till(device["token"]).post(
+        "/v1/sync/push", json={"transactions": body}, headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
     assert pushed.json()["results"][0]["status"] == "accepted", pushed.text
     client = console.signed_in(merchant.analyst)
     for path in (f"/office/cards/{number}", f"/office/cards?q={number}"):
@@ -127,7 +152,9 @@ def test_staff_are_added_with_a_pin_shown_once_and_changed(console: ConsoleWorld
     merchant = console.merchants[0]
     admin = console.signed_in(merchant.admin)
     name = f"Sam {uuid.uuid4().hex[:4]}"
-    added = admin.post("/office/staff", {"name": name, "role": "staff", "store_id": str(merchant.store_id(0))})
+    added = admin.post(
+        "/office/staff", {"name": name, "role": "staff", "store_id": str(merchant.store_id(0))}
+    )
     assert added.status_code == 200
     pin = re.search(r'id="new-pin">(\d{6})<', added.text)
     assert pin is not None
@@ -150,10 +177,20 @@ def test_the_program_form_is_validated_as_the_api_validates(console: ConsoleWorl
     merchant = console.merchants[1]
     admin = console.signed_in(merchant.admin)
     before = console.api(merchant).get("/v1/office/program").json()
-    form = {"type": "points", "currency": "usd", "points_per_currency_unit": "2", "minimum_purchase_cents": "0",
-            "welcome_bonus_points": "0", "points_expiration_days": "", "stamps_target": "10",
-            "stamps_reward_description": "", "max_daily_stamps": "", "pin_max_attempts": "5",
-            "pin_lockout_minutes": "15", "rewards": "book | A book | 500\nmug | A mug | 300"}
+    form = {
+        "type": "points",
+        "currency": "usd",
+        "points_per_currency_unit": "2",
+        "minimum_purchase_cents": "0",
+        "welcome_bonus_points": "0",
+        "points_expiration_days": "",
+        "stamps_target": "10",
+        "stamps_reward_description": "",
+        "max_daily_stamps": "",
+        "pin_max_attempts": "5",
+        "pin_lockout_minutes": "15",
+        "rewards": "book | A book | 500\nmug | A mug | 300",
+    }
     refused = admin.post("/office/program", {**form, "pin_max_attempts": "0"})
     assert refused.status_code == 422 and "pin_max_attempts" in page_text(refused.text)
     duplicate = admin.post("/office/program", {**form, "rewards": "a | A | 1\na | B | 2"})
@@ -172,8 +209,10 @@ def test_an_enrolment_code_from_the_tills_page_enrols_a_till(console: ConsoleWor
     page = admin.post("/office/tills/enrolment-code", {"store_id": str(merchant.store_id(1))})
     code = re.search(r'id="enrolment-code">([A-Z0-9-]+)<', page.text)
     assert code is not None and '<svg viewBox="0 0' in page.text
-    registered = httpx.post(f"{console.url}/v1/devices/register",
-                            json={"enrolment_code": code.group(1), "device_name": "From the console"})
+    registered = httpx.post(
+        f"{console.url}/v1/devices/register",
+        json={"enrolment_code": code.group(1), "device_name": "From the console"},
+    )
     assert registered.status_code == 201
     assert registered.json()["store"]["id"] == merchant.store_id(1)
     tills = admin.get("/office/tills", format="csv").text

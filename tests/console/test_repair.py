@@ -30,7 +30,9 @@ def _pull_all(client: httpx.Client, cursor: str | None = None) -> tuple[list[dic
             return states, cursor
 
 
-def test_compensating_a_rejection_gives_the_points_once_and_the_till_pulls_the_state(console: ConsoleWorld) -> None:
+def test_compensating_a_rejection_gives_the_points_once_and_the_till_pulls_the_state(
+    console: ConsoleWorld,
+) -> None:
     merchant = console.merchants[0]
     device, rejection = rejected_push(console, merchant, points=500)
     till = console.till(device["token"])
@@ -72,7 +74,9 @@ def test_acknowledge_then_record_what_the_customer_owes(console: ConsoleWorld) -
     assert empty.status_code == 409 and "give a reason" in page_text(empty.text)
     assert admin.post(f"/office/rejections/{rejection}/acknowledge", {"note": "seen it"}).status_code == 200
     assert admin.post(f"/office/rejections/{rejection}/acknowledge", {"note": "twice"}).status_code == 409
-    owed = admin.post(f"/office/rejections/{rejection}/owed", {"points": "40", "stamps": "0", "note": "pays next time"})
+    owed = admin.post(
+        f"/office/rejections/{rejection}/owed", {"points": "40", "stamps": "0", "note": "pays next time"}
+    )
     assert owed.status_code == 200
     assert "40 points" in page_text(owed.text)
     states, _ = _pull_all(console.till(device["token"]))
@@ -97,8 +101,15 @@ def test_a_refused_compensation_changes_nothing_and_says_why(console: ConsoleWor
     device = rejected_push(console, merchant)[0]
     unknown = f"NOPE-{uuid.uuid4().hex[:6]}"
     staff = merchant.staff("staff", merchant.store_id(0))
-    body = {"id": str(uuid.uuid4()), "seq": 2, "type": "stamp_earned", "card_number": unknown,
-            "staff_id": staff["id"], "transaction_at": "2026-01-02T10:00:00+00:00", "stamps_delta": 1}
+    body = {
+        "id": str(uuid.uuid4()),
+        "seq": 2,
+        "type": "stamp_earned",
+        "card_number": unknown,
+        "staff_id": staff["id"],
+        "transaction_at": "2026-01-02T10:00:00+00:00",
+        "stamps_delta": 1,
+    }
     answer = console.till(device["token"]).post(
         "/v1/sync/push", json={"transactions": [body]}, headers={"Idempotency-Key": str(uuid.uuid4())}
     )
@@ -110,8 +121,11 @@ def test_a_refused_compensation_changes_nothing_and_says_why(console: ConsoleWor
     assert "Open" in page_text(refused.text)
     rejected_ids = {item["id"] for item in console.api(merchant).get("/v1/office/rejections").json()["items"]}
     assert all(item_id == body["id"] or item_id in rejected_ids for item_id in rejected_ids)
-    assert not [item for item in console.api(merchant).get("/v1/office/rejections").json()["items"]
-                if item["card_number"] == unknown and item["device_id"] is None]  # no server-made rejection stored
+    assert not [
+        item
+        for item in console.api(merchant).get("/v1/office/rejections").json()["items"]
+        if item["card_number"] == unknown and item["device_id"] is None
+    ]  # no server-made rejection stored
 
 
 def test_the_card_page_deactivates_reactivates_and_adjusts_once_per_form(console: ConsoleWorld) -> None:

@@ -12,8 +12,15 @@ from server_stub.db import create_database
 from server_stub.models import OfficeSession
 from tests.console.helpers import PASSWORD, ConsoleWorld, create_office_user, page_text, rejected_push
 
-PAGES = ["/office/", "/office/tills", "/office/rejections", "/office/cards", "/office/staff", "/office/program",
-         "/office/audit"]
+PAGES = [
+    "/office/",
+    "/office/tills",
+    "/office/rejections",
+    "/office/cards",
+    "/office/staff",
+    "/office/program",
+    "/office/audit",
+]
 
 
 def test_every_page_without_a_session_sends_the_person_to_sign_in(console: ConsoleWorld) -> None:
@@ -28,7 +35,9 @@ def test_the_session_cookie_is_httponly_and_strict_and_sign_out_ends_it(console:
     client = console.browserless()
     response = client.sign_in(console.merchants[0].admin, PASSWORD)
     assert response.status_code == 303
-    cookie = next(value for value in response.headers.get_list("set-cookie") if value.startswith("office_session="))
+    cookie = next(
+        value for value in response.headers.get_list("set-cookie") if value.startswith("office_session=")
+    )
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/office" in cookie
     assert "Secure" not in cookie  # plain HTTP here; set when served over HTTPS
     assert client.get("/office/").status_code == 200
@@ -44,7 +53,9 @@ def test_a_session_idle_too_long_has_expired(console: ConsoleWorld) -> None:
     database = create_database(console.database_url, pool_size=1)
     try:
         with database.session() as session, session.begin():
-            session.execute(update(OfficeSession).values(last_seen_at=datetime.now(UTC) - timedelta(minutes=31)))
+            session.execute(
+                update(OfficeSession).values(last_seen_at=datetime.now(UTC) - timedelta(minutes=31))
+            )
     finally:
         database.dispose()
     assert client.get("/office/").status_code == 303
@@ -66,7 +77,9 @@ def test_wrong_passwords_lock_the_name_out_even_for_the_right_password(console: 
 def test_sign_in_without_its_csrf_token_is_refused(console: ConsoleWorld) -> None:
     client = console.browserless()
     client.get("/office/login")
-    response = client.http.post("/office/login", data={"username": console.merchants[0].admin, "password": PASSWORD})
+    response = client.http.post(
+        "/office/login", data={"username": console.merchants[0].admin, "password": PASSWORD}
+    )
     assert response.status_code == 403
     assert "office_session" not in client.http.cookies
 
@@ -99,7 +112,9 @@ def _fill(console: ConsoleWorld, template: str, rejection: str) -> str:
     )
 
 
-def test_every_changing_form_without_its_csrf_token_is_refused_and_changes_nothing(console: ConsoleWorld) -> None:
+def test_every_changing_form_without_its_csrf_token_is_refused_and_changes_nothing(
+    console: ConsoleWorld,
+) -> None:
     merchant = console.merchants[0]
     _, rejection = rejected_push(console, merchant)
     client = console.signed_in(merchant.admin)
@@ -114,7 +129,9 @@ def test_every_changing_form_without_its_csrf_token_is_refused_and_changes_nothi
     assert client.get("/office/").status_code == 200  # still signed in: logout was refused too
 
 
-def test_pages_send_a_content_security_policy_and_hold_no_inline_script_or_style(console: ConsoleWorld) -> None:
+def test_pages_send_a_content_security_policy_and_hold_no_inline_script_or_style(
+    console: ConsoleWorld,
+) -> None:
     client = console.signed_in(console.merchants[0].admin)
     for path in [*PAGES, "/office/cards/BT-0001", "/office/login"]:
         response = client.get(path)

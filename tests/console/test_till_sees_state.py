@@ -45,12 +45,16 @@ def test_the_tills_manager_sees_the_compensation_after_the_next_sync(
     assert rejected[0].office_state == "open"
 
     admin = console.signed_in(console.merchants[0].admin)
-    done = admin.post(f"/office/rejections/{rejected[0].id}/compensate", {"stamps": "1", "note": "our mistake"})
+    done = admin.post(
+        f"/office/rejections/{rejected[0].id}/compensate", {"stamps": "1", "note": "our mistake"}
+    )
     assert done.status_code == 200, done.text
     there.sync()
 
     seen = there.ledger.rejections()
-    assert [(tx.id, tx.office_state, tx.office_note) for tx in seen] == [(rejected[0].id, "compensated", "our mistake")]
+    assert [(tx.id, tx.office_state, tx.office_note) for tx in seen] == [
+        (rejected[0].id, "compensated", "our mistake")
+    ]
     assert there.ledger.find_card(number).stamp_count == 4  # type: ignore[union-attr]
     runner = LedgerRunner(there.ledger)
     context = TillContext(runner, SyncBridge())
