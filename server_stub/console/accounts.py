@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import logging
 import os
@@ -29,8 +30,12 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@-]{2,63}$")
 # Tests set LOYALTY_ARGON2_FAST=1 (as for PINs): the cost is stored in each hash.
 _FAST = os.environ.get("LOYALTY_ARGON2_FAST") == "1"
 _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1) if _FAST else PasswordHasher()
-# Verified against when the name is unknown, so a sign-in takes as long either way.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so a sign-in takes as long either way."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class OfficeRole(enum.StrEnum):
@@ -142,7 +147,7 @@ def sign_in(session: Session, username: str, password: str, *, now: datetime, po
     if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
         raise SignInRefused(locked=True)
     user = session.execute(select(OfficeUser).where(OfficeUser.username == name)).scalar_one_or_none()
-    good = _verify(user.password_hash if user is not None else _DUMMY_HASH, password[:MAX_PASSWORD])
+    good = _verify(user.password_hash if user is not None else _dummy_hash(), password[:MAX_PASSWORD])
     if user is None or not good or not user.is_active:
         locked = _count_failure(session, name, throttle, now=now, policy=policy)
         log.info("office sign-in refused for %r%s", name, " (now locked)" if locked else "")

@@ -21,8 +21,8 @@ class Series:
 
 def _nice_ceiling(value: int) -> int:
     """The axis top: 1, 2 or 5 times a power of ten, at least `value`."""
-    if value <= 0:
-        return 1
+    if value <= 2:
+        return 2  # so the middle line is a whole number too
     step = 1
     while True:
         for factor in (1, 2, 5):
