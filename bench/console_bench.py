@@ -273,6 +273,7 @@ def main() -> int:
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
     args = parser.parse_args()
     name, dsn = create_bench_database()
     try:
@@ -288,7 +289,10 @@ def main() -> int:
         finally:
             server.stop()
     finally:
-        drop_bench_database(name)
+        if args.keep:
+            print(f"kept: {dsn}")
+        else:
+            drop_bench_database(name)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Screenshots of the head-office console from the real demo server, in Debian's Chromium, into docs/screenshots/.
+"""Screenshots of the head-office console (the real demo server, Debian's Chromium) into docs/screenshots/.
 
 .venv/bin/python docs/take_console_screenshots.py
 """
@@ -13,10 +13,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 OUT = REPO / "docs" / "screenshots"
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
 from desktop.demo import SERVER_DB_FILE, load_or_seed, start_server  # noqa: E402
-from desktop.demo_office import prepare_console  # noqa: E402
+from desktop.demo_office import ConsoleHint, prepare_console  # noqa: E402
 
 PAGES = [
     ("office-dashboard", "/office/?period=7d", 1366),
@@ -40,6 +40,20 @@ def sign_in(page: Page, username: str, password: str) -> None:
     page.wait_for_url("**/office/")
 
 
+def shoot(browser: Browser, url: str, hint: ConsoleHint) -> None:
+    for name, path, width in PAGES:
+        context = browser.new_context(base_url=url, viewport={"width": width, "height": 768})
+        page = context.new_page()
+        sign_in(page, hint.username, hint.password)
+        if path is None:
+            page.goto("/office/rejections")
+            page.locator("#table-region tbody a", has_text="Open").first.click()
+        else:
+            page.goto(path)
+        page.screenshot(path=str(OUT / f"{name}.png"), full_page=not name.endswith("tablet"))
+        context.close()
+
+
 def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         data_dir = Path(folder)
@@ -49,17 +63,7 @@ def main() -> int:
             hint = prepare_console(data_dir, document, server.url, f"sqlite:///{data_dir / SERVER_DB_FILE}")
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
-                for name, path, width in PAGES:
-                    context = browser.new_context(base_url=server.url, viewport={"width": width, "height": 768})
-                    page = context.new_page()
-                    sign_in(page, hint.username, hint.password)
-                    if path is None:
-                        page.goto("/office/rejections")
-                        page.locator("#table-region tbody a", has_text="Open").first.click()
-                    else:
-                        page.goto(path)
-                    page.screenshot(path=str(OUT / f"{name}.png"), full_page=name != "office-dashboard-tablet")
-                    context.close()
+                shoot(browser, server.url, hint)
                 browser.close()
         finally:
             server.stop()

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -113,9 +114,19 @@ def database_of(request: Request) -> Database:
     return database
 
 
+# psycopg prepares a statement run five times on a connection, and PostgreSQL then plans it
+# once for any parameters: for a report over a time range that generic plan sorted 330,000
+# rows on disk (1 s) where a plan made for the actual range aggregates them in memory (0.35 s).
+CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+
+
 def db_session(request: Request) -> Iterator[Session]:
-    """A session whose transaction commits when the page returns normally."""
-    with database_of(request).session() as session, session.begin():
+    """A session whose transaction commits when the page returns normally; on PostgreSQL every
+    statement is planned for its own parameters (a page's queries are reports, not hot paths)."""
+    database = database_of(request)
+    with database.session() as session, session.begin():
+        if database.is_postgres:
+            session.execute(CUSTOM_PLANS)
         yield session
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from typing import Any
 
@@ -147,3 +149,19 @@ def test_the_card_page_deactivates_reactivates_and_adjusts_once_per_form(console
     assert console.till(token).get(f"/v1/cards/{card}").json()["card"]["is_active"] is True
     actions = [item["action"] for item in console.api(merchant).get("/v1/office/audit").json()["items"]]
     assert {"card.adjust", "card.deactivate", "card.reactivate"} <= set(actions)
+
+
+def test_the_inbox_sorts_by_card_and_filters_by_state_and_card_together(console: ConsoleWorld) -> None:
+    merchant = console.merchants[0]
+    _, first = rejected_push(console, merchant)
+    _, second = rejected_push(console, merchant)
+    admin = console.signed_in(merchant.admin)
+    assert admin.post(f"/office/rejections/{first}/acknowledge", {"note": "seen"}).status_code == 200
+    rows = list(
+        csv.DictReader(io.StringIO(admin.get("/office/rejections", sort="card_number", format="csv").text))
+    )
+    cards = [row["Card"] for row in rows]
+    assert cards == sorted(cards) and len(rows) >= 2
+    card = merchant.document["cards"][0]["card_number"]
+    open_only = admin.get("/office/rejections", sort="store", dir="desc", state="open", q=card).text
+    assert second in open_only and first not in open_only
