@@ -158,10 +158,43 @@ def test_the_inbox_sorts_by_card_and_filters_by_state_and_card_together(console:
     admin = console.signed_in(merchant.admin)
     assert admin.post(f"/office/rejections/{first}/acknowledge", {"note": "seen"}).status_code == 200
     rows = list(
-        csv.DictReader(io.StringIO(admin.get("/office/rejections", sort="card_number", format="csv").text))
+        csv.DictReader(
+            io.StringIO(admin.get("/office/rejections", sort="card_number", dir="asc", format="csv").text)
+        )
     )
     cards = [row["Card"] for row in rows]
     assert cards == sorted(cards) and len(rows) >= 2
     card = merchant.document["cards"][0]["card_number"]
     open_only = admin.get("/office/rejections", sort="store", dir="desc", state="open", q=card).text
     assert second in open_only and first not in open_only
+
+
+def test_a_cursor_made_before_rejection_states_sends_every_state_of_the_till_once(
+    console: ConsoleWorld,
+) -> None:
+    import base64
+    import json
+
+    from server_stub.db import create_database
+    from server_stub.security import sign
+    from server_stub.service.pull import cursor_secret
+
+    merchant = console.merchants[0]
+    device, rejection = rejected_push(console, merchant)
+    admin = console.signed_in(merchant.admin)
+    assert admin.post(f"/office/rejections/{rejection}/acknowledge", {"note": "old till"}).status_code == 200
+    till = console.till(device["token"])
+    _, cursor = _pull_all(till)
+    body, _ = cursor.split(".", 1)
+    position = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    del position["rejections"]  # as an older server wrote it
+    payload = json.dumps(position, separators=(",", ":")).encode()
+    database = create_database(console.database_url, pool_size=1)
+    try:
+        with database.session() as session:
+            secret = cursor_secret(session)
+    finally:
+        database.dispose()
+    old = base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + sign(secret, payload)
+    states, _ = _pull_all(till, old)
+    assert [(s["id"], s["state"]) for s in states] == [(rejection, "acknowledged")]
