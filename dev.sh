@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up the project (virtualenv from the lock file) and run the till demo or the test suite.
 #   bash dev.sh demo   -- the till with an embedded demo server and demo data
-#   bash dev.sh test   -- lint, type-check and the whole test suite
+#   bash dev.sh test   -- lint, type-check and the whole test suite (installs PostgreSQL's start and Chromium)
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3}
@@ -32,6 +32,17 @@ ensure_postgres() {
     exit 1
 }
 
+ensure_chromium() {
+    # The console's browser tests drive Debian's Chromium (Playwright with executable_path).
+    if [ -x /usr/bin/chromium ]; then return; fi
+    echo "installing Chromium for the console's browser tests"
+    export DEBIAN_FRONTEND=noninteractive
+    if ! apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1; then
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    fi
+}
+
 case "${1:-}" in
     demo)
         setup
@@ -41,6 +52,7 @@ case "${1:-}" in
     test)
         setup
         ensure_postgres
+        ensure_chromium
         shift
         .venv/bin/ruff check .
         .venv/bin/mypy

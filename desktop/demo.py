@@ -65,6 +65,7 @@ class DemoServer:
 class DemoWorld:
     server: DemoServer
     hints: list[DemoHint] = field(default_factory=list)
+    console: Any = None  # demo_office.ConsoleHint: the head-office console's URL and demo sign-in
 
 
 def _server_command(*args: str) -> list[str]:
@@ -135,6 +136,7 @@ def start_demo(ledger: Any, data_dir: Path) -> DemoWorld:
     merchant = document["merchants"][0]
     device = merchant["devices"][0]
     server = start_server(data_dir)
+    console = _start_console(data_dir, document, server.url)
     try:
         adopt_device(
             ledger,
@@ -147,4 +149,15 @@ def start_demo(ledger: Any, data_dir: Path) -> DemoWorld:
     except Exception:
         server.stop()
         raise
-    return DemoWorld(server=server, hints=demo_hints(merchant, device["store_id"]))
+    return DemoWorld(server=server, hints=demo_hints(merchant, device["store_id"]), console=console)
+
+
+def _start_console(data_dir: Path, document: dict[str, Any], server_url: str) -> Any:
+    """The console's demo user and activity; the till's demo runs on without them if they fail."""
+    from desktop.demo_office import prepare_console
+
+    try:
+        return prepare_console(data_dir, document, server_url, _database_url(data_dir))
+    except (OSError, RuntimeError, httpx.HTTPError, subprocess.SubprocessError, KeyError) as exc:
+        log.warning("the demo's console could not be prepared: %s", exc)
+        return None

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from server_stub import office
 from server_stub.config import Settings, resolve_database_url
+from server_stub.console import install_console
 from server_stub.db import Database, create_database
 from server_stub.errors import install_handlers
 from server_stub.openapi import install_openapi
@@ -39,6 +40,7 @@ def create_app(settings: Settings, *, database: Database | None = None) -> FastA
     install_handlers(app)
     for router in (devices.router, sync_routes.router, cards.router, health.router, office.router):
         app.include_router(router)
+    install_console(app)  # the head-office console under /office/
     install_openapi(app)
     return app
 

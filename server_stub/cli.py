@@ -1,4 +1,4 @@
-"""`loyalty-server serve | seed-demo | expire-points`: each migrates the database first."""
+"""`loyalty-server serve | seed-demo | expire-points | create-office-user`: each migrates first."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from server_stub.app import serving_app
 from server_stub.config import DATABASE_URL_ENV, DEFAULT_HOST, DEFAULT_PORT, Settings, resolve_database_url
 from server_stub.db import Database, UnsupportedDatabase, create_database, migrate
 
@@ -39,6 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("seed-demo", parents=[common], help="create the demo world and print it as JSON")
     expire = commands.add_parser("expire-points", parents=[common], help="expire the points of idle cards")
     expire.add_argument("--now", default=None, help="RFC 3339 time to judge by (default: now)")
+    user = commands.add_parser(
+        "create-office-user",
+        parents=[common],
+        help="create a head-office console user (the password is read from standard input)",
+    )
+    user.add_argument("--merchant-id", type=int, required=True)
+    user.add_argument("--username", required=True)
+    user.add_argument("--role", choices=["admin", "analyst"], required=True)
     return parser
 
 
@@ -59,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, database, host=args.host, port=args.port, workers=args.workers)
         if args.command == "seed-demo":
             return _seed(database)
+        if args.command == "create-office-user":
+            return _create_office_user(database, args.merchant_id, args.username, args.role)
         return _expire(database, args.now)
     finally:
         database.dispose()
@@ -67,6 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _serve(settings: Settings, database: Database, *, host: str, port: int, workers: int) -> int:
     import uvicorn
 
+    from server_stub.app import serving_app
     from server_stub.http11 import ProblemH11Protocol
     from server_stub.service.retention import forget_answered_keys
 
@@ -134,6 +144,34 @@ def _expire(database: Database, now_text: str | None) -> int:
         )
         expired += progress.expired if progress.finished else 0
     print(json.dumps({"expired_cards": expired}))
+    return 0
+
+
+def _create_office_user(database: Database, merchant_id: int, username: str, role: str) -> int:
+    """The password comes from standard input (its first line), never from the command line."""
+    from server_stub.console.accounts import AccountError, OfficeRole, create_office_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        with database.session() as session, session.begin():
+            user = create_office_user(
+                session,
+                merchant_id=merchant_id,
+                username=username,
+                role=OfficeRole(role),
+                password=password,
+                now=datetime.now(UTC),
+            )
+            created = {
+                "id": user.id,
+                "merchant_id": user.merchant_id,
+                "username": user.username,
+                "role": role,
+            }
+    except AccountError as exc:
+        print(f"loyalty-server create-office-user: {exc.message}", file=sys.stderr)
+        return 1
+    print(json.dumps(created))
     return 0
 
 

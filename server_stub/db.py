@@ -45,6 +45,10 @@ class Database:
         self.engine.dispose()
 
 
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def create_database(url: str, *, pool_size: int = 10) -> Database:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

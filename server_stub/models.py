@@ -312,3 +312,79 @@ class ServerSecret(Base):
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+# --- head-office console (migration 0100_office_console) ----------------------------------------
+
+
+class OfficeUser(Base):
+    """A person who signs in to the console: one merchant, a role (admin or analyst), an argon2 hash."""
+
+    __tablename__ = "office_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower-case
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OfficeSession(Base):
+    """A signed-in browser: the cookie holds a random token, stored here only as its SHA-256."""
+
+    __tablename__ = "office_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("office_users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)  # absolute limit, whatever the activity
+
+
+class OfficeLoginThrottle(Base):
+    """Failed sign-ins per user name, known or not (so a lockout never tells which names exist)."""
+
+    __tablename__ = "office_login_throttle"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RejectionReview(Base):
+    """Head office's decision on a rejected transaction (no row: still open).
+
+    `change_no` is taken from the merchant's change sequence when the state changes, so the
+    till that made the transaction pulls the new state after its cursor (service/pull.py)."""
+
+    __tablename__ = "rejection_reviews"
+    __table_args__ = (Index("ix_rejection_reviews_device_change", "device_id", "change_no"),)
+
+    transaction_id: Mapped[str] = mapped_column(byte_order(36), primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    device_id: Mapped[str | None] = mapped_column(String(36))
+    state: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+    compensation_id: Mapped[str | None] = mapped_column(byte_order(36))
+    owed_points: Mapped[int] = mapped_column(Integer, default=0)
+    owed_stamps: Mapped[int] = mapped_column(Integer, default=0)
+    change_no: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class TillSyncStatus(Base):
+    """What a till last pulled: the merchant's change number it caught up to, when, and its client."""
+
+    __tablename__ = "till_sync_status"
+
+    device_id: Mapped[str] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True)
+    caught_up_change_no: Mapped[int | None] = mapped_column(BigInteger)
+    caught_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    client_version: Mapped[str | None] = mapped_column(String(100))

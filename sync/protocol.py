@@ -371,6 +371,26 @@ class CardOut(OutModel):
     updated_at: datetime
 
 
+class RejectionState(enum.StrEnum):
+    """Head office's decision on a rejected transaction (docs/protocol-choices.md, "Rejection states")."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    COMPENSATED = "compensated"
+    CUSTOMER_OWES = "customer_owes"
+
+
+class RejectionReviewOut(OutModel):
+    """The state of one of this till's own rejected transactions, as head office set it.
+
+    `state` is text, not the enum: a till shows a state a newer server adds as it is."""
+
+    id: str
+    state: str
+    note: str | None = None
+    updated_at: datetime
+
+
 class PullResponse(OutModel):
     store: StoreOut
     program: Program | None
@@ -378,6 +398,9 @@ class PullResponse(OutModel):
     cards: list[CardOut]
     cursor: str
     has_more: bool
+    # Optional (added after v1's first release; older servers omit it, older tills ignore it):
+    # this till's rejected transactions whose head-office state changed since the cursor.
+    rejections: list[RejectionReviewOut] | None = None
 
 
 class CardTxOut(OutModel):

@@ -124,6 +124,10 @@ class Decision(NamedTuple):
         return self.reason is None
 
 
+# The staff id of the server's own transactions that no staff member made: never a valid id on
+# the wire (staff ids are positive), so no till can send it.
+NO_STAFF = 0
+
 # PROTOCOL.md row 1a: a till's time is plausible from this instant to a day after the server's clock.
 EARLIEST_TRANSACTION_AT = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST_AHEAD = timedelta(hours=24)
@@ -195,7 +199,7 @@ def check_card(tx: Tx, facts: Facts) -> Reason | None:
 
 
 def check_staff(tx: Tx, facts: Facts) -> Reason | None:
-    if is_server_expiry(tx, facts):
+    if is_server_expiry(tx, facts) or made_by_no_staff(tx, facts):
         return None
     staff = facts.staff
     if staff is None or staff.id != tx.staff_id or not staff.is_active:
@@ -208,6 +212,8 @@ def check_staff(tx: Tx, facts: Facts) -> Reason | None:
 def check_permission(tx: Tx, facts: Facts) -> Reason | None:
     if tx.type == T.POINTS_EXPIRED:
         return None if facts.made_by_server else Reason.NOT_PERMITTED
+    if made_by_no_staff(tx, facts):
+        return None  # head office: the console checked its user's role
     role = facts.staff.role if facts.staff is not None else Role.STAFF
     if tx.type in ADJUSTMENT_TYPES and role != Role.MERCHANT_OWNER:
         return Reason.NOT_PERMITTED
@@ -237,6 +243,11 @@ def check_activity(tx: Tx, facts: Facts) -> Reason | None:
 
 def is_server_expiry(tx: Tx, facts: Facts) -> bool:
     return facts.made_by_server and tx.type == T.POINTS_EXPIRED
+
+
+def made_by_no_staff(tx: Tx, facts: Facts) -> bool:
+    """The server's own transaction that no staff member made (expiry, head office's changes)."""
+    return facts.made_by_server and tx.staff_id == NO_STAFF
 
 
 def check_delta(tx: Tx, facts: Facts) -> Reason | None:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from importlib.metadata import version
 from types import TracebackType
 from typing import TypeVar
 
@@ -28,7 +29,7 @@ from sync.protocol import (
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 30.0
-USER_AGENT = "loyalty-till-sync/1"
+USER_AGENT = f"loyalty-till/{version('loyalty-till')} (sync protocol 1)"
 _M = TypeVar("_M", bound=BaseModel)
 
 

@@ -192,12 +192,24 @@ class TransactionRow(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class OfficeReviewRow(Base):
+    """Head office's state of one of this till's rejected transactions, as last pulled (no row: open)."""
+
+    __tablename__ = "office_reviews"
+
+    transaction_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
 # The tables, for Core statements (the hot paths skip the ORM's unit of work).
 device_state = cast(Table, DeviceState.__table__)
 staff = cast(Table, StaffRow.__table__)
 staff_logins = cast(Table, StaffLogin.__table__)
 cards = cast(Table, CardRow.__table__)
 transactions = cast(Table, TransactionRow.__table__)
+office_reviews = cast(Table, OfficeReviewRow.__table__)
 
 # A row as read (RowMapping) or as about to be written (a dict of column values).
 RowLike = Mapping[Any, Any]

@@ -7,13 +7,21 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, null, select, update
+from sqlalchemy import Connection, bindparam, delete, func, null, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop.ledger.cardstate import SELECT_CARDS, Confirmed, refresh_views, store_confirmed
 from desktop.ledger.context import BUMP_GENERATION, Context
 from desktop.ledger.errors import NothingPending
-from desktop.ledger.models import PENDING, RowLike, device_state, staff, to_db_time, transactions
+from desktop.ledger.models import (
+    PENDING,
+    RowLike,
+    device_state,
+    office_reviews,
+    staff,
+    to_db_time,
+    transactions,
+)
 from desktop.ledger.rawsql import RawStatement
 from desktop.ledger.wire import WIRE_COLUMNS, wire_tx_of
 from sync.ports import DeviceIdentity, Mismatch, PendingSummary
@@ -23,6 +31,7 @@ from sync.protocol import (
     ImportRequest,
     PullResponse,
     PushResult,
+    RejectionReviewOut,
     TransactionType,
     Tx,
     TxStatus,
@@ -187,6 +196,17 @@ def apply_pull_page(ctx: Context, page: PullResponse) -> None:
         ]
         store_confirmed(conn, confirmed, now=now)
         refresh_views(conn, {card.card_number for card in page.cards}, now=now)
+        if page.rejections:
+            _store_office_reviews(conn, page.rejections)
+
+
+def _store_office_reviews(conn: Connection, reviews: Sequence[RejectionReviewOut]) -> None:
+    """Head office's state of this till's rejections (a review of an id the till does not hold is
+    kept too: harmless, and it applies if the row is there later)."""
+    for review in reviews:
+        fields = {"state": review.state[:20], "note": review.note, "updated_at": review.updated_at}
+        statement = sqlite_insert(office_reviews).values(transaction_id=review.id.lower(), **fields)
+        conn.execute(statement.on_conflict_do_update(index_elements=["transaction_id"], set_=fields))
 
 
 def reconcile(ctx: Context, server_cards: Sequence[CardState]) -> list[Mismatch]:

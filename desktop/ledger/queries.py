@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -12,14 +13,15 @@ from sqlalchemy import Connection, func, or_, select
 
 from desktop.ledger.cardstate import SELECT_CARD, card_view
 from desktop.ledger.context import Context, store_day_bounds
-from desktop.ledger.models import PENDING, REJECTED, cards, device_state, transactions
+from desktop.ledger.models import PENDING, REJECTED, cards, device_state, office_reviews, transactions
 from desktop.ledger.views import CardView, SyncStatus, TodayTotals, TransactionView
 from desktop.ledger.wire import VOIDABLE_TYPES, transaction_view
 from sync import rules
-from sync.protocol import TransactionType
+from sync.protocol import RejectionState, TransactionType
 
 T = TransactionType
 _VOID_TYPES = [kind.value for kind in rules.VOID_TYPES]
+OPEN_STATE = RejectionState.OPEN.value
 
 
 def find_card(ctx: Context, card_number: str) -> CardView | None:
@@ -112,11 +114,25 @@ def voidable(ctx: Context, card_number: str) -> list[TransactionView]:
 
 
 def rejections(ctx: Context, *, include_acknowledged: bool = False) -> list[TransactionView]:
-    query = select(transactions).where(transactions.c.sync_state == REJECTED)
+    """Rejected transactions, newest first, with head office's state of each (open when none pulled)."""
+    query = (
+        select(
+            transactions,
+            office_reviews.c.state.label("office_state"),
+            office_reviews.c.note.label("office_note"),
+        )
+        .outerjoin(office_reviews, office_reviews.c.transaction_id == transactions.c.id)
+        .where(transactions.c.sync_state == REJECTED)
+    )
     if not include_acknowledged:
         query = query.where(transactions.c.acknowledged.is_(False))
     with ctx.db.read() as conn:
-        return _views(conn, list(conn.execute(query.order_by(transactions.c.seq.desc())).mappings()))
+        rows = list(conn.execute(query.order_by(transactions.c.seq.desc())).mappings())
+        views = _views(conn, rows)
+    return [
+        replace(view, office_state=row["office_state"] or OPEN_STATE, office_note=row["office_note"])
+        for view, row in zip(views, rows, strict=True)
+    ]
 
 
 def today_totals(ctx: Context, *, now: datetime | None = None) -> TodayTotals:

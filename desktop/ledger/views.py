@@ -57,6 +57,9 @@ class TransactionView:
     reason_text: str | None
     acknowledged: bool
     remaining_voidable: int | None  # for stamp_earned / points_earned: what is left to void
+    # A rejected one: head office's state (open, acknowledged, compensated, customer_owes) and note.
+    office_state: str | None = None
+    office_note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,22 @@ TYPE_TEXT: dict[TransactionType, str] = {
 
 STATE_TEXT = {"pending": "Waiting to sync", "accepted": "Accepted", "rejected": "Rejected"}
 
+# Head office's state of a rejected transaction (pulled from the server).
+OFFICE_STATE_TEXT = {
+    "open": "Open",
+    "acknowledged": "Acknowledged",
+    "compensated": "Customer compensated",
+    "customer_owes": "Customer owes the shop",
+}
+
+
+def office_state_text(tx: Any) -> str:
+    """'Customer compensated: sorry' — a state a newer server adds is shown as it comes."""
+    state = getattr(tx, "office_state", None) or "open"
+    text = OFFICE_STATE_TEXT.get(state, state.replace("_", " ").capitalize())
+    note = getattr(tx, "office_note", None)
+    return f"{text}: {note}" if note else text
+
 
 def type_text(kind: Any) -> str:
     try:

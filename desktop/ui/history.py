@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui import theme
 from desktop.ui.context import TillContext
-from desktop.ui.format import STATE_TEXT, deltas_text, local_time, reason_text, type_text
+from desktop.ui.format import STATE_TEXT, deltas_text, local_time, office_state_text, reason_text, type_text
 from desktop.ui.ops import Change
 from desktop.ui.widgets import styled
 from sync.protocol import Role
@@ -193,7 +193,7 @@ def _newest_first(tx: Any) -> tuple[float, int]:
 class RejectionsView(QWidget):
     """Transactions the server refused, with the reason in plain words; managers acknowledge them."""
 
-    HEADERS = ["When", "Card", "What", "Why"]
+    HEADERS = ["When", "Card", "What", "Why", "Head office"]
 
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -235,6 +235,7 @@ class RejectionsView(QWidget):
             self.table.setItem(row, 1, _cell(tx.card_number))
             self.table.setItem(row, 2, _cell(f"{type_text(tx.type)}\n{deltas_text(tx)}".strip()))
             self.table.setItem(row, 3, _cell(reason_text(tx), colour=theme.DANGER))
+            self.table.setItem(row, 4, _cell(office_state_text(tx)))
         self.table.resizeRowsToContents()
         if self.rejections:
             self.table.selectRow(0)  # so Ctrl+K acknowledges without touching the list

@@ -80,6 +80,7 @@ async def push(
     summary="Program, staff and cards changed since the cursor",
 )
 def pull(
+    request: Request,
     device: DeviceDep,
     session: SessionDep,
     cursor: Annotated[
@@ -89,6 +90,7 @@ def pull(
 ) -> PullResponse:
     touch_last_seen(session, device.device_id, now=datetime.now(UTC))
     try:
-        return pull_page(session, device=device, cursor=cursor, limit=limit)
+        client = request.headers.get("user-agent")  # the till's version, for head office's tills page
+        return pull_page(session, device=device, cursor=cursor, limit=limit, client=client)
     except InvalidCursor:
         raise ApiError(400, "invalid_cursor", "This cursor was not issued by this server.") from None

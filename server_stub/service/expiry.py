@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from server_stub.db import Database
 from server_stub.models import Card, ProgramVersion
 from server_stub.service.backend import Backend
-from server_stub.service.judging import Submitter
+from server_stub.service.judging import Submitter, server_tx
 from server_stub.service.programs import current_program
 from server_stub.service.push import apply_server_batch
-from sync.protocol import TransactionType, Tx, TxStatus
+from sync.protocol import TransactionType, TxStatus
 
 log = logging.getLogger(__name__)
 T = TransactionType
@@ -115,14 +115,8 @@ def _expire_chunk(
     if not locked:
         return 0, 0, after
     txs = [
-        Tx(
-            id=uuid.uuid4(),
-            seq=1,
-            type=T.POINTS_EXPIRED,
-            card_number=number,
-            staff_id=1,  # not stored: the server's own rows have no staff
-            transaction_at=now,
-            points_delta=-int(balance),
+        server_tx(
+            tx_id=uuid.uuid4(), kind=T.POINTS_EXPIRED, card_number=number, at=now, points_delta=-int(balance)
         )
         for _, number, balance in locked
     ]

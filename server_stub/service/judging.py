@@ -8,6 +8,7 @@ limit, a void uses up its original, an order reference is taken). The rules them
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -30,6 +31,32 @@ class Submitter:
     device_id: str | None
     made_by_server: bool = False
     calling: bool = True  # the device itself called (a push), not head office importing its file
+
+
+def server_tx(
+    *,
+    tx_id: uuid.UUID,
+    kind: TransactionType,
+    card_number: str,
+    at: datetime,
+    stamps_delta: int = 0,
+    points_delta: int = 0,
+    notes: str | None = None,
+) -> Tx:
+    """A transaction the server makes itself that no staff member made (expiry, head office's
+    changes): staff `rules.NO_STAFF`, which the wire never carries, so it is built unvalidated
+    (its other values are the server's own); its row stores no staff, device or seq."""
+    return Tx.model_construct(
+        id=tx_id,
+        seq=1,
+        type=kind,
+        card_number=card_number,
+        staff_id=rules.NO_STAFF,
+        transaction_at=at,
+        stamps_delta=stamps_delta,
+        points_delta=points_delta,
+        notes=notes,
+    )
 
 
 @dataclass(frozen=True, slots=True)

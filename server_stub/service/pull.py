@@ -17,12 +17,13 @@ from dataclasses import asdict, dataclass, replace
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from server_stub.models import Card, CardChange, ServerSecret, Staff
+from server_stub.models import Card, CardChange, RejectionReview, ServerSecret, Staff
 from server_stub.security import sign, signature_matches
 from server_stub.service.auth import DeviceContext
 from server_stub.service.changes import current_change_number
 from server_stub.service.programs import current_program
-from sync.protocol import CardOut, PullResponse, StaffOut, StoreOut
+from server_stub.service.till_status import record_caught_up
+from sync.protocol import CardOut, PullResponse, RejectionReviewOut, StaffOut, StoreOut
 
 CURSOR_SECRET = "cursor_hmac"  # noqa: S105 (the name of the secret, not a secret)
 
@@ -45,6 +46,7 @@ class Position:
     program: int = 0
     staff: int = 0
     listed: str | None = None
+    rejections: int = 0  # the change number of the last rejection state sent (0: none yet)
 
 
 # After every card of a change (card ids are 32-bit): where the log resumes past a change.
@@ -82,8 +84,14 @@ def decode_cursor(cursor: str, secret: str, *, merchant_id: int) -> Position:
     return position
 
 
-def pull_page(session: Session, *, device: DeviceContext, cursor: str | None, limit: int) -> PullResponse:
+def pull_page(
+    session: Session, *, device: DeviceContext, cursor: str | None, limit: int, client: str | None = None
+) -> PullResponse:
+    """One page of the feed; a last page (nothing more) records that the till caught up (and `client`,
+    the till's User-Agent, when the route passes it)."""
     secret = cursor_secret(session)
+    # Read first: every change numbered up to here is committed, so this page sends them all.
+    reached = current_change_number(session, device.merchant_id)
     start = (
         decode_cursor(cursor, secret, merchant_id=device.merchant_id)
         if cursor
@@ -99,7 +107,12 @@ def pull_page(session: Session, *, device: DeviceContext, cursor: str | None, li
         or 0
     )
     rows, end, has_more = _cards_page(session, start, limit=limit)
-    end = replace(end, program=program.version, staff=staff_mark)
+    reviews, more_reviews = _reviews_after(session, device, start.rejections, limit=limit)
+    review_mark = reviews[-1].change_no if reviews else start.rejections
+    end = replace(end, program=program.version, staff=staff_mark, rejections=review_mark)
+    has_more = has_more or more_reviews
+    if not has_more:
+        record_caught_up(session, device.device_id, change_no=reached, client=client)
     return PullResponse(
         store=StoreOut(id=device.store_id, name=device.store_name, timezone=device.store_timezone),
         program=program if cursor is None or program.version != start.program else None,
@@ -107,6 +120,29 @@ def pull_page(session: Session, *, device: DeviceContext, cursor: str | None, li
         cards=[card_out(row) for row in rows],
         cursor=encode_cursor(end, secret),
         has_more=has_more,
+        rejections=[review_out(review) for review in reviews] or None,
+    )
+
+
+def _reviews_after(
+    session: Session, device: DeviceContext, mark: int, *, limit: int
+) -> tuple[list[RejectionReview], bool]:
+    """This till's rejections whose head-office state changed after `mark`, in change order (at most
+    `limit`; the change numbers commit in order, as the cards' do), and whether more follow."""
+    rows = list(
+        session.scalars(
+            select(RejectionReview)
+            .where(RejectionReview.device_id == device.device_id, RejectionReview.change_no > mark)
+            .order_by(RejectionReview.change_no)
+            .limit(limit + 1)
+        )
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def review_out(review: RejectionReview) -> RejectionReviewOut:
+    return RejectionReviewOut(
+        id=review.transaction_id, state=review.state, note=review.note, updated_at=review.updated_at
     )
 
 

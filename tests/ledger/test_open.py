@@ -23,8 +23,8 @@ def test_open_creates_missing_folders_and_migrates_to_the_newest_schema(tmp_path
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
         rows = conn.execute(text("SELECT count(*) FROM device_state")).scalar_one()
     db.dispose()
-    assert {"device_state", "staff", "staff_logins", "cards", "transactions"} <= tables
-    assert version == "0002"
+    assert {"device_state", "staff", "staff_logins", "cards", "transactions", "office_reviews"} <= tables
+    assert version == "0003"
     assert rows == 1
 
 

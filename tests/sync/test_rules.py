@@ -11,6 +11,7 @@ import pytest
 
 from sync.protocol import Program, ProgramType, Reason, Reward, Role, TransactionType, Tx
 from sync.rules import (
+    NO_STAFF,
     CardState,
     Facts,
     Original,
@@ -381,3 +382,14 @@ def test_a_card_whose_view_went_negative_can_still_earn() -> None:
     assert reason_of(earned_points(), facts(card=overdrawn)) is None
     spend = tx(T.POINTS_REDEEMED, points_delta=-100, reward_id="coffee")
     assert reason_of(spend, facts(card=overdrawn)) == Reason.INSUFFICIENT_POINTS
+
+
+def test_the_servers_own_change_with_no_staff_member_passes_the_staff_and_role_rules() -> None:
+    """Head office's adjustments and (de)activations: the console checked its user's role."""
+    adjustment = tx(T.POINTS_ADJUSTMENT, points_delta=50, notes="compensation").model_copy(
+        update={"staff_id": NO_STAFF}  # never valid on the wire: only the server makes it
+    )
+    assert evaluate(adjustment, facts(staff=None, made_by_server=True)).reason is None
+    assert reason_of(adjustment, facts(staff=None)) == Reason.UNKNOWN_STAFF  # never from a till
+    deactivation = tx(T.CARD_DEACTIVATED).model_copy(update={"staff_id": NO_STAFF})
+    assert evaluate(deactivation, facts(staff=None, made_by_server=True)).reason is None

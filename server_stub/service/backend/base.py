@@ -217,7 +217,6 @@ def ledger_rows(
         if not verdict.stored:
             continue
         tx = verdict.tx
-        expired_by_server = submitter.made_by_server and tx.type == T.POINTS_EXPIRED
         rows.append(
             (
                 verdict.id,
@@ -235,7 +234,7 @@ def ledger_rows(
                 tx.order_reference,
                 tx.reward_id,
                 str(tx.related_transaction_id) if tx.related_transaction_id else None,
-                None if expired_by_server else tx.staff_id,
+                None if tx.staff_id == rules.NO_STAFF else tx.staff_id,
                 tx.notes,
                 tx.program_version,
                 verdict.transaction_at.replace(tzinfo=None),
