@@ -233,6 +233,18 @@ def copy_data(dsn: str, world: dict[str, object], *, cards: int, rows: int) -> s
             conn.execute(
                 "UPDATE devices SET last_seq = %s, last_seen_at = now() WHERE id = %s", (seqs[device], device)
             )
+        # What the pushes keep beside the ledger: the daily totals and the cards' last activity.
+        conn.execute(
+            "INSERT INTO daily_totals (merchant_id, day, store_id, type, count, stamps_delta, points_delta)"
+            " SELECT merchant_id, transaction_at::date, coalesce(store_id, 0), type, count(*), sum(stamps_delta),"
+            " sum(points_delta) FROM transactions WHERE status = 'accepted' GROUP BY 1, 2, 3, 4"
+        )
+        conn.execute(
+            "UPDATE cards SET last_activity_at = a.last_at,"
+            " points_active_on = CASE WHEN cards.points_balance > 0 THEN a.last_at::date END"
+            " FROM (SELECT card_number, max(transaction_at) AS last_at FROM transactions"
+            " WHERE status = 'accepted' GROUP BY card_number) AS a WHERE cards.card_number = a.card_number"
+        )
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
