@@ -236,8 +236,9 @@ def copy_data(dsn: str, world: dict[str, object], *, cards: int, rows: int) -> s
         # What the pushes keep beside the ledger: the daily totals and the cards' last activity.
         conn.execute(
             "INSERT INTO daily_totals (merchant_id, day, store_id, type, count, stamps_delta, points_delta)"
-            " SELECT merchant_id, transaction_at::date, coalesce(store_id, 0), type, count(*), sum(stamps_delta),"
-            " sum(points_delta) FROM transactions WHERE status = 'accepted' GROUP BY 1, 2, 3, 4"
+            " SELECT merchant_id, transaction_at::date, coalesce(store_id, 0), type, count(*),"
+            " sum(stamps_delta), sum(points_delta) FROM transactions WHERE status = 'accepted'"
+            " GROUP BY 1, 2, 3, 4"
         )
         conn.execute(
             "UPDATE cards SET last_activity_at = a.last_at,"
