@@ -168,7 +168,7 @@ def evaluate(tx: Tx, facts: Facts) -> Decision:
 
 def first_reason(tx: Tx, facts: Facts) -> Reason | None:
     """The first of PROTOCOL.md's reasons (in its table's order) that applies to `tx`."""
-    for check in CHECKS:
+    for check in CHECKS_FOR[tx.type]:
         reason = check(tx, facts)
         if reason is not None:
             return reason
@@ -223,18 +223,14 @@ def check_permission(tx: Tx, facts: Facts) -> Reason | None:
 
 
 def check_program(tx: Tx, facts: Facts) -> Reason | None:
-    program = facts.program
-    if tx.type in STAMP_TYPES and not program.has_stamps:
-        return Reason.NOT_IN_PROGRAM
-    if tx.type in POINTS_TYPES and not program.has_points:
-        return Reason.NOT_IN_PROGRAM
-    return None
+    offered = facts.program.has_stamps if tx.type in STAMP_TYPES else facts.program.has_points
+    return None if offered else Reason.NOT_IN_PROGRAM
 
 
 def check_activity(tx: Tx, facts: Facts) -> Reason | None:
     """A deactivated card takes nothing but its reactivation (and the server's expiry of its points)."""
     card = facts.card
-    if card is None or tx.type == T.CARD_CREATED or is_server_expiry(tx, facts):
+    if card is None or is_server_expiry(tx, facts):
         return None
     if tx.type == T.CARD_REACTIVATED:
         return Reason.CARD_ACTIVE if card.is_active else None
@@ -283,24 +279,7 @@ def delta_fits(kind: TransactionType, stamps: int, points: int, program: Program
 
 
 def check_notes(tx: Tx, facts: Facts) -> Reason | None:
-    if tx.type in ADJUSTMENT_TYPES and not (tx.notes or "").strip():
-        return Reason.REASON_REQUIRED
-    return None
-
-
-def check_specifics(tx: Tx, facts: Facts) -> Reason | None:
-    """What only some types ask: the reward, the purchase's points, the day's stamps, the bonus, the void."""
-    if tx.type == T.POINTS_REDEEMED:
-        return check_reward(tx, facts)
-    if tx.type == T.POINTS_EARNED:
-        return check_purchase(tx, facts)
-    if tx.type == T.STAMP_EARNED:
-        return check_daily_stamps(tx, facts)
-    if tx.type == T.WELCOME_BONUS:
-        return check_welcome_bonus(tx, facts)
-    if tx.type in VOID_TYPES:
-        return check_void(tx, facts)
-    return None
+    return Reason.REASON_REQUIRED if not (tx.notes or "").strip() else None
 
 
 def check_reward(tx: Tx, facts: Facts) -> Reason | None:
@@ -382,15 +361,31 @@ def check_balance(tx: Tx, facts: Facts) -> Reason | None:
 
 
 # The checks in the order of PROTOCOL.md's reason table (after the idempotency and time rows,
-# which the server judges before these): the first that answers decides.
-CHECKS: tuple[Callable[[Tx, Facts], Reason | None], ...] = (
-    check_card,
-    check_staff,
-    check_permission,
-    check_program,
-    check_activity,
-    check_delta,
-    check_notes,
-    check_specifics,
-    check_balance,
+# which the server judges before these), each with the types it governs: for each type, the
+# first of its checks that answers decides.
+EVERY_TYPE = frozenset(T)
+TAKES_AWAY = ADJUSTMENT_TYPES | {
+    T.STAMP_REDEEMED,
+    T.STAMP_VOIDED,
+    T.POINTS_REDEEMED,
+    T.POINTS_VOIDED,
+    T.POINTS_EXPIRED,
+}
+RULES: tuple[tuple[Callable[[Tx, Facts], Reason | None], frozenset[TransactionType]], ...] = (
+    (check_card, EVERY_TYPE),  # 2: unknown_card, card_number_taken
+    (check_staff, EVERY_TYPE),  # 3: unknown_staff
+    (check_permission, ADJUSTMENT_TYPES | {T.CARD_DEACTIVATED, T.CARD_REACTIVATED, T.POINTS_EXPIRED}),  # 4
+    (check_program, STAMP_TYPES | POINTS_TYPES),  # 5: not_in_program (a card's lifecycle is in any)
+    (check_activity, EVERY_TYPE - {T.CARD_CREATED}),  # 6: card_inactive, card_active
+    (check_delta, EVERY_TYPE),  # 7: invalid_delta
+    (check_notes, ADJUSTMENT_TYPES),  # 8: reason_required
+    (check_reward, frozenset({T.POINTS_REDEEMED})),  # 9: unknown_reward
+    (check_purchase, frozenset({T.POINTS_EARNED})),  # 9: invalid_points, duplicate_order_reference
+    (check_daily_stamps, frozenset({T.STAMP_EARNED})),  # 9: daily_stamp_limit
+    (check_welcome_bonus, frozenset({T.WELCOME_BONUS})),  # 9: invalid_welcome_bonus
+    (check_void, VOID_TYPES),  # 9: unknown_related_transaction, already_voided
+    (check_balance, TAKES_AWAY),  # 10: insufficient_points, insufficient_stamps (only a delta below 0)
 )
+CHECKS_FOR: dict[TransactionType, tuple[Callable[[Tx, Facts], Reason | None], ...]] = {
+    kind: tuple(check for check, types in RULES if kind in types) for kind in T
+}
