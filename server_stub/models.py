@@ -178,6 +178,9 @@ class Card(Base):
     # Its UTC day while the card holds points (null at zero): indexed for the expiry job, and
     # it changes at most once a day for a card in use (the update is HOT the rest of the day).
     points_active_on: Mapped[date | None] = mapped_column(Date)
+    # What is held for tills' offline use (allowances not yet released): never above the balance.
+    held_points: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
+    held_stamps: Mapped[int] = mapped_column(BigInteger, default=0, server_default=text("0"))
 
 
 class CardChange(Base):
@@ -260,6 +263,51 @@ class LedgerTransaction(Base):
     transaction_at: Mapped[datetime] = mapped_column(UtcDateTime)
     local_date: Mapped[date] = mapped_column(Date)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+HELD = text("released_at IS NULL")
+
+
+class Allowance(Base):
+    """Points and stamps held for one till's offline use on one card, until `valid_until`
+    (docs/allowances.md). `points` and `stamps` are what is left; a released one holds nothing."""
+
+    __tablename__ = "allowances"
+    __table_args__ = (
+        Index(
+            "uq_allowances_held",
+            "device_id",
+            "card_id",
+            unique=True,
+            postgresql_where=HELD,
+            sqlite_where=HELD,
+        ),
+        Index("ix_allowances_card", "card_id", postgresql_where=HELD, sqlite_where=HELD),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(Integer)
+    device_id: Mapped[str] = mapped_column(String(36))
+    store_id: Mapped[int] = mapped_column(Integer)
+    card_id: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(BigInteger)
+    stamps: Mapped[int] = mapped_column(BigInteger)
+    valid_until: Mapped[datetime] = mapped_column(UtcDateTime)
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    released_why: Mapped[str | None] = mapped_column(String(40))
+
+
+class StoreRegular(Base):
+    """A card's last accepted activity at a store: the store's regulars, for allowances."""
+
+    __tablename__ = "store_regulars"
+    __table_args__ = (Index("ix_store_regulars_recent", "store_id", "last_at"),)
+
+    store_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(Integer)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class DailyTotal(Base):

@@ -184,8 +184,10 @@ class Tx(WireModel):
     notes: Notes | None = None
     customer: Customer | None = None
     program_version: PositiveId | None = None
+    # v1.1 (docs/allowances.md): the allowance a redemption was counted against (null: at risk).
+    allowance_id: uuid.UUID | None = None
 
-    @field_serializer("id", "related_transaction_id")
+    @field_serializer("id", "related_transaction_id", "allowance_id")
     def _uuid_lower(self, value: uuid.UUID | None) -> str | None:
         return None if value is None else str(value)
 
@@ -323,6 +325,13 @@ class ProgramFields(WireModel):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = "EUR"
     pin_max_attempts: Annotated[int, Field(ge=1, le=100), Integral] = 5
     pin_lockout_minutes: Annotated[int, Field(ge=1, le=1440), Integral] = 15
+    # Offline spending allowances (docs/allowances.md); 0 points and 0 stamps: none granted.
+    allowance_points: Annotated[int, Field(ge=0, le=MAX_ADJUSTMENT), Integral] = 0
+    allowance_stamps: Annotated[int, Field(ge=0, le=1000), Integral] = 0
+    allowance_hours: Annotated[int, Field(ge=1, le=168), Integral] = 12
+    allowance_cards: Annotated[int, Field(ge=1, le=20_000), Integral] = 5000
+    allowance_regular_days: Annotated[int, Field(ge=1, le=365), Integral] = 30
+    at_risk_redemptions: bool = True  # false: a till refuses a redemption no allowance covers
 
     @model_validator(mode="after")
     def _reward_ids_distinct(self) -> ProgramFields:
@@ -414,9 +423,42 @@ class CardTxOut(OutModel):
     reason: Reason | None
 
 
+class HoldOut(OutModel):
+    """Points and stamps held for one till's offline use (v1.1): where and until when."""
+
+    store_id: int
+    points: int
+    stamps: int
+    valid_until: datetime
+
+
 class CardDetail(OutModel):
     card: CardOut
     transactions: list[CardTxOut]
+    # v1.1: what is held for tills' offline use (the balance less these is what others may spend).
+    held_points: int = 0
+    held_stamps: int = 0
+    holds: list[HoldOut] = Field(default_factory=list)
+
+
+class AllowanceRequest(WireModel):
+    """POST /v1/sync/allowances (v1.1): what the till has recorded, and its clock."""
+
+    recorded_seq: Annotated[int, Field(ge=1, le=INT32_MAX), Integral] | None
+    till_time: Timestamp
+
+
+class AllowanceOut(OutModel):
+    id: str
+    card_number: str
+    points: int  # what is left of it
+    stamps: int
+    valid_until: datetime
+
+
+class AllowanceResponse(OutModel):
+    allowances: list[AllowanceOut]
+    server_time: datetime
 
 
 class Health(OutModel):

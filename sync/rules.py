@@ -33,6 +33,7 @@ POINTS_TYPES = frozenset(
 LIFECYCLE_TYPES = frozenset({T.CARD_CREATED, T.CARD_DEACTIVATED, T.CARD_REACTIVATED})
 ADJUSTMENT_TYPES = frozenset({T.STAMP_ADJUSTMENT, T.POINTS_ADJUSTMENT})
 VOID_TYPES = frozenset({T.STAMP_VOIDED, T.POINTS_VOIDED})
+REDEMPTION_TYPES = frozenset({T.STAMP_REDEEMED, T.POINTS_REDEEMED})  # what an allowance may cover
 # What each void type may void.
 VOIDABLE = {T.STAMP_VOIDED: T.STAMP_EARNED, T.POINTS_VOIDED: T.POINTS_EARNED}
 
@@ -101,7 +102,10 @@ class Facts(NamedTuple):
 
     The caller (till ledger or server) looks these up; the rules only decide. `staff` is
     None when the staff id is unknown at this merchant. `stamps_earned_that_day` counts the
-    card's accepted stamp_earned on the store-local day of the transaction.
+    card's accepted stamp_earned on the store-local day of the transaction. `held_elsewhere_*`
+    is what the card holds for other tills' offline use, which nothing here may take; `covered`:
+    a redemption within its own till's allowance (docs/allowances.md), which what happened
+    elsewhere meanwhile (the card's or the staff member's deactivation) does not refuse.
     """
 
     program: ProgramFields
@@ -113,6 +117,9 @@ class Facts(NamedTuple):
     stamps_earned_that_day: int = 0
     original: Original | None = None
     made_by_server: bool = False
+    held_elsewhere_points: int = 0
+    held_elsewhere_stamps: int = 0
+    covered: bool = False
 
 
 class Decision(NamedTuple):
@@ -202,7 +209,7 @@ def check_staff(tx: Tx, facts: Facts) -> Reason | None:
     if is_server_expiry(tx, facts) or made_by_no_staff(tx, facts):
         return None
     staff = facts.staff
-    if staff is None or staff.id != tx.staff_id or not staff.is_active:
+    if staff is None or staff.id != tx.staff_id or not (staff.is_active or facts.covered):
         return Reason.UNKNOWN_STAFF
     if staff.store_id is not None and staff.store_id != facts.store_id:
         return Reason.UNKNOWN_STAFF
@@ -230,7 +237,7 @@ def check_program(tx: Tx, facts: Facts) -> Reason | None:
 def check_activity(tx: Tx, facts: Facts) -> Reason | None:
     """A deactivated card takes nothing but its reactivation (and the server's expiry of its points)."""
     card = facts.card
-    if card is None or is_server_expiry(tx, facts):
+    if card is None or is_server_expiry(tx, facts) or facts.covered:
         return None
     if tx.type == T.CARD_REACTIVATED:
         return Reason.CARD_ACTIVE if card.is_active else None
@@ -353,9 +360,10 @@ def check_balance(tx: Tx, facts: Facts) -> Reason | None:
         return None
     # Only a transaction that takes something away can be short of it: a till's provisional
     # view may sit below zero after a server rejection, and a stamp must still be possible.
-    if tx.stamps_delta < 0 and card.stamp_count + tx.stamps_delta < 0:
+    # What the card holds for other tills' offline use is not there to take.
+    if tx.stamps_delta < 0 and card.stamp_count - facts.held_elsewhere_stamps + tx.stamps_delta < 0:
         return Reason.INSUFFICIENT_STAMPS
-    if tx.points_delta < 0 and card.points_balance + tx.points_delta < 0:
+    if tx.points_delta < 0 and card.points_balance - facts.held_elsewhere_points + tx.points_delta < 0:
         return Reason.INSUFFICIENT_POINTS
     return None
 

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from server_stub.service.escrow import Escrow, Held, OwnAllowance
 from sync import rules
 from sync.protocol import Customer, Program, Reason, TransactionType, Tx, TxStatus
 
@@ -74,6 +75,7 @@ class LockedCard:
     id: int
     state: rules.CardState
     last_activity_at: datetime | None = None  # UTC
+    held: Held = Held()  # what the card holds for tills' offline use
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,7 @@ class BatchFacts:
     order_references: frozenset[str]  # the batch's order references accepted already
     stamps_per_day: dict[tuple[str, date], int]  # accepted stamp_earned per (card, local day)
     originals: dict[str, rules.Original]  # what the batch's voids point at
+    own_allowances: dict[str, OwnAllowance] = field(default_factory=dict)  # this till's, by card
     answer_cards: dict[str, rules.CardState] = field(default_factory=dict)  # replays' other cards
 
     def unknown_version(self, txs: Sequence[Tx]) -> tuple[int, int] | None:
@@ -122,6 +125,8 @@ class Judgement:
     max_seq: int | None  # the highest seq this device stored
     last_activity: dict[str, datetime]  # the changed cards' newest activity (UTC), as it now is
     totals: dict[DayKey, Totals]  # the accepted items per store, UTC day and type
+    held: dict[str, Held]  # what the cards hold now, for the cards whose holds changed
+    allowances_left: dict[str, Held]  # what is left of this till's allowances that items spent
 
 
 class DayKey(NamedTuple):
@@ -153,6 +158,10 @@ def judge(
             number: batch.activity[number] for number in batch.changed if number in batch.activity
         },
         totals=batch.totals,
+        held={number: batch.escrow.held[number] for number in batch.escrow.changed_cards},
+        allowances_left={
+            allowance: batch.escrow.left[allowance] for allowance in batch.escrow.changed_allowances
+        },
     )
 
 
@@ -176,6 +185,9 @@ class _Batch:
             number: card.last_activity_at for number, card in facts.cards.items() if card.last_activity_at
         }
         self.totals: dict[DayKey, Totals] = {}
+        self.escrow = Escrow(
+            {number: card.held for number, card in facts.cards.items()}, facts.own_allowances
+        )
 
     def judge(self, tx: Tx, tx_id: str, *, now: datetime) -> Verdict:
         at, day = self._when(tx)
@@ -186,12 +198,14 @@ class _Batch:
             return self._verdict(tx, tx_id, Reason.SEQUENCE_REUSED, at, day, stored=False)
         reason = None if self.submitter.made_by_server else rules.transaction_time_reason(at, now=now)
         if reason is None:
-            decision = rules.evaluate(tx, self._facts(tx, day))
+            covered = self.escrow.covers(tx, at)
+            decision = rules.evaluate(tx, self._facts(tx, day, covered=covered))
             reason = decision.reason
             if reason is None:
                 assert decision.card is not None
                 self._accept(tx, decision.card, day)
                 self._count(tx, at)
+                self.escrow.settle(tx, decision.card, covered=covered)
         if tx_id in self.referenced:  # a later item of this batch voids it
             self.originals[tx_id] = _as_original(tx, accepted=reason is None)
         self.used_seqs.add(tx.seq)
@@ -223,10 +237,11 @@ class _Batch:
             return _LAST, _LAST.date()
         return moment.astimezone(UTC), rules.day_in(moment, self.zone)
 
-    def _facts(self, tx: Tx, day: date) -> rules.Facts:
+    def _facts(self, tx: Tx, day: date, *, covered: bool) -> rules.Facts:
         facts = self.facts
         version = tx.program_version
         related = tx.related_transaction_id
+        elsewhere = self.escrow.elsewhere(tx.card_number)
         return rules.Facts(
             program=facts.current if version is None else facts.programs[version],
             store_id=self.submitter.store_id or 0,
@@ -236,6 +251,9 @@ class _Batch:
             stamps_earned_that_day=self.stamps_per_day.get((tx.card_number, day), 0),
             original=None if related is None else self.originals.get(str(related)),
             made_by_server=self.submitter.made_by_server,
+            held_elsewhere_points=elsewhere.points,
+            held_elsewhere_stamps=elsewhere.stamps,
+            covered=covered,
         )
 
     def _accept(self, tx: Tx, state: rules.CardState, day: date) -> None:

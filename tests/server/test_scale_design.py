@@ -17,6 +17,7 @@ from server_stub.office.params import TimeRange
 from server_stub.office.reports import split_by_day
 from server_stub.service.expiry import expire_points
 from server_stub.service.retention import forget_answered_keys
+from server_stub.service.world import create_merchant
 from tests.server.conftest import Backend
 from tests.server.factories import World
 from tests.server.ledger_checks import balances_match_ledger
@@ -207,7 +208,20 @@ def test_expiry_finds_idle_cards_through_their_index(backend: Backend, world: Wo
         pytest.skip("a PostgreSQL plan")
     from server_stub.service.expiry import _idle
 
-    plan = plan_of(backend, select(Card.id).where(_idle(world.merchant_id, datetime.now(UTC))))
+    with backend.database.session() as session, session.begin():  # a merchant's cards, few of them idle
+        merchant = create_merchant(session, name="many cards", now=datetime.now(UTC)).id  # and no program
+        session.execute(
+            text(
+                "INSERT INTO cards (merchant_id, card_number, stamp_count, points_balance, is_active,"
+                " welcome_bonus_granted, change_no, created_at, updated_at, last_activity_at,"
+                " points_active_on) SELECT :m, 'IDX-' || g, 0, 10, true, false, 0, now(), now(),"
+                " now() - g * interval '1 hour', (now() - g * interval '1 hour')::date"
+                " FROM generate_series(1, 5000) AS g"
+            ),
+            {"m": merchant},
+        )
+        session.execute(text("ANALYZE cards"))
+    plan = plan_of(backend, select(Card.id).where(_idle(merchant, datetime.now(UTC) - timedelta(days=150))))
     assert "ix_cards_points_active_on" in plan, plan
 
 

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from server_stub.service.escrow import Held, OwnAllowance
 from server_stub.service.judging import BatchFacts, Judgement, LockedCard, StoredTransaction, Submitter
 from server_stub.service.programs import parsed_program
 from sync import rules
@@ -106,7 +107,7 @@ class FactRows(NamedTuple):
     """The rows each fact's query answered, in the columns `facts_of` reads."""
 
     programs: Sequence[Sequence[Any]]  # version, settings: the current one and the cited ones
-    cards: Sequence[Sequence[Any]]  # id, number, stamps, points, active, bonus granted
+    cards: Sequence[Sequence[Any]]  # id, number, stamps, points, active, bonus, last activity, held
     staff: Sequence[Sequence[Any]]  # id, role, store id, active
     used_seqs: Sequence[Sequence[Any]]  # seq
     stored: Sequence[Sequence[Any]]  # id, device id, card number, status, reason
@@ -114,6 +115,7 @@ class FactRows(NamedTuple):
     stamps_per_day: Sequence[Sequence[Any]]  # card number, local date, count
     originals: Sequence[Sequence[Any]]  # id, card number, type, status, stamps, points
     voided: Sequence[Sequence[Any]]  # original's id, amount voided by accepted voids
+    own_allowances: Sequence[Sequence[Any]]  # id, card number, points, stamps, valid until
 
 
 def facts_of(rows: FactRows, wanted: Wanted) -> BatchFacts:
@@ -148,11 +150,16 @@ def facts_of(rows: FactRows, wanted: Wanted) -> BatchFacts:
             )
             for tx_id, number, kind, status, stamps, points in rows.originals
         },
+        own_allowances={
+            number: OwnAllowance(str(allowance_id), Held(int(points), int(stamps)), _as_utc(valid_until))
+            for allowance_id, number, points, stamps, valid_until in rows.own_allowances
+        },
     )
 
 
 def locked_cards(rows: Sequence[Sequence[Any]]) -> dict[str, LockedCard]:
-    """Card rows (id, number, stamps, points, active, bonus granted, last activity) by number."""
+    """Card rows (id, number, stamps, points, active, bonus, last activity, held points and
+    stamps) by number."""
     return {
         number: LockedCard(
             card_id,
@@ -164,14 +171,19 @@ def locked_cards(rows: Sequence[Sequence[Any]]) -> dict[str, LockedCard]:
                 welcome_bonus_granted=bool(bonus),
             ),
             _utc(last_activity),
+            Held(int(held_points), int(held_stamps)),
         )
-        for card_id, number, stamps, points, active, bonus, last_activity in rows
+        for card_id, number, stamps, points, active, bonus, last_activity, held_points, held_stamps in rows
     }
 
 
 def _utc(moment: datetime | None) -> datetime | None:
     """A time read from the database as UTC (PostgreSQL's driver answers the columns' naive UTC)."""
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def cards_to_answer(facts: BatchFacts) -> set[str]:
@@ -255,6 +267,8 @@ class CardRow(NamedTuple):
     welcome_bonus_granted: bool
     last_activity_at: datetime | None  # UTC
     points_active_on: date | None  # the UTC day of the last activity, while the card holds points
+    held_points: int  # what it holds for tills' offline use
+    held_stamps: int
 
 
 def card_rows(judgement: Judgement, new_ids: dict[str, int]) -> list[CardRow]:
@@ -264,6 +278,7 @@ def card_rows(judgement: Judgement, new_ids: dict[str, int]) -> list[CardRow]:
         locked = judgement.locked.get(number)
         card_id = locked.id if locked is not None else new_ids[number]
         last = judgement.last_activity.get(number, locked.last_activity_at if locked is not None else None)
+        held = judgement.held.get(number, locked.held if locked is not None else Held())
         rows.append(
             CardRow(
                 id=card_id,
@@ -273,9 +288,27 @@ def card_rows(judgement: Judgement, new_ids: dict[str, int]) -> list[CardRow]:
                 welcome_bonus_granted=state.welcome_bonus_granted,
                 last_activity_at=last,
                 points_active_on=last.date() if last is not None and state.points_balance > 0 else None,
+                held_points=held.points,
+                held_stamps=held.stamps,
             )
         )
     return sorted(rows)
+
+
+def store_visits(submitter: Submitter, judgement: Judgement, new_ids: dict[str, int]) -> dict[int, datetime]:
+    """The cards a till's batch saw at its store (accepted items), by card id: the newest time of each."""
+    if submitter.device_id is None or submitter.store_id is None:
+        return {}
+    visits: dict[int, datetime] = {}
+    for verdict in judgement.verdicts:
+        if verdict.stored and verdict.status == TxStatus.ACCEPTED:
+            number = verdict.tx.card_number
+            locked = judgement.locked.get(number)
+            card_id = locked.id if locked is not None else new_ids[number]
+            last = visits.get(card_id)
+            if last is None or verdict.transaction_at > last:
+                visits[card_id] = verdict.transaction_at
+    return visits
 
 
 def advisory_key(*parts: object) -> int:

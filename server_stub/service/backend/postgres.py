@@ -31,6 +31,7 @@ from server_stub.service.backend.base import (
     facts_of,
     ledger_rows,
     locked_cards,
+    store_visits,
 )
 from server_stub.service.judging import BatchFacts, Judgement, Submitter
 from sync.protocol import Tx
@@ -43,7 +44,8 @@ _LOCK_KEYS = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(%(keys)s A
 # (every batch locks in that order: no deadlocks between batches).
 _LOCK_CARDS = (
     "SELECT c.id, c.card_number, c.stamp_count, c.points_balance, c.is_active, c.welcome_bonus_granted,"
-    " c.last_activity_at FROM unnest(CAST(%(numbers)s AS varchar[])) AS n(number)"
+    " c.last_activity_at, c.held_points, c.held_stamps"
+    " FROM unnest(CAST(%(numbers)s AS varchar[])) AS n(number)"
     " JOIN cards AS c ON c.merchant_id = %(merchant)s AND c.card_number = n.number"
     " ORDER BY c.id FOR UPDATE OF c"
 )
@@ -82,8 +84,8 @@ _VOIDED = (
     " AND status = 'accepted' GROUP BY related_transaction_id"
 )
 _CARDS = (
-    "SELECT id, card_number, stamp_count, points_balance, is_active, welcome_bonus_granted, last_activity_at"
-    " FROM cards"
+    "SELECT id, card_number, stamp_count, points_balance, is_active, welcome_bonus_granted, last_activity_at,"
+    " held_points, held_stamps FROM cards"
     " WHERE merchant_id = %(merchant)s AND card_number = ANY(CAST(%(numbers)s AS varchar[]))"
 )
 _KEY = "SELECT request_hash, response FROM idempotency_keys WHERE device_id = %(device)s AND key = %(key)s"
@@ -125,12 +127,34 @@ _UPDATE_CARDS = (
     " logged AS (INSERT INTO card_changes (merchant_id, change_no, card_ids)"
     " SELECT %(merchant)s, value, CAST(%(ids)s AS integer[]) FROM counter)"
     " UPDATE cards AS c SET stamp_count = v.s, points_balance = v.p, is_active = v.a,"
-    " welcome_bonus_granted = v.w, last_activity_at = v.l, points_active_on = v.d, updated_at = %(now)s,"
-    " change_no = counter.value"
+    " welcome_bonus_granted = v.w, last_activity_at = v.l, points_active_on = v.d, held_points = v.hp,"
+    " held_stamps = v.hs, updated_at = %(now)s, change_no = counter.value"
     " FROM counter, unnest(CAST(%(ids)s AS integer[]), CAST(%(s)s AS bigint[]), CAST(%(p)s AS bigint[]),"
-    " CAST(%(a)s AS boolean[]), CAST(%(w)s AS boolean[]), CAST(%(l)s AS timestamp[]), CAST(%(d)s AS date[]))"
-    " AS v(id, s, p, a, w, l, d)"
+    " CAST(%(a)s AS boolean[]), CAST(%(w)s AS boolean[]), CAST(%(l)s AS timestamp[]), CAST(%(d)s AS date[]),"
+    " CAST(%(hp)s AS bigint[]), CAST(%(hs)s AS bigint[])) AS v(id, s, p, a, w, l, d, hp, hs)"
     " WHERE c.id = v.id"
+)
+# This till's allowances that the batch's covered redemptions spent (what is left of each).
+_SPEND_ALLOWANCES = (
+    "UPDATE allowances AS a SET points = v.p, stamps = v.s"
+    " FROM unnest(CAST(%(ids)s AS varchar[]), CAST(%(p)s AS bigint[]), CAST(%(s)s AS bigint[]))"
+    " AS v(id, p, s)"
+    " WHERE a.id = v.id"
+)
+# The cards the till's store saw (its regulars, for allowances), their last visit kept.
+_VISITS = (
+    "INSERT INTO store_regulars (store_id, card_id, merchant_id, last_at)"
+    " SELECT %(store)s, v.card, %(merchant)s, v.at"
+    " FROM unnest(CAST(%(cards)s AS integer[]), CAST(%(at)s AS timestamp[])) AS v(card, at) ORDER BY v.card"
+    " ON CONFLICT (store_id, card_id)"
+    " DO UPDATE SET last_at = GREATEST(store_regulars.last_at, excluded.last_at)"
+)
+# The submitting till's own allowances on the batch's cards (read after the cards are locked).
+_OWN_ALLOWANCES = (
+    "SELECT a.id, c.card_number, a.points, a.stamps, a.valid_until FROM allowances AS a"
+    " JOIN cards AS c ON c.id = a.card_id"
+    " WHERE a.device_id = %(device)s AND a.released_at IS NULL AND c.merchant_id = %(merchant)s"
+    " AND c.card_number = ANY(CAST(%(numbers)s AS varchar[]))"
 )
 # The batch's accepted items added to the day's totals per store and type (the rows locked in key
 # order, after the change counter: every batch of the merchant holds that first, so no deadlock).
@@ -186,17 +210,20 @@ class PostgresBackend:
                     copy.set_types(LEDGER_TYPES)
                     for row in rows:
                         copy.write_row(row)
-        statements = []
-        if submitter.device_id is not None and judgement.max_seq is not None:
-            touch = {"device": submitter.device_id, "top": judgement.max_seq, "now": _naive(now)}
-            statements.append((_TOUCH_DEVICE, {**touch, "calling": submitter.calling}))
         cards = card_rows(judgement, new_ids)
-        if cards:
-            statements.append((_UPDATE_CARDS, _card_update(submitter.merchant_id, cards, now=now)))
-        if judgement.totals:
-            statements.append((_ADD_TOTALS, _totals(submitter.merchant_id, judgement)))
-        counts = _run_writes(session, statements)
-        if cards and counts[len(statements) - 1 - bool(judgement.totals)] != len(cards):
+        visits = store_visits(submitter, judgement, new_ids)
+        touch = {"device": submitter.device_id, "top": judgement.max_seq, "now": _naive(now)}
+        writes: dict[str, Statement | None] = {  # in the lock order: cards, counter, the rest
+            "device": (_TOUCH_DEVICE, {**touch, "calling": submitter.calling})
+            if submitter.device_id is not None and judgement.max_seq is not None
+            else None,
+            "cards": (_UPDATE_CARDS, _card_update(submitter.merchant_id, cards, now=now)) if cards else None,
+            "totals": (_ADD_TOTALS, _totals(submitter.merchant_id, judgement)) if judgement.totals else None,
+            "allowances": (_SPEND_ALLOWANCES, _spent(judgement)) if judgement.allowances_left else None,
+            "visits": (_VISITS, _visits(submitter, visits)) if visits else None,
+        }
+        changed = _run_writes_named(session, writes)
+        if cards and changed["cards"] != len(cards):
             raise LookupError(f"merchant {submitter.merchant_id} has no change counter, or a card vanished")
 
     def store_answer(self, session: Session, answer: AnswerRow) -> None:
@@ -241,6 +268,12 @@ def _fact_statements(wanted: Wanted) -> dict[str, Statement | None]:
         else None,
         "originals": (_ORIGINALS, related) if wanted.related else None,
         "voided": (_VOIDED, related) if wanted.related else None,
+        "own_allowances": (
+            _OWN_ALLOWANCES,
+            {"device": wanted.device_id, "merchant": merchant, "numbers": wanted.numbers},
+        )
+        if wanted.device_id is not None
+        else None,
     }
 
 
@@ -275,6 +308,27 @@ def _card_update(merchant_id: int, cards: Sequence[Any], *, now: datetime) -> di
         "w": [card.welcome_bonus_granted for card in cards],
         "l": [_naive(card.last_activity_at) if card.last_activity_at else None for card in cards],
         "d": [card.points_active_on for card in cards],
+        "hp": [card.held_points for card in cards],
+        "hs": [card.held_stamps for card in cards],
+    }
+
+
+def _spent(judgement: Judgement) -> dict[str, Any]:
+    ids = sorted(judgement.allowances_left)
+    return {
+        "ids": ids,
+        "p": [judgement.allowances_left[i].points for i in ids],
+        "s": [judgement.allowances_left[i].stamps for i in ids],
+    }
+
+
+def _visits(submitter: Submitter, visits: dict[int, datetime]) -> dict[str, Any]:
+    cards = sorted(visits)
+    return {
+        "store": submitter.store_id,
+        "merchant": submitter.merchant_id,
+        "cards": cards,
+        "at": [_naive(visits[card]) for card in cards],
     }
 
 
@@ -319,6 +373,13 @@ def _run(session: Session, statements: Sequence[Statement]) -> list[list[tuple[A
         with driver.pipeline():
             cursors = [driver.execute(sql, params) for sql, params in statements]
         return [cursor.fetchall() for cursor in cursors]
+
+
+def _run_writes_named(session: Session, statements: dict[str, Statement | None]) -> dict[str, int]:
+    """The statements given (in order, one round trip); the rows each name's statement changed."""
+    asked = [(name, statement) for name, statement in statements.items() if statement is not None]
+    counts = _run_writes(session, [statement for _, statement in asked])
+    return {name: count for (name, _), count in zip(asked, counts, strict=True)}
 
 
 def _run_writes(session: Session, statements: Sequence[Statement]) -> list[int]:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from server_stub.models import (
+    Allowance,
     Card,
     CardChange,
     DailyTotal,
@@ -23,6 +24,7 @@ from server_stub.models import (
     LedgerTransaction,
     ProgramVersion,
     Staff,
+    StoreRegular,
 )
 from server_stub.service.backend.base import (
     LEDGER_COLUMNS,
@@ -36,6 +38,7 @@ from server_stub.service.backend.base import (
     facts_of,
     ledger_rows,
     locked_cards,
+    store_visits,
 )
 from server_stub.service.changes import next_change_number
 from server_stub.service.judging import BatchFacts, DayKey, Judgement, Submitter, Totals
@@ -46,9 +49,9 @@ tx = LedgerTransaction
 ACCEPTED = TxStatus.ACCEPTED.value
 
 _CARD_COLUMNS = (Card.id, Card.card_number, Card.stamp_count, Card.points_balance, Card.is_active)
-_CARDS = select(*_CARD_COLUMNS, Card.welcome_bonus_granted, Card.last_activity_at).where(
-    Card.merchant_id == bindparam("merchant"), Card.card_number.in_(bindparam("numbers", expanding=True))
-)
+_CARDS = select(
+    *_CARD_COLUMNS, Card.welcome_bonus_granted, Card.last_activity_at, Card.held_points, Card.held_stamps
+).where(Card.merchant_id == bindparam("merchant"), Card.card_number.in_(bindparam("numbers", expanding=True)))
 _STAFF = select(Staff.id, Staff.role, Staff.store_id, Staff.is_active).where(
     Staff.merchant_id == bindparam("merchant"), Staff.id.in_(bindparam("ids", expanding=True))
 )
@@ -146,6 +149,11 @@ class SqliteBackend:
             ),
             originals=rows(_ORIGINALS, related, when=bool(wanted.related)),
             voided=rows(_VOIDED, related, when=bool(wanted.related)),
+            own_allowances=rows(
+                _OWN_ALLOWANCES,
+                {"device": wanted.device_id, "merchant": merchant, "numbers": wanted.numbers},
+                when=wanted.device_id is not None,
+            ),
         )
         facts = facts_of(found, wanted)
         others = cards_to_answer(facts)
@@ -178,6 +186,28 @@ class SqliteBackend:
                 update(Card),
                 [{**card._asdict(), "updated_at": now, "change_no": change_no} for card in cards],
             )
+        if judgement.allowances_left:
+            session.execute(
+                update(Allowance),
+                [
+                    {"id": allowance, "points": left.points, "stamps": left.stamps}
+                    for allowance, left in sorted(judgement.allowances_left.items())
+                ],
+            )
+        visits = store_visits(submitter, judgement, new_ids)
+        if visits:
+            session.execute(
+                _VISIT,
+                [
+                    {
+                        "store_id": submitter.store_id,
+                        "card_id": card,
+                        "merchant_id": submitter.merchant_id,
+                        "last_at": at,
+                    }
+                    for card, at in sorted(visits.items())
+                ],
+            )
         if judgement.totals:
             session.execute(
                 _ADD_TOTALS,
@@ -191,6 +221,21 @@ class SqliteBackend:
         session.execute(insert(IdempotencyKey).values(**answer._asdict()))
 
 
+_NEW_VISIT = sqlite_insert(StoreRegular)
+_VISIT = _NEW_VISIT.on_conflict_do_update(
+    index_elements=[StoreRegular.store_id, StoreRegular.card_id],
+    set_={"last_at": func.max(StoreRegular.last_at, _NEW_VISIT.excluded.last_at)},
+)
+_OWN_ALLOWANCES = (
+    select(Allowance.id, Card.card_number, Allowance.points, Allowance.stamps, Allowance.valid_until)
+    .join(Card, Card.id == Allowance.card_id)
+    .where(
+        Allowance.device_id == bindparam("device"),
+        Allowance.released_at.is_(None),
+        Card.merchant_id == bindparam("merchant"),
+        Card.card_number.in_(bindparam("numbers", expanding=True)),
+    )
+)
 _NEW_TOTALS = sqlite_insert(DailyTotal)
 _ADD_TOTALS = _NEW_TOTALS.on_conflict_do_update(
     index_elements=[DailyTotal.merchant_id, DailyTotal.day, DailyTotal.store_id, DailyTotal.type],
