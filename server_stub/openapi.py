@@ -9,10 +9,10 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from server_stub.office.params import BOUND_SCHEMA
-from sync.protocol import PROBLEM_CONTENT_TYPE, Problem, PushRequest, RegisterRequest
+from sync.protocol import PROBLEM_CONTENT_TYPE, AllowanceRequest, Problem, PushRequest, RegisterRequest
 
 SCHEMA_REF = "#/components/schemas/{model}"
-BODY_MODELS: tuple[type[BaseModel], ...] = (PushRequest, RegisterRequest, Problem)
+BODY_MODELS: tuple[type[BaseModel], ...] = (PushRequest, RegisterRequest, AllowanceRequest, Problem)
 DESCRIPTIONS = {
     400: "Bad request: not valid HTTP (any operation), or a bad header or cursor",
     401: "Missing, unknown or revoked token",

@@ -7,10 +7,13 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from server_stub.db import is_postgres
 from server_stub.models import ChangeCounter, Device
 from server_stub.office import audit
 from server_stub.office.reports import require_device, require_store
 from server_stub.office.schemas import EnrolmentCodeResponse
+from server_stub.service.allowances import release_holds
+from server_stub.service.backend import backend_for
 from server_stub.service.enrolment import create_enrolment_code
 from server_stub.service.programs import current_program, save_program_version
 from sync.protocol import Program, ProgramFields
@@ -30,11 +33,15 @@ def lock_office_writes(session: Session, merchant_id: int) -> None:
 
 
 def revoke_device(session: Session, actor: audit.Actor, device_id: str, *, now: datetime) -> None:
-    """The till's token stops working at once; its ledger stays. Revoking twice changes nothing."""
+    """The till's token stops working at once; its ledger stays, and what cards held for its offline
+    use goes back to them. Revoking twice changes nothing."""
     device = require_device(session, actor.merchant_id, device_id)
     if device.revoked_at is not None:
         return
+    # The till's own lock first (a push of its holds it before its cards), then its row and cards.
+    backend_for(postgres=is_postgres(session)).lock_device(session, device.id)
     session.execute(update(Device).where(Device.id == device.id).values(revoked_at=now))
+    release_holds(session, merchant_id=actor.merchant_id, device_id=device.id, why="till revoked", now=now)
     audit.record(
         session,
         actor,

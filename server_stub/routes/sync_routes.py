@@ -14,16 +14,20 @@ from server_stub.openapi import idempotency_key_parameter, problems, request_bod
 from server_stub.routes.body import (
     load_json,
     parse_batch,
+    parse_model,
     read_body_within_limit,
     too_large,
 )
 from server_stub.routes.push_answer import checked_key, push_response
+from server_stub.service.allowances import sync_allowances
 from server_stub.service.auth import touch_last_seen
 from server_stub.service.pull import InvalidCursor, pull_page
 from server_stub.service.push import PushOutcome, canonical_hash, push_batch
 from sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_PULL_LIMIT,
+    AllowanceRequest,
+    AllowanceResponse,
     PullResponse,
     PushRequest,
     PushResponse,
@@ -71,6 +75,34 @@ async def push(
         )
 
     return push_response(await run_in_threadpool(authenticate_and_push))
+
+
+@router.post(
+    "/allowances",
+    response_model=AllowanceResponse,
+    responses=problems(400, 401, 413, 422),
+    openapi_extra=request_body("AllowanceRequest"),
+    summary="Release ended allowances; renew, top up and grant (protocol v1.1, docs/allowances.md)",
+)
+async def allowances(request: Request, credentials: Credentials, database: DatabaseDep) -> AllowanceResponse:
+    raw = await read_body_within_limit(request)
+
+    def authenticate_and_sync() -> AllowanceResponse:
+        device = device_of(database, credentials)
+        if raw is None:
+            raise too_large()
+        body = parse_model(AllowanceRequest, raw)
+        with database.session() as session, session.begin():
+            return sync_allowances(
+                session,
+                database.backend,
+                device,
+                recorded_seq=body.recorded_seq,
+                till_time=body.till_time,
+                now=datetime.now(UTC),
+            )
+
+    return await run_in_threadpool(authenticate_and_sync)
 
 
 @router.get(

@@ -7,10 +7,10 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server_stub.models import Card, LedgerTransaction
+from server_stub.models import Allowance, Card, LedgerTransaction
 from server_stub.service.auth import DeviceContext
 from server_stub.service.pull import card_out
-from sync.protocol import CARD_HISTORY_LIMIT, CARD_NUMBER_PATTERN, CardDetail, CardTxOut
+from sync.protocol import CARD_HISTORY_LIMIT, CARD_NUMBER_PATTERN, CardDetail, CardTxOut, HoldOut
 
 _CARD_NUMBER = re.compile(CARD_NUMBER_PATTERN)
 
@@ -34,4 +34,15 @@ def card_detail(session: Session, *, device: DeviceContext, card_number: str) ->
         )
         .limit(CARD_HISTORY_LIMIT)
     ).scalars()
-    return CardDetail(card=card_out(card), transactions=[CardTxOut.model_validate(row) for row in rows])
+    holds = session.execute(
+        select(Allowance.store_id, Allowance.points, Allowance.stamps, Allowance.valid_until)
+        .where(Allowance.card_id == card.id, Allowance.released_at.is_(None))
+        .order_by(Allowance.valid_until)
+    ).all()
+    return CardDetail(
+        card=card_out(card),
+        transactions=[CardTxOut.model_validate(row) for row in rows],
+        held_points=card.held_points,
+        held_stamps=card.held_stamps,
+        holds=[HoldOut(store_id=s, points=p, stamps=t, valid_until=u) for s, p, t, u in holds],
+    )

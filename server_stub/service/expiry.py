@@ -92,7 +92,7 @@ def _idle(merchant_id: int, cutoff: datetime) -> ColumnElement[bool]:
         Card.merchant_id == merchant_id,
         Card.points_active_on <= cutoff.date(),
         Card.last_activity_at < cutoff,
-        Card.points_balance > 0,
+        Card.points_balance > Card.held_points,  # what tills hold for offline use does not expire
     )
 
 
@@ -106,7 +106,7 @@ def _expire_chunk(
     """Lock the next idle cards (ids above `after`, in id order) and expire them; how many were
     found, how many lost points, and the last id."""
     locked = session.execute(
-        select(Card.id, Card.card_number, Card.points_balance)
+        select(Card.id, Card.card_number, Card.points_balance - Card.held_points)
         .where(_idle(merchant_id, cutoff), Card.id > after)
         .order_by(Card.id)
         .limit(CHUNK_CARDS)

@@ -59,6 +59,9 @@ class Backend(Protocol):
     def store_answer(self, session: Session, answer: AnswerRow) -> None:
         """Keep the answer for the Idempotency-Key (a replay answers it)."""
 
+    def lock_device(self, session: Session, device_id: str) -> None:
+        """The till's own lock, held until commit (its pushes take it first too)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Wanted:

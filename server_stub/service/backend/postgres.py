@@ -181,6 +181,9 @@ _STORE_ANSWER = (
 
 
 class PostgresBackend:
+    def lock_device(self, session: Session, device_id: str) -> None:
+        _run(session, [(_LOCK_KEYS, {"keys": [advisory_key("device", device_id)]})])
+
     def claim_key(self, session: Session, *, device_id: str, key: str) -> KeyClaim:
         """A transaction-long advisory lock on the key (tried, never waited for), then its answer."""
         params = {"lock": advisory_key("idempotency-key", device_id, key), "device": device_id, "key": key}

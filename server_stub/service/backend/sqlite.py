@@ -111,6 +111,9 @@ _TOUCH_DEVICE = (
 
 
 class SqliteBackend:
+    def lock_device(self, session: Session, device_id: str) -> None:
+        """The write lock taken at BEGIN IMMEDIATE holds everything already."""
+
     def claim_key(self, session: Session, *, device_id: str, key: str) -> KeyClaim:
         """The write lock is the claim (the server process keeps the in-flight keys itself)."""
         found = session.execute(_KEY, {"device": device_id, "key": key}).first()
