@@ -12,9 +12,9 @@ from sqlalchemy import select
 from server_stub.models import Allowance, Card
 from server_stub.service.expiry import expire_points
 from tests.server.conftest import Backend
-from tests.server.test_concurrency import extra_tills
 from tests.server.factories import DEFAULT_PROGRAM, Till, World, now_iso
 from tests.server.ledger_checks import balances_match_ledger
+from tests.server.test_concurrency import extra_tills
 
 ALLOWANCE = 300  # points a till may spend offline on a card; the world's coffee costs 100
 
