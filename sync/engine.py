@@ -325,9 +325,13 @@ class _Pipeline:
             count_results(self._progress, batch, response)
 
     def _raise_failures(self) -> None:
-        done = [task for task in self._tasks if task.done()]
-        self._tasks = [task for task in self._tasks if not task.done()]
-        for task in done:
+        # One look per task: a task finishing between two looks would land in neither list.
+        finished: list[Future[None]] = []
+        unfinished: list[Future[None]] = []
+        for task in self._tasks:
+            (finished if task.done() else unfinished).append(task)
+        self._tasks = unfinished
+        for task in finished:
             task.result()
 
     def flush(self) -> None:
