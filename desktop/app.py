@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop.config import LEDGER_FILE, TillSettings
+from desktop.config import LEDGER_FILE, TillSettings, ensure_private_dir
 from desktop.ui.context import TillContext
 from desktop.ui.main_window import MainWindow
 from desktop.ui.ops import LedgerRunner, friendly
@@ -58,7 +58,7 @@ class Till:
 
     def start(self) -> None:
         """Show the window at once; the ledger opens (and the demo starts) on the ledger thread."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.data_dir)
         self.runner.open(lambda: _open_ledger(self.data_dir / LEDGER_FILE))
         if self.demo:
             self.window.show_message("Starting the demo server…")

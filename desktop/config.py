@@ -7,6 +7,7 @@ import logging
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import BinaryIO
 
 from platformdirs import user_data_dir
 
@@ -16,12 +17,41 @@ APP_NAME = "loyalty-till"
 LEDGER_FILE = "ledger.db"
 SETTINGS_FILE = "settings.json"
 DATA_DIR_ENV = "LOYALTY_TILL_DATA_DIR"
+DEMO_FOLDER = "demo"  # the demo's own folder inside the till's: its ledger never mixes with the real one
+PRIVATE_DIR_MODE = 0o700  # the ledger holds the device token, staff PIN hashes and customer names
+PRIVATE_FILE_MODE = 0o600
 
 
-def default_data_dir() -> Path:
-    """The platform's user data folder (LOYALTY_TILL_DATA_DIR overrides it)."""
+def data_dir_for(explicit: Path | None = None, *, demo: bool = False) -> Path:
+    """The one place that decides the till's data folder, for every command and platform:
+    `--data-dir` as given; else LOYALTY_TILL_DATA_DIR; else the platform's user data folder
+    (~/.local/share/loyalty-till, %LOCALAPPDATA%\\loyalty-till, ~/Library/Application
+    Support/loyalty-till). The demo keeps its own `demo` folder inside the latter two."""
+    if explicit is not None:
+        return explicit
     override = os.environ.get(DATA_DIR_ENV)
-    return Path(override) if override else Path(user_data_dir(APP_NAME, appauthor=False))
+    base = Path(override) if override else Path(user_data_dir(APP_NAME, appauthor=False))
+    return base / DEMO_FOLDER if demo else base
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create the data folder for this user only (0700), tightening one that exists."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    os.chmod(path, PRIVATE_DIR_MODE)
+    return path
+
+
+def open_private(path: Path, *, append: bool = True) -> BinaryIO:
+    """Open (creating it 0600 if new) a file of the data folder for writing bytes."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    descriptor = os.open(path, flags, PRIVATE_FILE_MODE)
+    os.chmod(path, PRIVATE_FILE_MODE)
+    return open(descriptor, "ab" if append else "wb")  # noqa: SIM115 - the caller closes it
+
+
+def write_private_text(path: Path, text: str) -> None:
+    with open_private(path, append=False) as file:
+        file.write(text.encode("utf-8"))
 
 
 def ledger_path(data_dir: Path) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import json
 import logging
-import os
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from desktop.config import ensure_private_dir, open_private, write_private_text
 from desktop.ui.context import DemoHint
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ SERVER_DB_FILE = "demo-server.db"
 SERVER_LOG_FILE = "demo-server.log"
 START_TIMEOUT_S = 60.0
 POLL_S = 0.1
+PRIVATE_UMASK = 0o077  # the server's files (database, WAL) for this user only
 
 
 class DemoFailed(Exception):
@@ -87,12 +88,12 @@ def load_or_seed(data_dir: Path) -> dict[str, Any]:
         text=True,
         timeout=120,
         check=False,
+        umask=PRIVATE_UMASK,  # its database holds the demo's tokens and PIN hashes
     )
     if result.returncode != 0:
         log.error("seed-demo failed: %s", result.stderr[-2000:])
         raise DemoFailed("The demo data could not be created. See the log for details.")
-    path.write_text(result.stdout, encoding="utf-8")
-    os.chmod(path, 0o600)  # it holds the demo's device and admin tokens
+    write_private_text(path, result.stdout)  # it holds the demo's device and admin tokens
     loaded: dict[str, Any] = json.loads(result.stdout)
     return loaded
 
@@ -102,8 +103,10 @@ def start_server(data_dir: Path, *, port: int | None = None) -> DemoServer:
     port = port or free_port()
     command = _server_command("serve", "--host", "127.0.0.1", "--port", str(port))
     command += ["--database-url", _database_url(data_dir)]
-    with (data_dir / SERVER_LOG_FILE).open("ab") as server_log:
-        process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT)  # noqa: S603
+    with open_private(data_dir / SERVER_LOG_FILE) as server_log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            command, stdout=server_log, stderr=subprocess.STDOUT, umask=PRIVATE_UMASK
+        )
     server = DemoServer(process, f"http://127.0.0.1:{port}")
     atexit.register(server.stop)  # a safety net should the till exit without stopping it
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -130,7 +133,7 @@ def start_demo(ledger: Any, data_dir: Path) -> DemoWorld:
     """Seed (first run), start the server, adopt the first device of the first merchant, pull."""
     from sync.enrolment import adopt_device
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(data_dir)
     document = load_or_seed(data_dir)
     merchant = document["merchants"][0]
     device = merchant["devices"][0]
