@@ -35,6 +35,8 @@ from desktop.ui.widgets import Banner, styled
 from sync.protocol import CARD_NUMBER_PATTERN, Role
 
 CARD_NUMBER = re.compile(CARD_NUMBER_PATTERN)
+ONLY_OWNER_TITLE = "Only the owner can adjust a balance"
+ONLY_OWNER_MESSAGE = "Ask the owner to sign in at this till (F12 locks it) and adjust it."
 
 
 class CardScreen(QWidget):
@@ -246,6 +248,8 @@ class CardScreen(QWidget):
         label = "Reactivate" if card is not None and not card.is_active else "Deactivate"
         self.buttons["activation"].setText(f"{label}\tF9")
         self.buttons["activation"].setToolTip("" if manager else "Store managers and owners only.")
+        owner = self.context.staff_at_least(Role.MERCHANT_OWNER)
+        self.buttons["adjust"].setToolTip("" if owner else "The merchant's owner only.")
         program = self.context.program
         for key in ("stamp", "redeem_stamps"):
             self.buttons[key].setVisible(program is None or program.has_stamps)
@@ -258,6 +262,10 @@ class CardScreen(QWidget):
             return
         self.banner.clear()
         card, staff = self.card, self.context.staff
+        if key == "adjust" and not self.context.staff_at_least(Role.MERCHANT_OWNER):
+            # Said before any PIN is asked: nobody can lock the owner out from another session.
+            self.banner.show_problem(ONLY_OWNER_TITLE, ONLY_OWNER_MESSAGE)
+            return
         if key == "stamp":
             self._record(lambda ledger: ledger.add_stamp(staff, card.card_number))
         elif key == "redeem_stamps":

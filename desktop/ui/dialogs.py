@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import QRegularExpression, Qt, Slot
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtGui import QRegularExpressionValidator, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -67,11 +67,15 @@ class ActionDialog(QDialog):
         self.body.addLayout(self.form)
         self.problem_label = styled(QLabel("", self), "inline_problem")
         self.problem_label.setWordWrap(True)
+        keep_place = self.problem_label.sizePolicy()
+        keep_place.setRetainSizeWhenHidden(True)  # a problem shown never moves the buttons
+        self.problem_label.setSizePolicy(keep_place)
         self.problem_label.hide()
         self.body.addWidget(self.problem_label)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.cancel_button = QPushButton("Cancel (Esc)", self)
+        self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.reject)
         self.ok_button = styled(QPushButton("OK (Enter)", self), "primary")
         self.ok_button.setDefault(True)
@@ -83,6 +87,17 @@ class ActionDialog(QDialog):
     def task(self) -> Callable[[Any], Any] | None:
         """The ledger call to make, or None when the form is not complete (say why first)."""
         raise NotImplementedError
+
+    def first_input(self) -> QWidget:
+        """Where the keyboard goes when the dialog opens (a scanner or a cashier types at once)."""
+        return self.ok_button
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        target = self.first_input()
+        target.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+        if isinstance(target, QLineEdit):
+            target.selectAll()  # typing replaces what is prefilled
 
     @Slot()
     def on_ok_button_clicked(self) -> None:
@@ -129,6 +144,9 @@ class EarnPointsDialog(ActionDialog):
         self.preview_label = styled(QLabel("", self), "big")
         self.form.addRow("Points", self.preview_label)
         self.on_amount_edit_text_changed("")
+
+    def first_input(self) -> QWidget:
+        return self.amount_edit
 
     def preview_points(self) -> int | None:
         cents = parse_cents(self.amount_edit.text())
@@ -203,7 +221,9 @@ class RewardDialog(ActionDialog):
         else:
             self.show_problem("No reward is affordable with this card's points yet.")
             self.ok_button.setEnabled(False)
-        self.reward_list.setFocus()
+
+    def first_input(self) -> QWidget:
+        return self.reward_list
 
     @Slot(QListWidgetItem)
     def on_reward_list_item_activated(self, _item: QListWidgetItem) -> None:
@@ -244,7 +264,9 @@ class EnrolCardDialog(ActionDialog):
         text = f"Welcome bonus: {bonus} points" if bonus > 0 else "No welcome bonus in this programme."
         self.bonus_label = styled(QLabel(text, self), "subtitle")
         self.form.addRow("", self.bonus_label)
-        (self.name_edit if card_number else self.number_edit).setFocus()
+
+    def first_input(self) -> QWidget:
+        return self.name_edit if self.number_edit.text() else self.number_edit
 
     def task(self) -> Callable[[Any], Any] | None:
         number = self.number_edit.text().strip()
@@ -276,7 +298,6 @@ class ConfirmDialog(ActionDialog):
         label.setWordWrap(True)
         self.body.insertWidget(1, label)
         self.ok_button.setText(f"{title} (Enter)")
-        self.ok_button.setFocus()
 
     def task(self) -> Callable[[Any], Any] | None:
         return self._task

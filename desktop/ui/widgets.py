@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import QRectF, QRegularExpression, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QRegularExpressionValidator
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
 
 from desktop.ui import theme
 
@@ -27,6 +27,26 @@ def restyle(widget: QWidget, object_name: str) -> None:
     widget.setObjectName(object_name)
     widget.style().unpolish(widget)
     widget.style().polish(widget)
+
+
+class WholeNumberEdit(QLineEdit):
+    """A whole number typed as text: every keystroke stays (up to `digits` digits), so a value out
+    of range is shown as typed and judged by the form, never clamped or silently dropped."""
+
+    def __init__(self, parent: QWidget | None = None, *, signed: bool = False, digits: int = 9) -> None:
+        super().__init__(parent)
+        sign = "[+\u2212-]?" if signed else ""
+        pattern = QRegularExpression(f"^{sign}\\d{{0,{digits}}}$")
+        self.setValidator(QRegularExpressionValidator(pattern, self))
+        self.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
+
+    def number(self) -> int | None:
+        """The number typed, or None for nothing (or a lone sign)."""
+        text = self.text().strip().replace("\u2212", "-")
+        try:
+            return int(text)
+        except ValueError:
+            return None
 
 
 class StampCard(QWidget):
