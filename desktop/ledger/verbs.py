@@ -6,6 +6,7 @@ import uuid
 
 from pydantic import ValidationError
 
+from desktop.input_checks import contact_problem
 from desktop.ledger.context import Context
 from desktop.ledger.errors import InvalidInput, NotFound, Refused
 from desktop.ledger.models import REJECTED
@@ -63,6 +64,9 @@ def enrol_card(
 def _customer(name: str | None, email: str | None, phone: str | None) -> Customer | None:
     if not (name or email or phone):
         return None
+    problem = contact_problem(email, phone)
+    if problem:
+        raise InvalidInput(problem)
     try:
         return Customer(name=name, email=email, phone=phone)
     except ValidationError:

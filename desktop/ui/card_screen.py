@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.input_checks import looks_like_card_number
 from desktop.ui.actions import ACTIONS, enabled_actions
 from desktop.ui.context import TillContext
 from desktop.ui.correction_dialogs import AdjustDialog, VoidDialog
@@ -213,7 +214,7 @@ class CardScreen(QWidget):
             return
         if not matches:
             self.show_card(None)
-            hint = " Press F8 to enrol it as a new card." if CARD_NUMBER.fullmatch(text) else ""
+            hint = " Press F8 to enrol it as a new card." if looks_like_card_number(text) else ""
             self.banner.show_problem("Card not found", f"No card or customer matches “{text}”.{hint}")
             self.focus_scan()
             return
@@ -290,7 +291,7 @@ class CardScreen(QWidget):
 
     def _number_to_enrol(self) -> str:
         text = self.scan_edit.text().strip()
-        return text if self.card is None and CARD_NUMBER.fullmatch(text) else ""
+        return text if self.card is None and looks_like_card_number(text) else ""
 
     def _dialog_finished(self, dialog: Any, result: int) -> None:
         if result == QDialog.DialogCode.Accepted and dialog.recorded is not None:

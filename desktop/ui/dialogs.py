@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.input_checks import EMAIL_PROBLEM, contact_problem
 from desktop.ui.context import TillContext
 from desktop.ui.ops import Change, friendly
 from desktop.ui.widgets import styled
@@ -277,6 +278,11 @@ class EnrolCardDialog(ActionDialog):
         name = self.name_edit.text().strip() or None
         email = self.email_edit.text().strip() or None
         phone = self.phone_edit.text().strip() or None
+        problem = contact_problem(email, phone)
+        if problem:
+            self.show_problem(problem)
+            (self.email_edit if problem == EMAIL_PROBLEM else self.phone_edit).setFocus()
+            return None
         return lambda ledger: ledger.enrol_card(staff, number, customer_name=name, email=email, phone=phone)
 
 

@@ -221,3 +221,44 @@ def test_the_server_rows_of_another_card_or_a_card_no_longer_shown_are_not_shown
     qtbot.waitUntil(lambda: screen.history.row_texts() == [])
     cashier.context.lookup.found.emit("1001", [row(None)])
     assert screen.history.row_texts() == []
+
+
+def test_a_name_that_matches_nobody_is_not_offered_as_a_new_card_number(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    from desktop.ui.dialogs import EnrolCardDialog
+    from tests.ui.test_dialogs import opened
+
+    screen = cashier.window.card_screen
+    qtbot.keyClicks(screen.scan_edit, "Smith")
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.banner.isVisible())
+    assert "Smith" in screen.banner.text()
+    assert "F8" not in screen.banner.text()
+
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F8)
+
+    dialog = opened(qtbot, screen, EnrolCardDialog)
+    assert dialog.number_edit.text() == ""
+
+
+def test_enrolment_says_what_is_wrong_with_an_email_or_phone_and_records_nothing(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    from desktop.ui.dialogs import EnrolCardDialog
+    from tests.ui.test_dialogs import opened
+
+    screen = cashier.window.card_screen
+    screen.trigger("enrol")
+    dialog = opened(qtbot, screen, EnrolCardDialog)
+    qtbot.keyClicks(dialog.number_edit, "6006")
+    qtbot.keyClicks(dialog.email_edit, "not-an-email")
+    qtbot.keyClick(dialog.email_edit, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: "email" in dialog.problem_label.text())
+    assert dialog.isVisible()
+    dialog.email_edit.clear()
+    qtbot.keyClicks(dialog.phone_edit, "ring me")
+    qtbot.keyClick(dialog.phone_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "phone" in dialog.problem_label.text())
+    assert cashier.ledger.find_card("6006") is None
