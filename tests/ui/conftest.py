@@ -187,6 +187,16 @@ def scan(qtbot: QtBot, window: MainWindow, number: str) -> None:
     qtbot.waitUntil(lambda: screen.card is not None and screen.card.card_number == number, timeout=5000)
 
 
+def look_up_unknown(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    """Type what matches no card into the scan field and Enter; wait for the till to say so."""
+    from PySide6.QtCore import Qt
+
+    screen = window.card_screen
+    qtbot.keyClicks(screen.scan_edit, text)
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.banner.isVisible())
+
+
 @pytest.fixture
 def settings() -> TillSettings:
     return TillSettings(idle_lock_minutes=5.0, sync_interval_seconds=3600.0)

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from desktop.app import Till
 from desktop.config import LEDGER_FILE
 from desktop.ledger import open_ledger
-from tests.ui.conftest import TillUnderTest, focused, scan
+from tests.ui.conftest import TillUnderTest, focused, look_up_unknown, scan
 
 
 def test_a_scanned_card_number_with_enter_shows_the_customer(qtbot: QtBot, cashier: TillUnderTest) -> None:
@@ -230,9 +230,7 @@ def test_a_name_that_matches_nobody_is_not_offered_as_a_new_card_number(
     from tests.ui.test_dialogs import opened
 
     screen = cashier.window.card_screen
-    qtbot.keyClicks(screen.scan_edit, "Smith")
-    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: screen.banner.isVisible())
+    look_up_unknown(qtbot, cashier.window, "Smith")
     assert "Smith" in screen.banner.text()
     assert "F8" not in screen.banner.text()
 
@@ -240,25 +238,3 @@ def test_a_name_that_matches_nobody_is_not_offered_as_a_new_card_number(
 
     dialog = opened(qtbot, screen, EnrolCardDialog)
     assert dialog.number_edit.text() == ""
-
-
-def test_enrolment_says_what_is_wrong_with_an_email_or_phone_and_records_nothing(
-    qtbot: QtBot, cashier: TillUnderTest
-) -> None:
-    from desktop.ui.dialogs import EnrolCardDialog
-    from tests.ui.test_dialogs import opened
-
-    screen = cashier.window.card_screen
-    screen.trigger("enrol")
-    dialog = opened(qtbot, screen, EnrolCardDialog)
-    qtbot.keyClicks(dialog.number_edit, "6006")
-    qtbot.keyClicks(dialog.email_edit, "not-an-email")
-    qtbot.keyClick(dialog.email_edit, Qt.Key.Key_Return)
-
-    qtbot.waitUntil(lambda: "email" in dialog.problem_label.text())
-    assert dialog.isVisible()
-    dialog.email_edit.clear()
-    qtbot.keyClicks(dialog.phone_edit, "ring me")
-    qtbot.keyClick(dialog.phone_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: "phone" in dialog.problem_label.text())
-    assert cashier.ledger.find_card("6006") is None

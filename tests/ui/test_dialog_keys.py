@@ -218,3 +218,25 @@ def test_deactivating_is_confirmed_with_enter(qtbot: QtBot, manager: TillUnderTe
 
     qtbot.waitUntil(lambda: screen.card is not None and not screen.card.is_active)
     ready_for_keys(qtbot, manager.window)
+
+
+def test_enrolment_says_what_is_wrong_with_an_email_or_phone_and_records_nothing(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    press(Qt.Key.Key_F8)
+    dialog = dialog_opened(qtbot, cashier.window.card_screen, EnrolCardDialog)
+    type_keys("6006")
+    press(Qt.Key.Key_Tab)
+    press(Qt.Key.Key_Tab)
+    type_keys("not-an-email")
+    press(Qt.Key.Key_Return)
+
+    assert "email" in dialog.problem_label.text()
+    assert focus() is dialog.email_edit and dialog.isVisible()
+    select_all_and_type("")
+    QTest.keyClick(focus(), Qt.Key.Key_Backspace)
+    press(Qt.Key.Key_Tab)
+    type_keys("ring me")
+    press(Qt.Key.Key_Return)
+    assert "phone" in dialog.problem_label.text()
+    assert cashier.ledger.find_card("6006") is None

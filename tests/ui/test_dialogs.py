@@ -11,7 +11,15 @@ from pytestqt.qtbot import QtBot
 
 from desktop.ui.correction_dialogs import AdjustDialog, VoidDialog
 from desktop.ui.dialogs import ConfirmDialog, EarnPointsDialog, EnrolCardDialog, RewardDialog
-from tests.ui.conftest import OWNER_PIN, TillUnderTest, focused, ready_for_keys, scan, sign_in
+from tests.ui.conftest import (
+    OWNER_PIN,
+    TillUnderTest,
+    focused,
+    look_up_unknown,
+    ready_for_keys,
+    scan,
+    sign_in,
+)
 
 D = TypeVar("D", bound=QDialog)
 
@@ -171,9 +179,7 @@ def test_an_unknown_scanned_number_is_enrolled_with_the_welcome_bonus(
     qtbot: QtBot, cashier: TillUnderTest
 ) -> None:
     screen = cashier.window.card_screen
-    qtbot.keyClicks(screen.scan_edit, "5555")
-    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: screen.banner.isVisible())
+    look_up_unknown(qtbot, cashier.window, "5555")
     qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F8)
     dialog = opened(qtbot, screen, EnrolCardDialog)
     assert dialog.number_edit.text() == "5555"
