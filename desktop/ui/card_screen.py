@@ -18,12 +18,14 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSizePolicy,
+    QStackedLayout,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.input_checks import looks_like_card_number
+from desktop.ui import theme
 from desktop.ui.actions import ACTIONS, enabled_actions
 from desktop.ui.context import TillContext
 from desktop.ui.correction_dialogs import AdjustDialog, VoidDialog
@@ -65,8 +67,6 @@ class CardScreen(QWidget):
         outer.setContentsMargins(20, 12, 20, 8)
         outer.setSpacing(10)
         outer.addLayout(self._build_header())
-        self.banner = Banner(self)
-        outer.addWidget(self.banner)
         columns = QHBoxLayout()
         columns.setSpacing(20)
         for column, stretch in ((self._build_left(), 5), (self._build_right(), 6)):
@@ -79,9 +79,19 @@ class CardScreen(QWidget):
         outer.addLayout(columns, 1)
 
     def _build_header(self) -> QHBoxLayout:
+        """The store's name, and in its place for a while each "Saved" or refusal: a line of fixed
+        height, so a message never moves a control a finger is about to touch."""
         header = QHBoxLayout()
         self.store_label = styled(QLabel("", self), "subtitle")
-        header.addWidget(self.store_label, 1)
+        self.banner = Banner(self)
+        self.message_line = QWidget(self)
+        self.message_line.setFixedHeight(theme.BANNER_HEIGHT)
+        line = QStackedLayout(self.message_line)
+        line.setStackingMode(QStackedLayout.StackingMode.StackAll)
+        line.addWidget(self.store_label)
+        line.addWidget(self.banner)
+        self.banner.visibility_changed.connect(lambda shown: self.store_label.setVisible(not shown))
+        header.addWidget(self.message_line, 1)
         self.staff_label = styled(QLabel("", self), "subtitle")
         header.addWidget(self.staff_label)
         self.lock_button = QPushButton("Lock  F12", self)

@@ -22,6 +22,7 @@ DANGER_SOFT = "#fde4e1"
 INFO_SOFT = "#e0ecff"
 
 TOUCH = 48  # px: the smallest button a thumb hits reliably
+BANNER_HEIGHT = 56  # px: the card screen's message line (two lines of a banner)
 BASE_PT = 14
 
 STAMP_FILLED = QColor(ACCENT)
@@ -41,9 +42,9 @@ QSpinBox::up-button, QSpinBox::down-button {{ width: 40px; }}
 QLabel#pending {{ background: {WARN_SOFT}; color: {WARN}; border-radius: 6px; padding: 4px 10px;
                   font-weight: 600; }}
 QLabel#banner_info {{ background: {ACCENT_SOFT}; color: {ACCENT_DARK}; border-radius: 8px;
-                      padding: 10px 14px; font-weight: 600; }}
+                      padding: 2px 12px; font-weight: 600; font-size: {BASE_PT - 1}pt; }}
 QLabel#banner_problem {{ background: {DANGER_SOFT}; color: {DANGER}; border-radius: 8px;
-                         padding: 10px 14px; font-weight: 600; }}
+                         padding: 2px 12px; font-weight: 600; font-size: {BASE_PT - 1}pt; }}
 QLabel#inline_problem {{ color: {DANGER}; font-weight: 600; }}
 QPushButton {{ background: {PANEL}; border: 1px solid {LINE}; border-radius: 8px;
                min-height: {TOUCH}px; padding: 4px 16px; }}

@@ -139,11 +139,15 @@ class Keypad(QWidget):
 
 
 class Banner(QLabel):
-    """One line of feedback at the top of a screen: green for done, red for a refusal."""
+    """One line of feedback at the top of a screen: green for done, red for a refusal. It sits in a
+    place kept for it (the screen's message line), so showing it never moves anything else."""
+
+    visibility_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.kind = ""
@@ -161,14 +165,19 @@ class Banner(QLabel):
     def clear(self) -> None:
         self.kind = ""
         self.setText("")
+        self.setToolTip("")
         self.hide()
+        self.visibility_changed.emit(False)
 
     def _show(self, kind: str, text: str) -> None:
         self.kind = kind
         restyle(self, kind)
         self.setText(text)
+        self.setToolTip(text)  # the whole of a message too long for the line
         self.setAccessibleName(text)
         self.show()
+        self.raise_()
+        self.visibility_changed.emit(True)
         self._timer.start(BANNER_SECONDS * 1000 * (2 if kind == "banner_problem" else 1))
 
     @Slot()

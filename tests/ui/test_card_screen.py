@@ -238,3 +238,25 @@ def test_a_name_that_matches_nobody_is_not_offered_as_a_new_card_number(
 
     dialog = opened(qtbot, screen, EnrolCardDialog)
     assert dialog.number_edit.text() == ""
+
+
+def test_a_saved_or_refused_banner_never_moves_a_control(qtbot: QtBot, cashier: TillUnderTest) -> None:
+    window = cashier.window
+    screen = window.card_screen
+    scan(qtbot, window, "1002")  # 5 stamps of 5: a second redemption is refused
+    controls = [screen.scan_edit, screen.tabs, screen.lock_button, *screen.buttons.values()]
+
+    def places() -> list[tuple[int, int, int, int]]:
+        return [(*c.mapTo(window, c.rect().topLeft()).toTuple(), c.width(), c.height()) for c in controls]
+
+    before = places()
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F2)  # saved
+    qtbot.waitUntil(lambda: screen.banner.isVisible() and "Saved" in screen.banner.text())
+    assert places() == before
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F4)
+    qtbot.waitUntil(lambda: screen.customer_panel.stamp_card.stamps == 1)
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F4)  # refused: not enough stamps
+    qtbot.waitUntil(lambda: screen.banner.kind == "banner_problem")
+    assert places() == before
+    screen.banner.clear()
+    assert places() == before
