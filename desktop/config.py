@@ -66,6 +66,10 @@ class TillSettings:
     sync_interval_seconds: float = 15.0
     device_name: str = ""  # empty: the computer's name
     full_screen: bool = False
+    # A purchase above this (minor units) needs a manager's PIN; 0: 100 x the till's average
+    # purchase, or 1,000.00 before it has enough (until the programme carries a limit).
+    large_purchase_cents: int = 0
+    on_screen_keypad: bool = True  # number pads in the amount dialogs, for touch screens
 
     @classmethod
     def load(cls, data_dir: Path) -> TillSettings:
@@ -96,4 +100,6 @@ def _same_kind(value: object, default: object) -> bool:
         return isinstance(value, bool) and isinstance(default, bool)
     if isinstance(default, float):
         return isinstance(value, int | float) and value > 0
+    if isinstance(default, int):
+        return isinstance(value, int) and value >= 0
     return isinstance(value, type(default))

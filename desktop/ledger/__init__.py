@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from desktop.ledger.errors import (
+    ApprovalNeeded,
     InvalidInput,
     LedgerError,
     LockedOut,
@@ -11,6 +12,7 @@ from desktop.ledger.errors import (
     NotFound,
     NothingPending,
     Refused,
+    SessionLockedOut,
     StaffInactive,
     UnknownStaff,
     WrongPin,
@@ -18,7 +20,9 @@ from desktop.ledger.errors import (
 from desktop.ledger.ledger import Ledger, open_ledger
 from desktop.ledger.views import (
     CardView,
+    PurchaseLimit,
     Recorded,
+    StaffUnlock,
     StaffView,
     SyncStatus,
     TodayTotals,
@@ -26,6 +30,7 @@ from desktop.ledger.views import (
 )
 
 __all__ = [
+    "ApprovalNeeded",
     "CardView",
     "InvalidInput",
     "Ledger",
@@ -35,9 +40,12 @@ __all__ = [
     "NotEnrolled",
     "NotFound",
     "NothingPending",
+    "PurchaseLimit",
     "Recorded",
     "Refused",
+    "SessionLockedOut",
     "StaffInactive",
+    "StaffUnlock",
     "StaffView",
     "SyncStatus",
     "TodayTotals",

@@ -41,6 +41,32 @@ class LockedOut(LedgerError):
         self.until = until
 
 
+class SessionLockedOut(LockedOut):
+    """Too many wrong PINs asked for inside a staff member's session: that staff member is locked out."""
+
+    ends_session = True  # the till locks (the UI reads this; it never imports the ledger)
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until)
+        self.title = "Session locked"
+        self.message = (
+            f"Too many wrong PINs in this session. The till locks; you can sign in again after "
+            f"{until.astimezone().strftime('%H:%M')}, or a manager can unlock you sooner."
+        )
+
+
+class ApprovalNeeded(LedgerError):
+    """A purchase above the till's limit: a manager must approve it with their PIN."""
+
+    def __init__(self, amount_cents: int, limit_cents: int) -> None:
+        super().__init__(
+            "A manager must approve this",
+            "The purchase is above this till's limit; a manager approves it with their PIN.",
+        )
+        self.amount_cents = amount_cents
+        self.limit_cents = limit_cents
+
+
 class UnknownStaff(LedgerError):
     def __init__(self) -> None:
         super().__init__("Unknown staff member", "This staff member cannot work at this shop.")

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, or_, select
 from desktop.ledger.cardstate import SELECT_CARD, card_view
 from desktop.ledger.context import Context, store_day_bounds
 from desktop.ledger.models import PENDING, REJECTED, cards, device_state, transactions
-from desktop.ledger.views import CardView, SyncStatus, TodayTotals, TransactionView
+from desktop.ledger.views import CardView, PurchaseLimit, SyncStatus, TodayTotals, TransactionView
 from desktop.ledger.wire import VOIDABLE_TYPES, transaction_view
 from sync import rules
 from sync.protocol import TransactionType
@@ -167,6 +167,36 @@ def _totals(day: date, rows: Sequence[Any], *, pending_count: int) -> TodayTotal
         rejected=rejected,
         pending_count=pending_count,
     )
+
+
+# A purchase above the limit needs a manager's approval at the till (a guard against a slip of the
+# finger: the server accepts any purchase the rules allow). Until the programme carries a limit,
+# the till uses its own setting, else 100 x its average purchase, else 1,000.00.
+DEFAULT_PURCHASE_LIMIT_CENTS = 100_000
+AVERAGE_PURCHASE_MULTIPLE = 100
+AVERAGE_OVER_LAST = 200  # purchases: recent enough to follow the shop, many enough to be steady
+AVERAGE_NEEDS_AT_LEAST = 20
+
+
+def purchase_limit(ctx: Context, configured_cents: int | None = None) -> PurchaseLimit:
+    if configured_cents is not None and configured_cents > 0:
+        return PurchaseLimit(configured_cents, "setting")
+    recent = (
+        select(transactions.c.purchase_amount_cents.label("cents"))
+        .where(
+            transactions.c.type == T.POINTS_EARNED.value,
+            transactions.c.sync_state != REJECTED,
+            transactions.c.purchase_amount_cents.is_not(None),
+        )
+        .order_by(transactions.c.seq.desc())
+        .limit(AVERAGE_OVER_LAST)
+        .subquery()
+    )
+    with ctx.db.read() as conn:
+        count, average = conn.execute(select(func.count(), func.avg(recent.c.cents))).one()
+    if count < AVERAGE_NEEDS_AT_LEAST or not average:
+        return PurchaseLimit(DEFAULT_PURCHASE_LIMIT_CENTS, "default")
+    return PurchaseLimit(round(average * AVERAGE_PURCHASE_MULTIPLE), "average")
 
 
 def sync_status(ctx: Context) -> SyncStatus:

@@ -85,6 +85,28 @@ class TodayTotals:
 
 
 @dataclass(frozen=True, slots=True)
+class StaffUnlock:
+    """A lockout ended at this till: whose, by whom, when, and when it would have ended."""
+
+    staff_id: int
+    unlocked_by: int
+    unlocked_at: datetime
+    locked_until: datetime
+
+
+PurchaseLimitBasis = Literal["setting", "average", "default"]
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseLimit:
+    """Above this purchase (minor units of the programme's currency) a manager must approve, and why
+    it is this much: set for the till, 100 x its average purchase, or the default."""
+
+    cents: int
+    basis: PurchaseLimitBasis
+
+
+@dataclass(frozen=True, slots=True)
 class SyncStatus:
     pending_count: int
     oldest_pending_at: datetime | None

@@ -34,6 +34,7 @@ from desktop.ui.dialogs import ActionDialog, ConfirmDialog, EarnPointsDialog, En
 from desktop.ui.format import deltas_text, type_text
 from desktop.ui.history import HistoryTable, RejectionsView, TodayPanel
 from desktop.ui.ops import Change, friendly
+from desktop.ui.staff_dialogs import UnlockDialog
 from desktop.ui.widgets import Banner, styled
 from sync.protocol import CARD_NUMBER_PATTERN, Role
 
@@ -94,6 +95,11 @@ class CardScreen(QWidget):
         header.addWidget(self.message_line, 1)
         self.staff_label = styled(QLabel("", self), "subtitle")
         header.addWidget(self.staff_label)
+        self.unlock_button = QPushButton("Unlock staff  Ctrl+U", self)
+        self.unlock_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.unlock_button.setToolTip("End a colleague's lockout after wrong PINs (managers and the owner).")
+        self.unlock_button.clicked.connect(self.open_unlock)
+        header.addWidget(self.unlock_button)
         self.lock_button = QPushButton("Lock  F12", self)
         self.lock_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.lock_button.clicked.connect(self.lock_requested)
@@ -151,6 +157,7 @@ class CardScreen(QWidget):
         self._add_shortcut("Ctrl+H", lambda: self.tabs.setCurrentWidget(self.history))
         self._add_shortcut("Ctrl+R", self.show_rejections)
         self._add_shortcut("Ctrl+T", lambda: self.tabs.setCurrentWidget(self.today))
+        self._add_shortcut("Ctrl+U", self.open_unlock)
         return right
 
     def _add_shortcut(self, keys: str, slot: Any) -> None:
@@ -168,6 +175,7 @@ class CardScreen(QWidget):
         self.store_label.setText(identity.store_name if identity is not None else "")
         manager = self.context.staff_at_least(Role.STORE_MANAGER)
         self.tabs.setTabVisible(self.tabs.indexOf(self.rejections), manager)
+        self.unlock_button.setVisible(manager)
         self.clear_card()
         self.banner.clear()
         self.today.reload()
@@ -299,13 +307,25 @@ class CardScreen(QWidget):
         dialog.finished.connect(lambda result: self._dialog_finished(dialog, result))
         dialog.open()
 
+    def open_unlock(self) -> None:
+        """A manager or the owner ends a colleague's lockout (Ctrl+U)."""
+        if not self.context.staff_at_least(Role.STORE_MANAGER):
+            return
+        self.banner.clear()
+        dialog = UnlockDialog(self.context, self)
+        dialog.finished.connect(lambda result: self._dialog_finished(dialog, result))
+        dialog.open()
+
     def _number_to_enrol(self) -> str:
         text = self.scan_edit.text().strip()
         return text if self.card is None and looks_like_card_number(text) else ""
 
-    def _dialog_finished(self, dialog: Any, result: int) -> None:
+    def _dialog_finished(self, dialog: ActionDialog, result: int) -> None:
         if result == QDialog.DialogCode.Accepted and dialog.recorded is not None:
-            self._recorded(dialog.recorded)
+            if dialog.records_transaction:
+                self._recorded(dialog.recorded)
+            else:
+                self.banner.show_info(dialog.done_text())
         dialog.deleteLater()
         # After the dialog's window gave the focus back to the main window.
         QTimer.singleShot(0, self.focus_scan)

@@ -39,6 +39,7 @@ class TillContext(QObject):
 
     signed_in = Signal(object)  # StaffView
     locked = Signal()
+    session_ended = Signal(str)  # why, for the lock screen (e.g. too many wrong PINs in the session)
     program_loaded = Signal(object)  # Program | None
 
     def __init__(
@@ -81,6 +82,10 @@ class TillContext(QObject):
     def lock(self) -> None:
         self.session.staff = None
         self.locked.emit()
+
+    def end_session(self, reason: str) -> None:
+        """Lock the till now and say why on the lock screen."""
+        self.session_ended.emit(reason)
 
     def reload_program(self) -> None:
         self.op(self, lambda ledger: (ledger.program(), ledger.identity())).success(self._on_program).run()

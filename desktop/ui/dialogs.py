@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.input_checks import EMAIL_PROBLEM, contact_problem
+from desktop.ui.approval import ApprovalRows
 from desktop.ui.context import TillContext
+from desktop.ui.format import money
 from desktop.ui.ops import Change, friendly
 from desktop.ui.widgets import styled
-from sync.protocol import MAX_PURCHASE_CENTS, Program
+from sync.protocol import MAX_PURCHASE_CENTS, Program, Role
 from sync.rules import points_for_purchase
 
 AMOUNT_PATTERN = r"^\d{0,7}([.,]\d{0,2})?$"
@@ -44,10 +46,6 @@ def parse_cents(text: str) -> int | None:
     return cents if 0 <= cents <= MAX_PURCHASE_CENTS else None
 
 
-def money(cents: int, currency: str = "") -> str:
-    return f"{cents // 100}.{cents % 100:02d}" + (f" {currency}" if currency else "")
-
-
 class ActionDialog(QDialog):
     """A form with OK/Cancel that records its action on the ledger thread and stays open on refusal."""
 
@@ -55,6 +53,8 @@ class ActionDialog(QDialog):
         super().__init__(parent)
         self.context = context
         self.recorded: Any = None
+        self.records_transaction = True  # else: `done_text()` says what was done
+        self.changes = Change.RECORDED
         self.setWindowTitle(title)
         self.setModal(True)
         self.setMinimumWidth(520)
@@ -106,9 +106,7 @@ class ActionDialog(QDialog):
         if task is None:
             return
         self.ok_button.setEnabled(False)
-        self.context.op(self, task).success(self._recorded).failure(self._refused).changes(
-            Change.RECORDED
-        ).run()
+        self.context.op(self, task).success(self._recorded).failure(self._refused).changes(self.changes).run()
 
     def show_problem(self, message: str) -> None:
         self.problem_label.setText(message)
@@ -121,8 +119,16 @@ class ActionDialog(QDialog):
 
     def _refused(self, error: BaseException) -> None:
         self.ok_button.setEnabled(True)
+        if getattr(error, "ends_session", False):  # too many wrong PINs asked in this session
+            self.reject()
+            self.context.end_session(friendly(error)[1])
+            return
         title, message = friendly(error)
         self.show_problem(f"{title}: {message}")
+
+    def done_text(self) -> str:
+        """What the screen says after a dialog that records no transaction."""
+        return ""
 
 
 class EarnPointsDialog(ActionDialog):
@@ -144,6 +150,7 @@ class EarnPointsDialog(ActionDialog):
         self.form.addRow("Order reference", self.reference_edit)
         self.preview_label = styled(QLabel("", self), "big")
         self.form.addRow("Points", self.preview_label)
+        self.approval = ApprovalRows(context, self.form, self)
         self.on_amount_edit_text_changed("")
 
     def first_input(self) -> QWidget:
@@ -157,6 +164,7 @@ class EarnPointsDialog(ActionDialog):
 
     @Slot(str)
     def on_amount_edit_text_changed(self, _text: str) -> None:
+        self.approval.withdraw()  # another amount: asked again if it is above the limit too
         cents = parse_cents(self.amount_edit.text())
         program = self.program
         if cents is None or program is None:
@@ -170,7 +178,7 @@ class EarnPointsDialog(ActionDialog):
             self.ok_button.setEnabled(False)
             return
         self.show_problem("")
-        self.preview_label.setText(f"+{points_for_purchase(program, cents)}")
+        self.preview_label.setText(f"{points_for_purchase(program, cents):+,}")
         self.ok_button.setEnabled(True)
 
     def task(self) -> Callable[[Any], Any] | None:
@@ -180,9 +188,43 @@ class EarnPointsDialog(ActionDialog):
             return None
         staff, number = self.context.staff, self.card.card_number
         reference = self.reference_edit.text().strip() or None
-        return lambda ledger: ledger.earn_points(
-            staff, number, purchase_amount_cents=cents, order_reference=reference
+        setting = self.context.settings.large_purchase_cents or None
+        approval = self.approval.approval() if self.approval.asked else None
+        if self.approval.asked and approval is None:
+            self.show_problem("The manager types their PIN to approve this purchase.")
+            return None
+
+        def earn(ledger: Any) -> Any:
+            approver = None
+            if approval is not None:
+                approver = ledger.approve(staff, *approval, at_least=Role.STORE_MANAGER)
+            return ledger.earn_points(
+                staff,
+                number,
+                purchase_amount_cents=cents,
+                order_reference=reference,
+                limit_cents=ledger.purchase_limit(setting).cents,
+                approved_by=approver,
+            )
+
+        return earn
+
+    def _refused(self, error: BaseException) -> None:
+        limit = getattr(error, "limit_cents", None)
+        if not isinstance(limit, int):
+            super()._refused(error)
+            if self.approval.asked:
+                self.approval.pin_edit.setFocus()
+            return
+        self.ok_button.setEnabled(True)
+        currency = self.program.currency if self.program is not None else ""
+        amount = money(getattr(error, "amount_cents", 0), currency)
+        self.show_problem(
+            f"{amount} is above this till's limit of {money(limit, currency)}. "
+            "Check the amount; if it is right, a manager approves it with their PIN."
         )
+        self.approval.ask()
+        self.adjustSize()
 
 
 class RewardDialog(ActionDialog):

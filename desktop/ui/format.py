@@ -77,6 +77,19 @@ def age_text(moment: datetime | None, *, now: datetime | None = None) -> str:
     return f"{int(seconds // 86400)} days"
 
 
+def money(cents: int, currency: str = "") -> str:
+    """'EUR 1,234.50': the currency's code first, then the amount."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    amount = f"{sign}{whole:,}.{part:02d}"
+    return f"{currency} {amount}" if currency else amount
+
+
+def role_text(role: Any) -> str:
+    """'store manager' for store_manager."""
+    return str(getattr(role, "value", role)).replace("_", " ")
+
+
 def signed(value: int) -> str:
     return f"{value:+d}" if value else ""
 

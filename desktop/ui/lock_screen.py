@@ -159,6 +159,11 @@ class LockScreen(QWidget):
         self.reload()
         self.pin_edit.setFocus()
 
+    def show_message(self, text: str) -> None:
+        """Why the till locked (after a reset, which clears the previous message)."""
+        restyle(self.message_label, "inline_problem")
+        self.message_label.setText(text)
+
     @Slot(str)
     def on_keypad_digit_pressed(self, digit: str) -> None:
         self.pin_edit.insert(digit)

@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.enrol_screen.enrolled.connect(self.on_enrol_screen_enrolled)
         self.card_screen.lock_requested.connect(self.lock)
         context.signed_in.connect(self.on_context_signed_in)
+        context.session_ended.connect(self.on_context_session_ended)
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -122,6 +123,11 @@ class MainWindow(QMainWindow):
         self._idle_timer.stop()
         self.context.lock()
         self.show_lock_screen()
+
+    @Slot(str)
+    def on_context_session_ended(self, reason: str) -> None:
+        self.lock()
+        self.lock_screen.show_message(reason)
 
     @Slot()
     def on_idle_timer_timeout(self) -> None:

@@ -67,7 +67,7 @@ def test_earn_points_below_the_minimum_says_so_and_cannot_be_confirmed(
 
     qtbot.keyClicks(dialog.amount_edit, "0.99")
 
-    assert "minimum purchase of 1.00" in dialog.problem_label.text()
+    assert "minimum purchase of EUR 1.00" in dialog.problem_label.text()
     assert not dialog.ok_button.isEnabled()
 
 
