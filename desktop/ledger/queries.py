@@ -207,10 +207,16 @@ def sync_status(ctx: Context) -> SyncStatus:
                 transactions.c.sync_state == PENDING
             )
         ).one()
+        open_rejections = conn.execute(
+            select(func.count()).where(
+                transactions.c.sync_state == REJECTED, transactions.c.acknowledged.is_(False)
+            )
+        ).scalar_one()
     return SyncStatus(
         pending_count=count,
         oldest_pending_at=oldest,
         last_sync_at=state["last_sync_at"],
         last_sync_error=state["last_sync_error"],
         cursor=state["pull_cursor"],
+        rejections_open=open_rejections,
     )

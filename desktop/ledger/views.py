@@ -113,3 +113,4 @@ class SyncStatus:
     last_sync_at: datetime | None
     last_sync_error: str | None
     cursor: str | None
+    rejections_open: int = 0  # rejected by the server, not yet acknowledged by a manager

@@ -393,6 +393,12 @@ class CardScreen(QWidget):
         self.customer_panel.show_card(self.card, self.context.program)
         self._update_actions()
 
+    def show_status(self, status: Any) -> None:
+        """The rejections waiting for a manager, counted on their tab."""
+        count = int(getattr(status, "rejections_open", 0))
+        text = f"Rejections ({count})" if count else "Rejections"
+        self.tabs.setTabText(self.tabs.indexOf(self.rejections), text)
+
     @Slot(int)
     def on_tabs_current_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)

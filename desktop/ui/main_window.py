@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.status_bar = TillStatusBar(context, self)
         self.setStatusBar(self.status_bar)
+        self.status_bar.status_loaded.connect(self.card_screen.show_status)
         self.status_bar.hide()
         self._idle_timer = QTimer(self)
         self._idle_timer.setSingleShot(True)

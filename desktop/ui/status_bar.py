@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
 from desktop.ui.context import TillContext
@@ -32,6 +32,12 @@ def state_text(state: Any) -> str:
     return f"● Not syncing: {message}" if message and message != "Not started" else "● Not syncing"
 
 
+def rejections_text(count: int) -> str:
+    if count == 0:
+        return ""
+    return f"⚠ {count} rejected: a manager reviews {'it' if count == 1 else 'them'} (Ctrl+R)"
+
+
 def pending_text(count: int, oldest: datetime | None) -> str:
     if count == 0:
         return "All synced"
@@ -42,18 +48,24 @@ def pending_text(count: int, oldest: datetime | None) -> str:
 class TillStatusBar(QStatusBar):
     """Reads the sync worker's state (via the bridge) and the ledger's sync status."""
 
+    status_loaded = Signal(object)  # SyncStatus, after each reload
+
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.setSizeGripEnabled(False)
         self.state_label = styled(QLabel("⟳ Connecting…", self), "sync_syncing")
         self.pending_label = QLabel("", self)
+        # Rejections wait here until a manager acknowledges them: "All synced" alone would hide them.
+        self.rejections_label = styled(QLabel("", self), "sync_error")
+        self.rejections_label.hide()
         self.last_sync_label = QLabel("", self)
         self.sync_button = QPushButton("Sync now  Ctrl+S", self)
         self.sync_button.setShortcut("Ctrl+S")
         self.sync_button.clicked.connect(self.on_sync_button_clicked)
         self.addWidget(self.state_label)
         self.addWidget(self.pending_label)
+        self.addWidget(self.rejections_label)
         self.addPermanentWidget(self.last_sync_label)
         self.addPermanentWidget(self.sync_button)
         self.status: Any = None
@@ -73,6 +85,9 @@ class TillStatusBar(QStatusBar):
         state = self.context.bridge.state
         last = getattr(state, "last_success_at", None) or status.last_sync_at
         self.last_sync_label.setText(f"Last sync {local_time(last)}" if last else "Never synced")
+        self.rejections_label.setText(rejections_text(status.rejections_open))
+        self.rejections_label.setVisible(status.rejections_open > 0)
+        self.status_loaded.emit(status)
 
     @Slot(object)
     def on_bridge_state_changed(self, state: Any) -> None:
@@ -91,5 +106,5 @@ class TillStatusBar(QStatusBar):
 
     @Slot(object)
     def on_runner_ledger_changed(self, changes: Change) -> None:
-        if changes & Change.PENDING:
+        if changes & (Change.PENDING | Change.REJECTIONS):
             self.reload()

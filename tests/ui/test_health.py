@@ -159,3 +159,31 @@ def test_sync_states_from_the_worker_thread_reach_slots_on_the_gui_thread(
     qtbot.waitUntil(lambda: bool(seen_on))
     assert seen_on == [threading.main_thread().name]
     assert till.window.status_bar.state_label.text() == "⟳ Syncing…"
+
+
+def test_a_waiting_rejection_is_counted_on_its_tab_and_in_the_status_bar_until_acknowledged(
+    qtbot: QtBot, till: TillUnderTest
+) -> None:
+    cashier = till.ledger.login(1, "4321")
+    till.ledger.add_stamp(cashier, "1001")
+    till.ledger.add_stamp(cashier, "1002")
+    reject_pending(till, Reason.DAILY_STAMP_LIMIT)
+    report(till, StateKind.ONLINE, pending=0)
+    bar = till.window.status_bar
+    qtbot.waitUntil(lambda: "2 rejected" in bar.rejections_label.text())
+    assert bar.rejections_label.isVisible() and bar.rejections_label.objectName() == "sync_error"
+
+    sign_in(qtbot, till.window, "Mia Manager")
+    screen = till.window.card_screen
+    tabs = screen.tabs
+    qtbot.waitUntil(lambda: tabs.tabText(tabs.indexOf(screen.rejections)) == "Rejections (2)")
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: screen.rejections.acknowledge_button.isEnabled())
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+
+    qtbot.waitUntil(lambda: tabs.tabText(tabs.indexOf(screen.rejections)) == "Rejections (1)")
+    assert "1 rejected" in bar.rejections_label.text()
+    qtbot.waitUntil(lambda: screen.rejections.acknowledge_button.isEnabled())
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: tabs.tabText(tabs.indexOf(screen.rejections)) == "Rejections")
+    qtbot.waitUntil(lambda: bar.rejections_label.isHidden())
