@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sync.engine import SyncEngine
 from sync.errors import AuthFailed, Offline, SyncError
@@ -40,6 +40,7 @@ class SyncState:
     last_success_at: datetime | None = None
     last_report: SyncReport | None = None
     retry_in: float | None = None
+    retry_at: datetime | None = None  # after a failure: when the next round is due (by this clock)
 
 
 @dataclass(slots=True)
@@ -212,10 +213,13 @@ class SyncWorker:
     ) -> None:
         delay = self.backoff.next_delay(retry_after)
         with self._wake:
-            self._backoff_until = time.monotonic() + delay
+            now = time.monotonic()
+            self._backoff_until = now + delay
             # "Sync now" pressed during the failed round is honoured; other triggers wait.
-            self._due = time.monotonic() if self._demand != demand_at_start else self._backoff_until
-        self._publish(replace(self._state_of(kind, message), retry_in=delay))
+            self._due = now if self._demand != demand_at_start else self._backoff_until
+            due_in = max(0.0, self._due - now)
+        retry_at = self._clock() + timedelta(seconds=due_in)
+        self._publish(replace(self._state_of(kind, message), retry_in=delay, retry_at=retry_at))
 
     # --- state ------------------------------------------------------------------------------
 

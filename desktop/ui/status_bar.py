@@ -24,7 +24,9 @@ def state_text(state: Any) -> str:
     if kind == "online":
         return "● Online"
     if kind == "offline":
-        return f"● Offline since {local_time(since)}"
+        retry_at = getattr(state, "retry_at", None)
+        retry = f" · will retry at {local_time(retry_at)}" if retry_at is not None else ""
+        return f"● Offline since {local_time(since)}{retry}"
     if kind == "syncing":
         return "⟳ Syncing…"
     if kind == "error":
@@ -102,6 +104,10 @@ class TillStatusBar(QStatusBar):
 
     @Slot()
     def on_sync_button_clicked(self) -> None:
+        if kind_of(self.context.bridge.state) in ("offline", "error"):
+            # Said at once: the answer (or the lack of one) can take the connection's timeout.
+            restyle(self.state_label, "sync_syncing")
+            self.state_label.setText("⟳ Offline: trying the server now…")
         self.context.bridge.sync_now()
 
     @Slot(object)
