@@ -34,7 +34,7 @@ def test_offline_the_status_bar_says_when_the_till_tries_again(
     qtbot: QtBot, cashier: TillUnderTest, offline_worker: SyncWorker
 ) -> None:
     bar = cashier.window.status_bar
-    qtbot.waitUntil(lambda: cashier.bridge.state is not None and cashier.bridge.state.kind == StateKind.OFFLINE)
+    qtbot.waitUntil(lambda: getattr(cashier.bridge.state, "kind", None) == StateKind.OFFLINE)
     retry_at = cashier.bridge.state.retry_at
     assert retry_at is not None and retry_at > cashier.bridge.state.since
 
