@@ -69,14 +69,20 @@ class Recorded:
 
 @dataclass(frozen=True, slots=True)
 class TodayTotals:
-    """This till's transactions of the store-local day (rejected ones counted apart, not summed)."""
+    """This till's transactions of the store-local day (rejected ones counted apart, not summed).
+
+    Given figures are net of the day's voids, as the server's summary sums them."""
 
     day: date
     counts: Mapping[TransactionType, int]  # non-rejected transactions by type
+    stamps_by_type: Mapping[TransactionType, int]  # their summed stamps_delta by type
+    points_by_type: Mapping[TransactionType, int]  # their summed points_delta by type
     transactions: int
-    stamps_given: int
+    stamps_given: int  # stamp_earned less the stamps voided
+    stamps_voided: int
     stamps_redeemed: int
-    points_given: int  # points_earned and welcome_bonus
+    points_given: int  # points_earned and welcome_bonus, less the points voided
+    points_voided: int
     points_redeemed: int
     rewards_redeemed: int  # points_redeemed and stamp_redeemed
     voids: int

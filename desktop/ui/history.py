@@ -270,9 +270,11 @@ class RejectionsView(QWidget):
 
 TOTAL_LABELS = [
     ("transactions", "Transactions"),
-    ("stamps_given", "Stamps given"),
+    ("stamps_given", "Stamps given (net of voids)"),
+    ("stamps_voided", "Stamps voided"),
     ("stamps_redeemed", "Stamps redeemed"),
-    ("points_given", "Points given"),
+    ("points_given", "Points given (net of voids)"),
+    ("points_voided", "Points voided"),
     ("points_redeemed", "Points redeemed"),
     ("rewards_redeemed", "Rewards redeemed"),
     ("voids", "Voids"),
