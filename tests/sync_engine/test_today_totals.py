@@ -58,7 +58,11 @@ def test_todays_totals_net_out_voids_and_match_the_servers_summary_for_this_till
     server = server_summary(world, till, *store_day_bounds(now, identity.store_timezone))
 
     for kind in RECORDED_HERE:
-        here = [totals.counts.get(kind, 0), totals.stamps_by_type.get(kind, 0), totals.points_by_type.get(kind, 0)]
+        here = [
+            totals.counts.get(kind, 0),
+            totals.stamps_by_type.get(kind, 0),
+            totals.points_by_type.get(kind, 0),
+        ]
         assert here == server.get(kind.value, [0, 0, 0]), kind
     given = sum(server[kind.value][2] for kind in (T.POINTS_EARNED, T.WELCOME_BONUS, T.POINTS_VOIDED))
     assert totals.points_given == given
