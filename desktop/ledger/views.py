@@ -57,6 +57,7 @@ class TransactionView:
     reason_text: str | None
     acknowledged: bool
     remaining_voidable: int | None  # for stamp_earned / points_earned: what is left to void
+    reward_name: str | None = None  # points_redeemed: the reward's name when it was redeemed
 
 
 @dataclass(frozen=True, slots=True)

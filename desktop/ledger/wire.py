@@ -117,4 +117,5 @@ def transaction_view(row: RowLike, *, voided: int = 0) -> TransactionView:
         reason_text=REASON_TEXT[reason] if reason else None,
         acknowledged=bool(row["acknowledged"]),
         remaining_voidable=remaining,
+        reward_name=row.get("reward_description"),
     )

@@ -70,7 +70,7 @@ class CardScreen(QWidget):
         outer.addLayout(self._build_header())
         columns = QHBoxLayout()
         columns.setSpacing(20)
-        for column, stretch in ((self._build_left(), 5), (self._build_right(), 6)):
+        for column, stretch in ((self._build_left(), 4), (self._build_right(), 6)):
             holder = QWidget(self)
             holder.setLayout(column)
             column.setContentsMargins(0, 0, 0, 0)

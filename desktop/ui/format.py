@@ -103,6 +103,19 @@ def deltas_text(tx: Any) -> str:
     return ", ".join(parts)
 
 
+def what_text(tx: Any, currency: str = "") -> str:
+    """'Points earned · EUR 12.50', 'Reward redeemed: A cookie': the kind, with the purchase or reward
+    when the till knows it (the server's rows of other tills carry neither)."""
+    text = type_text(tx.type)
+    reward = getattr(tx, "reward_name", None)
+    if reward:
+        return f"{text}: {reward}"
+    cents = getattr(tx, "purchase_amount_cents", None)
+    if cents is not None:
+        return f"{text} · {money(cents, currency)}"
+    return text
+
+
 def describe_transaction(tx: Any) -> str:
     """'14:02  Points earned  +120 points  (order A-17)'."""
     text = f"{local_time(tx.transaction_at)}  {type_text(tx.type)}"

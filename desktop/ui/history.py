@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop.ui import theme
 from desktop.ui.context import TillContext
-from desktop.ui.format import STATE_TEXT, deltas_text, local_time, reason_text, type_text
+from desktop.ui.format import STATE_TEXT, deltas_text, local_time, reason_text, type_text, what_text
 from desktop.ui.ops import Change
 from desktop.ui.widgets import styled
 from sync.protocol import Role
@@ -30,7 +30,10 @@ from sync.protocol import Role
 STATE_COLOURS = {"pending": theme.WARN, "accepted": theme.ACCENT, "rejected": theme.DANGER}
 
 
-def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
+def _table(parent: QWidget, headers: list[str], *, stretch: tuple[int, ...], wrap: bool) -> QTableWidget:
+    """A read-only table that always fits its width: the `stretch` columns share what the others
+    (sized to their contents) leave, and wrap or elide their text (each cell's tooltip has it
+    whole), so no column is ever pushed out of sight."""
     table = QTableWidget(0, len(headers), parent)
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -39,18 +42,21 @@ def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
     table.setAlternatingRowColors(True)
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(theme.TOUCH - 4)
-    table.setWordWrap(True)
+    table.setWordWrap(wrap)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
     # Keystrokes stay with the scan field: a scanner must never type into a table.
     table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+    for column in stretch:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
     return table
 
 
 def _cell(text: str, *, colour: str | None = None) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
+    item.setToolTip(text)
     if colour is not None:
         item.setForeground(QBrush(QColor(colour)))
     return item
@@ -89,7 +95,7 @@ class HistoryTable(QWidget):
         self.local: list[Any] = []
         self.remote: list[Any] = []
         layout = QVBoxLayout(self)
-        self.table = _table(self, self.HEADERS)
+        self.table = _table(self, self.HEADERS, stretch=(1, 3), wrap=False)
         self.table.setAccessibleName("Card history")
         layout.addWidget(self.table)
         context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
@@ -133,10 +139,12 @@ class HistoryTable(QWidget):
         elsewhere = [tx for tx in self.remote if tx.id not in shown]  # this till's own: its view
         self.transactions = sorted([*self.local, *elsewhere], key=_newest_first)
         own_store = getattr(self.context.session.identity, "store_id", None)
+        program = self.context.program
+        currency = program.currency if program is not None else ""
         self.table.setRowCount(len(self.transactions))
         for row, tx in enumerate(self.transactions):
             self.table.setItem(row, 0, _cell(local_time(tx.transaction_at)))
-            self.table.setItem(row, 1, _cell(type_text(tx.type)))
+            self.table.setItem(row, 1, _cell(what_text(tx, currency)))
             self.table.setItem(row, 2, _cell(deltas_text(tx)))
             self.table.setItem(row, 3, _cell(state_text(tx), colour=STATE_COLOURS.get(_state_of(tx))))
             self.table.setItem(row, 4, _cell(_where(tx, own_store)))
@@ -203,7 +211,7 @@ class RejectionsView(QWidget):
         self.summary_label = styled(QLabel("No rejected transactions.", self), "muted")
         self.summary_label.setWordWrap(True)
         layout.addWidget(self.summary_label)
-        self.table = _table(self, self.HEADERS)
+        self.table = _table(self, self.HEADERS, stretch=(3,), wrap=True)
         self.table.setAccessibleName("Rejected transactions")
         self.table.itemSelectionChanged.connect(self.on_table_item_selection_changed)
         layout.addWidget(self.table)

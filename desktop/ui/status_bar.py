@@ -35,9 +35,7 @@ def state_text(state: Any) -> str:
 
 
 def rejections_text(count: int) -> str:
-    if count == 0:
-        return ""
-    return f"⚠ {count} rejected: a manager reviews {'it' if count == 1 else 'them'} (Ctrl+R)"
+    return f"⚠ {count} rejected" if count else ""
 
 
 def pending_text(count: int, oldest: datetime | None) -> str:
@@ -60,6 +58,7 @@ class TillStatusBar(QStatusBar):
         self.pending_label = QLabel("", self)
         # Rejections wait here until a manager acknowledges them: "All synced" alone would hide them.
         self.rejections_label = styled(QLabel("", self), "sync_error")
+        self.rejections_label.setToolTip("Transactions the server refused: a manager reviews them (Ctrl+R).")
         self.rejections_label.hide()
         self.last_sync_label = QLabel("", self)
         self.sync_button = QPushButton("Sync now  Ctrl+S", self)

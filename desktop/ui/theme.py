@@ -70,6 +70,7 @@ QLineEdit#scan {{ font-size: 20pt; min-height: 56px; }}
 QLineEdit#pin {{ font-size: 26pt; min-height: 60px; letter-spacing: 8px; }}
 QListWidget, QTableWidget {{ background: {PANEL}; border: 1px solid {LINE}; border-radius: 8px;
                alternate-background-color: #f0f4f8; }}
+QTableWidget, QHeaderView::section {{ font-size: {BASE_PT - 2}pt; }}
 QListWidget::item {{ min-height: {TOUCH - 4}px; padding: 4px 8px; }}
 QListWidget::item:selected, QTableWidget::item:selected {{ background: {ACCENT_SOFT}; color: {INK}; }}
 QHeaderView::section {{ background: {PAPER}; border: none; border-bottom: 1px solid {LINE};

@@ -187,3 +187,30 @@ def test_a_waiting_rejection_is_counted_on_its_tab_and_in_the_status_bar_until_a
     qtbot.keyClick(screen.scan_edit, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: tabs.tabText(tabs.indexOf(screen.rejections)) == "Rejections")
     qtbot.waitUntil(lambda: bar.rejections_label.isHidden())
+
+
+def test_the_history_keeps_every_column_in_sight_and_shows_purchases_and_rewards(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    window = cashier.window
+    window.resize(1024, 600)
+    screen = window.card_screen
+    staff = cashier.context.staff
+    cashier.ledger.earn_points(staff, "1001", purchase_amount_cents=1250, order_reference="R-9")
+    cashier.ledger.redeem_reward(staff, "1001", "cookie")
+    cashier.ledger.add_stamp(staff, "1001")
+    reject_pending(cashier, Reason.INVALID_POINTS)  # the longest reason a cashier reads
+    report(cashier, StateKind.ONLINE, pending=0)
+    scan(qtbot, window, "1001")
+    table = screen.history.table
+    qtbot.waitUntil(lambda: table.rowCount() == 3)
+    qtbot.wait(50)  # the layout settles
+
+    header = table.horizontalHeader()
+    for column in range(table.columnCount()):
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert 0 <= header.sectionViewportPosition(column) and right <= table.viewport().width(), column
+    texts = [" ".join(row) for row in screen.history.row_texts()]
+    assert any("EUR 12.50" in text for text in texts)
+    assert any("A cookie" in text for text in texts)
+    assert all(row[4] == "This till" for row in screen.history.row_texts())
