@@ -22,7 +22,7 @@ from sync.protocol import (
     Tx,
 )
 from sync.report import Rejection, Round, SyncReport, build_report, count_results
-from sync.transport import SyncClient
+from sync.transport import ServerClock, SyncClient
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,11 @@ class SyncEngine:
 
     def close(self) -> None:
         self.client.close()
+
+    @property
+    def server_clock(self) -> ServerClock | None:
+        """The server's clock as its latest answer told it (None before any answer)."""
+        return self.client.server_clock
 
     def run_once(self) -> SyncReport:
         """Push everything pending, pull every change, repair mismatches; record the outcome.

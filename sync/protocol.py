@@ -99,6 +99,7 @@ class Reason(enum.StrEnum):
     ALREADY_VOIDED = "already_voided"
     INSUFFICIENT_POINTS = "insufficient_points"
     INSUFFICIENT_STAMPS = "insufficient_stamps"
+    INVALID_TRANSACTION_AT = "invalid_transaction_at"
 
 
 class TxStatus(enum.StrEnum):

@@ -63,6 +63,7 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.ALREADY_VOIDED: "That purchase has already been voided (in full or in part).",
     Reason.INSUFFICIENT_POINTS: "Not enough points on the card.",
     Reason.INSUFFICIENT_STAMPS: "Not enough stamps on the card.",
+    Reason.INVALID_TRANSACTION_AT: "The till's clock was wrong when this was recorded; ask IT to set it.",
 }
 
 

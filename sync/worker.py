@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sync.engine import SyncEngine
 from sync.errors import AuthFailed, Offline, SyncError
 from sync.report import SyncReport
+from sync.transport import ServerClock
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class SyncState:
     last_report: SyncReport | None = None
     retry_in: float | None = None
     retry_at: datetime | None = None  # after a failure: when the next round is due (by this clock)
+    server_clock: ServerClock | None = None  # the server's clock as its latest answer gave it
+    clock_offset: float | None = None  # seconds this clock is ahead of the server's (negative: behind)
 
 
 @dataclass(slots=True)
@@ -232,6 +235,7 @@ class SyncWorker:
             if kind is not self._settled_kind:
                 self._settled_kind, self._settled_since = kind, now
             since = self._settled_since
+        reading = self._engine.server_clock if self._engine is not None else None
         return SyncState(
             kind=kind,
             since=since,
@@ -239,6 +243,8 @@ class SyncWorker:
             pending_count=self._pending_count(),
             last_success_at=self._last_success_at,
             last_report=self._last_report,
+            server_clock=reading,
+            clock_offset=reading.offset(now) if reading is not None else None,
         )
 
     def _pending_count(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from desktop.ledger.errors import (
     ApprovalNeeded,
+    ClockWrong,
     InvalidInput,
     LedgerError,
     LockedOut,
@@ -32,6 +33,7 @@ from desktop.ledger.views import (
 __all__ = [
     "ApprovalNeeded",
     "CardView",
+    "ClockWrong",
     "InvalidInput",
     "Ledger",
     "LedgerError",

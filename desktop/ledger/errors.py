@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from desktop.clock_words import offset_words
 from sync.protocol import Reason
 from sync.rules import REASON_TEXT
 
@@ -65,6 +66,18 @@ class ApprovalNeeded(LedgerError):
         )
         self.amount_cents = amount_cents
         self.limit_cents = limit_cents
+
+
+class ClockWrong(LedgerError):
+    """The till's clock is too far from the server's: what it records would carry a wrong time."""
+
+    def __init__(self, offset_seconds: float) -> None:
+        super().__init__(
+            "The till's clock is wrong",
+            f"It is {offset_words(offset_seconds)} the server's. Nothing can be recorded until it is "
+            "set right (ask IT to set the date, time and time zone).",
+        )
+        self.offset_seconds = offset_seconds
 
 
 class UnknownStaff(LedgerError):

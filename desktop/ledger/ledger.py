@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
@@ -27,6 +28,9 @@ from desktop.ledger.views import (
 from sync.ports import DeviceIdentity, LedgerPort, Mismatch, PendingSummary
 from sync.protocol import CardState, ImportRequest, Program, PullResponse, PushResult, Reason, Role, Tx
 
+if TYPE_CHECKING:
+    from sync.transport import ServerClock
+
 log = logging.getLogger(__name__)
 
 
@@ -38,6 +42,11 @@ class Ledger:
 
     def close(self) -> None:
         self._ctx.db.dispose()
+
+    def set_server_clock(self, reading: ServerClock | None) -> None:
+        """The server's clock as a sync read it: new transactions are refused (ClockWrong) while the
+        till's clock is more than 12 hours from it."""
+        self._ctx.guard.set(reading)
 
     # --- identity and staff ---------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ class TillContext(QObject):
     locked = Signal()
     session_ended = Signal(str)  # why, for the lock screen (e.g. too many wrong PINs in the session)
     program_loaded = Signal(object)  # Program | None
+    clock_checked = Signal(object)  # float | None: how far this till's clock is ahead of the server's
 
     def __init__(
         self,
@@ -56,9 +57,12 @@ class TillContext(QObject):
         self.settings = settings or TillSettings()
         self.session = Session()
         self.lookup = CardLookup(self)  # a card's transactions elsewhere, from the server
+        self.server_clock: Any = None  # sync.transport.ServerClock, as the latest sync read it
+        self.clock_offset: float | None = None  # seconds this till's clock is ahead of the server's
         runner.add_recorded_listener(bridge.notify_recorded)
         runner.ledger_changed.connect(self.on_runner_ledger_changed)
         bridge.ledger_touched.connect(runner.ledger_changed)
+        bridge.state_changed.connect(self.on_bridge_state_changed)
 
     def op(self, parent: QObject, task: Callable[[Any], T]) -> Op[T]:
         return self.runner.op(parent, task)
@@ -93,6 +97,17 @@ class TillContext(QObject):
     def _on_program(self, loaded: tuple[Program | None, Any]) -> None:
         self.session.program, self.session.identity = loaded
         self.program_loaded.emit(self.session.program)
+
+    def on_bridge_state_changed(self, state: Any) -> None:
+        """Each sync reads the server's clock: the ledger refuses new transactions while this
+        till's clock is far from it (checked on the ledger thread, at each verb)."""
+        reading = getattr(state, "server_clock", None)
+        if reading is None or reading is self.server_clock:
+            return
+        self.server_clock = reading
+        self.clock_offset = getattr(state, "clock_offset", None)
+        self.op(self, lambda ledger: ledger.set_server_clock(reading)).run()
+        self.clock_checked.emit(self.clock_offset)
 
     def on_runner_ledger_changed(self, changes: Change) -> None:
         if changes & (Change.PROGRAM | Change.IDENTITY):

@@ -8,11 +8,13 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
+from desktop.clock_words import offset_words
 from desktop.ui.context import TillContext
 from desktop.ui.format import age_text, local_time
 from desktop.ui.ops import Change
 from desktop.ui.sync_bridge import kind_of
 from desktop.ui.widgets import restyle, styled
+from sync.protocol import Role
 
 AGE_REFRESH_MS = 30_000
 
@@ -32,6 +34,20 @@ def state_text(state: Any) -> str:
     if kind == "error":
         return f"● Sync problem: {message}" if message else "● Sync problem"
     return f"● Not syncing: {message}" if message and message != "Not started" else "● Not syncing"
+
+
+CLOCK_WARNING_SECONDS = 5 * 60  # a manager is told
+CLOCK_STOP_SECONDS = 12 * 3600  # the ledger records nothing (desktop.ledger.context.MAX_CLOCK_OFFSET)
+
+
+def clock_text(offset: float | None, *, manager: bool) -> str:
+    """What the status bar says of the till's clock against the server's ('' when nothing)."""
+    if offset is None or abs(offset) <= CLOCK_WARNING_SECONDS:
+        return ""
+    off = f"{offset_words(offset)} the server"
+    if abs(offset) > CLOCK_STOP_SECONDS:
+        return f"⚠ Clock {off}: recording paused until IT sets it"
+    return f"⚠ Clock {off}: ask IT to set it" if manager else ""
 
 
 def rejections_text(count: int) -> str:
@@ -60,6 +76,8 @@ class TillStatusBar(QStatusBar):
         self.rejections_label = styled(QLabel("", self), "sync_error")
         self.rejections_label.setToolTip("Transactions the server refused: a manager reviews them (Ctrl+R).")
         self.rejections_label.hide()
+        self.clock_label = styled(QLabel("", self), "sync_error")
+        self.clock_label.hide()
         self.last_sync_label = QLabel("", self)
         self.sync_button = QPushButton("Sync now  Ctrl+S", self)
         self.sync_button.setShortcut("Ctrl+S")
@@ -67,6 +85,7 @@ class TillStatusBar(QStatusBar):
         self.addWidget(self.state_label)
         self.addWidget(self.pending_label)
         self.addWidget(self.rejections_label)
+        self.addWidget(self.clock_label)
         self.addPermanentWidget(self.last_sync_label)
         self.addPermanentWidget(self.sync_button)
         self.status: Any = None
@@ -75,6 +94,9 @@ class TillStatusBar(QStatusBar):
         self._timer.timeout.connect(self.reload)
         self._timer.start()
         context.bridge.state_changed.connect(self.on_bridge_state_changed)
+        context.clock_checked.connect(self.show_clock)
+        context.signed_in.connect(self.show_clock)
+        context.locked.connect(self.show_clock)
         context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
 
     def reload(self) -> None:
@@ -100,6 +122,13 @@ class TillStatusBar(QStatusBar):
         if last is not None:
             self.last_sync_label.setText(f"Last sync {local_time(last)}")
         self.sync_button.setEnabled(kind != "syncing" and self.context.bridge.worker is not None)
+
+    def show_clock(self, *_: object) -> None:
+        """Warn a manager of a clock more than 5 minutes off; everyone of one that stops recording."""
+        manager = self.context.staff_at_least(Role.STORE_MANAGER)
+        text = clock_text(self.context.clock_offset, manager=manager)
+        self.clock_label.setText(text)
+        self.clock_label.setVisible(bool(text))
 
     @Slot()
     def on_sync_button_clicked(self) -> None:
