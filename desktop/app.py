@@ -7,7 +7,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -18,6 +18,9 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.ops import LedgerRunner, friendly
 from desktop.ui.sync_bridge import SyncBridge
 from desktop.ui.theme import apply_theme
+
+if TYPE_CHECKING:
+    from desktop.demo import DemoWorld
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,7 @@ class Till:
         self.window = MainWindow(self.context)
         self.window.till_ready.connect(self.start_sync)
         self.worker: Any = None
-        self.demo_world: Any = None
+        self.demo_world: DemoWorld | None = None
         self._building_worker = False
         self._stopped = False
 
@@ -62,9 +65,9 @@ class Till:
         self.runner.open(lambda: _open_ledger(self.data_dir / LEDGER_FILE))
         if self.demo:
             self.window.show_message("Starting the demo server…")
-            self.context.op(self.window, self._start_demo).success(self._demo_started).failure(
-                self._demo_failed
-            ).run()
+            self.context.network.run(
+                self.window, self._start_demo, success=self._demo_started, failure=self._demo_failed
+            )
         else:
             self.window.start()
         if self.settings.full_screen:
@@ -72,12 +75,14 @@ class Till:
         else:
             self.window.show()
 
-    def _start_demo(self, ledger: Any) -> Any:
+    def _start_demo(self) -> DemoWorld:
+        """On the network thread: seeding and the server's start take seconds; the ledger is
+        needed only at the end (to adopt the demo's device), when its own thread has opened it."""
         from desktop.demo import start_demo
 
-        return start_demo(ledger, self.data_dir)
+        return start_demo(self.runner.wait_for_ledger, self.data_dir)
 
-    def _demo_started(self, world: Any) -> None:
+    def _demo_started(self, world: DemoWorld) -> None:
         self.demo_world = world
         self.context.session.demo_hints = list(world.hints)
         self.window.start()
@@ -123,7 +128,7 @@ class Till:
             self.worker.stop()
             self.worker = None
         self.bridge.attach(None)
-        self.context.lookup.close()
+        self.context.close()
         self.runner.close()
         if self.runner.ledger is not None:
             self.runner.ledger.close()

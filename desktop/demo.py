@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import httpx
 
 from desktop.config import ensure_private_dir, open_private, write_private_text
 from desktop.ui.context import DemoHint
+from sync.ports import LedgerPort
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +131,9 @@ def demo_hints(merchant: dict[str, Any], store_id: int) -> list[DemoHint]:
     return [DemoHint(name=s["name"], role=s["role"], pin=s["pin"]) for s in staff]
 
 
-def start_demo(ledger: Any, data_dir: Path) -> DemoWorld:
-    """Seed (first run), start the server, adopt the first device of the first merchant, pull."""
+def start_demo(ledger_when_open: Callable[[], LedgerPort], data_dir: Path) -> DemoWorld:
+    """Seed (first run), start the server, adopt the first device of the first merchant, pull.
+    The ledger is asked for last, so seeding and the server's start overlap its opening."""
     from sync.enrolment import adopt_device
 
     ensure_private_dir(data_dir)
@@ -140,7 +143,7 @@ def start_demo(ledger: Any, data_dir: Path) -> DemoWorld:
     server = start_server(data_dir)
     try:
         adopt_device(
-            ledger,
+            ledger_when_open(),
             server.url,
             device["device_id"],
             device["token"],

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sync.protocol import Program
+
+if TYPE_CHECKING:
+    from desktop.ledger import CardView
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +30,7 @@ ACTIONS = [
 ]
 
 
-def enabled_actions(card: Any, program: Program | None, *, manager: bool) -> dict[str, bool]:
+def enabled_actions(card: CardView | None, program: Program | None, *, manager: bool) -> dict[str, bool]:
     """Which actions make sense for this card (None: no card shown) under this programme."""
     active = card is not None and bool(card.is_active)
     stamps = program is None or program.has_stamps

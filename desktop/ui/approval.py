@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QWidget
 
 from desktop.ui.context import TillContext
 from desktop.ui.widgets import styled
 from sync.protocol import Role
+
+if TYPE_CHECKING:
+    from desktop.ledger import StaffView
 
 
 class ApprovalRows:
@@ -49,7 +52,7 @@ class ApprovalRows:
             self.asked = False
             self._show(False)
 
-    def _fill(self, members: list[Any]) -> None:
+    def _fill(self, members: list[StaffView]) -> None:
         store = getattr(self.context.session.identity, "store_id", None)
         approvers = [
             member

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
@@ -33,10 +33,13 @@ from desktop.ui.customer_panel import CustomerPanel
 from desktop.ui.dialogs import ActionDialog, ConfirmDialog, EarnPointsDialog, EnrolCardDialog, RewardDialog
 from desktop.ui.format import deltas_text, type_text
 from desktop.ui.history import HistoryTable, RejectionsView, TodayPanel
-from desktop.ui.ops import Change, friendly
+from desktop.ui.ops import Change, LedgerTask, friendly
 from desktop.ui.staff_dialogs import UnlockDialog
 from desktop.ui.widgets import Banner, styled
 from sync.protocol import CARD_NUMBER_PATTERN, Role
+
+if TYPE_CHECKING:
+    from desktop.ledger import CardView, Ledger, Recorded, StaffView, SyncStatus
 
 CARD_NUMBER = re.compile(CARD_NUMBER_PATTERN)
 ONLY_OWNER_TITLE = "Only the owner can adjust a balance"
@@ -52,7 +55,7 @@ class CardScreen(QWidget):
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.card: Any = None
+        self.card: CardView | None = None
         self.buttons: dict[str, QPushButton] = {}
         self.shortcut_actions: dict[str, QAction] = {}
         self._build()
@@ -197,7 +200,7 @@ class CardScreen(QWidget):
         if self.tabs.isTabVisible(self.tabs.indexOf(self.rejections)):
             self.tabs.setCurrentWidget(self.rejections)
 
-    def show_card(self, card: Any) -> None:
+    def show_card(self, card: CardView | None) -> None:
         changed = card is None or self.card is None or card.card_number != self.card.card_number
         self.card = card
         self.customer_panel.show_card(card, self.context.program)
@@ -215,13 +218,13 @@ class CardScreen(QWidget):
             return
         self.banner.clear()
 
-        def look_up(ledger: Any) -> tuple[Any, list[Any]]:
+        def look_up(ledger: Ledger) -> tuple[CardView | None, list[CardView]]:
             card = ledger.find_card(text) if CARD_NUMBER.fullmatch(text) else None
             return card, ([] if card is not None else ledger.search_cards(text))
 
         self.context.op(self, look_up).success(lambda found: self._looked_up(text, *found)).run()
 
-    def _looked_up(self, text: str, card: Any, matches: list[Any]) -> None:
+    def _looked_up(self, text: str, card: CardView | None, matches: list[CardView]) -> None:
         if card is None and len(matches) == 1:
             card = matches[0]
         if card is not None:
@@ -238,7 +241,7 @@ class CardScreen(QWidget):
             return
         self._show_matches(matches)
 
-    def _show_matches(self, matches: list[Any]) -> None:
+    def _show_matches(self, matches: list[CardView]) -> None:
         self.results_list.clear()
         for card in matches:
             name = card.customer_name or "(no name)"
@@ -281,29 +284,36 @@ class CardScreen(QWidget):
             return
         self.banner.clear()
         card, staff = self.card, self.context.staff
+        if staff is None or (card is None and key != "enrol"):
+            return  # the till locked, or the card went, between the key and here
         if key == "adjust" and not self.context.staff_at_least(Role.MERCHANT_OWNER):
             # Said before any PIN is asked: nobody can lock the owner out from another session.
             self.banner.show_problem(ONLY_OWNER_TITLE, ONLY_OWNER_MESSAGE)
             return
+        if key == "enrol":
+            self._open_dialog(EnrolCardDialog(self.context, self._number_to_enrol(), self))
+            return
+        assert card is not None
+        number = card.card_number
         if key == "stamp":
-            self._record(lambda ledger: ledger.add_stamp(staff, card.card_number))
+            self._record(lambda ledger: ledger.add_stamp(staff, number))
         elif key == "redeem_stamps":
-            self._record(lambda ledger: ledger.redeem_stamps(staff, card.card_number))
+            self._record(lambda ledger: ledger.redeem_stamps(staff, number))
         elif key == "activation":
-            self._toggle_activation()
+            self._toggle_activation(card, staff)
         else:
-            self._open_dialog(key)
+            self._open_dialog(self._card_dialog(key, card))
 
-    def _open_dialog(self, key: str) -> None:
-        card = self.card
+    def _card_dialog(self, key: str, card: CardView) -> ActionDialog:
         dialogs: dict[str, Callable[[], ActionDialog]] = {
             "earn": lambda: EarnPointsDialog(self.context, card, self),
             "reward": lambda: RewardDialog(self.context, card, self),
             "void": lambda: VoidDialog(self.context, card, self, preselect=self.history.selected_id()),
             "adjust": lambda: AdjustDialog(self.context, card, self),
-            "enrol": lambda: EnrolCardDialog(self.context, self._number_to_enrol(), self),
         }
-        dialog = dialogs[key]()
+        return dialogs[key]()
+
+    def _open_dialog(self, dialog: ActionDialog) -> None:
         dialog.finished.connect(lambda result: self._dialog_finished(dialog, result))
         dialog.open()
 
@@ -312,9 +322,7 @@ class CardScreen(QWidget):
         if not self.context.staff_at_least(Role.STORE_MANAGER):
             return
         self.banner.clear()
-        dialog = UnlockDialog(self.context, self)
-        dialog.finished.connect(lambda result: self._dialog_finished(dialog, result))
-        dialog.open()
+        self._open_dialog(UnlockDialog(self.context, self))
 
     def _number_to_enrol(self) -> str:
         text = self.scan_edit.text().strip()
@@ -330,30 +338,29 @@ class CardScreen(QWidget):
         # After the dialog's window gave the focus back to the main window.
         QTimer.singleShot(0, self.focus_scan)
 
-    def _toggle_activation(self) -> None:
-        card, staff = self.card, self.context.staff
+    def _toggle_activation(self, card: CardView, staff: StaffView) -> None:
+        number = card.card_number
         if not card.is_active:
-            self._record(lambda ledger: ledger.reactivate(staff, card.card_number))
+            self._record(lambda ledger: ledger.reactivate(staff, number))
             return
         name = card.customer_name or "this customer"
         dialog = ConfirmDialog(
             self.context,
             title="Deactivate",
-            question=f"Deactivate card {card.card_number} of {name}? It can be reactivated later.",
-            task=lambda ledger: ledger.deactivate(staff, card.card_number),
+            question=f"Deactivate card {number} of {name}? It can be reactivated later.",
+            task=lambda ledger: ledger.deactivate(staff, number),
             parent=self,
         )
-        dialog.finished.connect(lambda result: self._dialog_finished(dialog, result))
-        dialog.open()
+        self._open_dialog(dialog)
 
-    def _record(self, task: Any) -> None:
+    def _record(self, task: LedgerTask[Recorded]) -> None:
         for button in self.buttons.values():
             button.setEnabled(False)
         self.context.op(self, task).success(self._recorded).failure(self._refused).changes(
             Change.RECORDED
         ).run()
 
-    def _recorded(self, recorded: Any) -> None:
+    def _recorded(self, recorded: Recorded) -> None:
         tx = recorded.transaction
         self.show_card(recorded.card)
         amounts = deltas_text(tx)
@@ -374,7 +381,7 @@ class CardScreen(QWidget):
         number = self.card.card_number
         self.context.op(self, lambda ledger: ledger.find_card(number)).success(self._reloaded).run()
 
-    def _reloaded(self, card: Any) -> None:
+    def _reloaded(self, card: CardView | None) -> None:
         if card is not None and self.card is not None and card.card_number == self.card.card_number:
             self.show_card(card)
 
@@ -393,9 +400,9 @@ class CardScreen(QWidget):
         self.customer_panel.show_card(self.card, self.context.program)
         self._update_actions()
 
-    def show_status(self, status: Any) -> None:
+    def show_status(self, status: SyncStatus) -> None:
         """The rejections waiting for a manager, counted on their tab."""
-        count = int(getattr(status, "rejections_open", 0))
+        count = status.rejections_open
         text = f"Rejections ({count})" if count else "Rejections"
         self.tabs.setTabText(self.tabs.indexOf(self.rejections), text)
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QWidget
 
+from desktop.ui.context import TillContext
 from desktop.ui.dialogs import ActionDialog
 from desktop.ui.format import describe_transaction
+from desktop.ui.ops import LedgerTask
 from desktop.ui.widgets import WholeNumberEdit, styled
 from sync.protocol import MAX_ADJUSTMENT, TransactionType
+
+if TYPE_CHECKING:
+    from desktop.ledger import CardView, TransactionView
 
 LIST_KEYS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown})
 
@@ -24,12 +28,17 @@ class VoidDialog(ActionDialog):
     range and cannot be confirmed, never clamped to something else."""
 
     def __init__(
-        self, context: Any, card: Any, parent: QWidget | None = None, *, preselect: str | None = None
+        self,
+        context: TillContext,
+        card: CardView,
+        parent: QWidget | None = None,
+        *,
+        preselect: str | None = None,
     ) -> None:
         super().__init__(context, "Void a transaction", parent)
         self.card = card
         self.preselect = preselect  # the transaction picked in the card's history, if any
-        self.transactions: list[Any] = []
+        self.transactions: list[TransactionView] = []
         self.maximum = 0
         self.tx_list = QListWidget(self)
         self.tx_list.setMinimumHeight(160)
@@ -47,7 +56,7 @@ class VoidDialog(ActionDialog):
     def first_input(self) -> QWidget:
         return self.points_edit if self.points_edit.isEnabled() else self.tx_list
 
-    def _show_voidable(self, transactions: list[Any]) -> None:
+    def _show_voidable(self, transactions: list[TransactionView]) -> None:
         self.transactions = list(transactions)
         self.tx_list.clear()
         for tx in self.transactions:
@@ -63,7 +72,7 @@ class VoidDialog(ActionDialog):
             self.first_input().setFocus()
         self.points_edit.selectAll()  # typing replaces the whole rest
 
-    def _selected(self) -> Any:
+    def _selected(self) -> TransactionView | None:
         row = self.tx_list.currentRow()
         return self.transactions[row] if 0 <= row < len(self.transactions) else None
 
@@ -106,20 +115,22 @@ class VoidDialog(ActionDialog):
                 return True
         return super().eventFilter(watched, event)
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def task(self) -> LedgerTask[Any] | None:
         tx = self._selected()
         if tx is None or not self.ok_button.isEnabled():
             self._judge()
             return None
         points = self.points_edit.number() if self.points_edit.isEnabled() else None
-        staff, tx_id = self.context.staff, tx.id
+        staff, tx_id = self.signed_in_staff(), tx.id
+        if staff is None:
+            return None
         return lambda ledger: ledger.void(staff, tx_id, points=points)
 
 
 class AdjustDialog(ActionDialog):
     """The owner corrects a balance (signed in: nobody else gets this far), with a reason."""
 
-    def __init__(self, context: Any, card: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: TillContext, card: CardView, parent: QWidget | None = None) -> None:
         super().__init__(context, "Adjust the balance", parent)
         self.card = card
         program = context.program
@@ -163,14 +174,16 @@ class AdjustDialog(ActionDialog):
             return "Please give a reason for the adjustment."
         return ""
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def task(self) -> LedgerTask[Any] | None:
         stamps, points = self.stamps_edit.number(), self.points_edit.number()
         reason = self.reason_edit.text().strip()
         problem = self._problem(stamps, points, reason)
         if problem:
             self.show_problem(problem)
             return None
-        owner, number = self.context.staff, self.card.card_number
+        owner, number = self.signed_in_staff(), self.card.card_number
+        if owner is None:
+            return None
         return lambda ledger: ledger.adjust(
             owner, number, stamps_delta=stamps or 0, points_delta=points or 0, reason=reason
         )

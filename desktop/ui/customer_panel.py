@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.ui.widgets import StampCard, styled
 from sync.protocol import Program
+
+if TYPE_CHECKING:
+    from desktop.ledger import CardView
 
 
 def affordable_rewards(program: Program | None, points: int) -> list[str]:
@@ -22,7 +25,7 @@ class CustomerPanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("panel")
-        self.card: Any = None
+        self.card: CardView | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(8)
@@ -52,7 +55,7 @@ class CustomerPanel(QFrame):
         layout.addStretch(1)
         self.show_card(None, None)
 
-    def show_card(self, card: Any, program: Program | None) -> None:
+    def show_card(self, card: CardView | None, program: Program | None) -> None:
         self.card = card
         has_card = card is not None
         for widget in (self.number_label, self.stamp_card, self.stamps_label, self.points_label):
@@ -70,7 +73,7 @@ class CustomerPanel(QFrame):
         self._show_pending(card)
         self._show_balances(card, program)
 
-    def _show_pending(self, card: Any) -> None:
+    def _show_pending(self, card: CardView) -> None:
         count = int(getattr(card, "pending_count", 0) or 0)
         plural = "transaction" if count == 1 else "transactions"
         self.pending_label.setText(f"Includes {count} unsynced {plural}")
@@ -79,7 +82,7 @@ class CustomerPanel(QFrame):
         )
         self.pending_label.setVisible(bool(getattr(card, "has_pending", count > 0)))
 
-    def _show_balances(self, card: Any, program: Program | None) -> None:
+    def _show_balances(self, card: CardView, program: Program | None) -> None:
         stamps_shown = program is None or program.has_stamps
         points_shown = program is None or program.has_points
         target = program.stamps_target if program is not None else 10

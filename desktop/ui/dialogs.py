@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRegularExpression, Qt, Slot
 from PySide6.QtGui import QRegularExpressionValidator, QShowEvent
@@ -26,10 +25,13 @@ from desktop.input_checks import EMAIL_PROBLEM, contact_problem
 from desktop.ui.approval import ApprovalRows
 from desktop.ui.context import TillContext
 from desktop.ui.format import money
-from desktop.ui.ops import Change, friendly
+from desktop.ui.ops import Change, LedgerTask, friendly
 from desktop.ui.widgets import styled
 from sync.protocol import MAX_PURCHASE_CENTS, Program, Role
 from sync.rules import points_for_purchase
+
+if TYPE_CHECKING:
+    from desktop.ledger import CardView, Ledger, Recorded, StaffView
 
 AMOUNT_PATTERN = r"^\d{0,7}([.,]\d{0,2})?$"
 
@@ -85,7 +87,7 @@ class ActionDialog(QDialog):
         buttons.addWidget(self.ok_button)
         self.body.addLayout(buttons)
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def task(self) -> LedgerTask[Any] | None:
         """The ledger call to make, or None when the form is not complete (say why first)."""
         raise NotImplementedError
 
@@ -130,11 +132,18 @@ class ActionDialog(QDialog):
         """What the screen says after a dialog that records no transaction."""
         return ""
 
+    def signed_in_staff(self) -> StaffView | None:
+        """Who acts; None (said in the dialog) when the till locked meanwhile."""
+        staff = self.context.staff
+        if staff is None:
+            self.show_problem("The till is locked: sign in first.")
+        return staff
+
 
 class EarnPointsDialog(ActionDialog):
     """Purchase amount and order reference, with the points it will give shown as you type."""
 
-    def __init__(self, context: TillContext, card: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: TillContext, card: CardView, parent: QWidget | None = None) -> None:
         super().__init__(context, "Earn points", parent)
         self.card = card
         self.program: Program | None = context.program
@@ -181,12 +190,14 @@ class EarnPointsDialog(ActionDialog):
         self.preview_label.setText(f"{points_for_purchase(program, cents):+,}")
         self.ok_button.setEnabled(True)
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def task(self) -> LedgerTask[Any] | None:
         cents = parse_cents(self.amount_edit.text())
         if cents is None:
             self.show_problem("Type the purchase amount.")
             return None
-        staff, number = self.context.staff, self.card.card_number
+        staff, number = self.signed_in_staff(), self.card.card_number
+        if staff is None:
+            return None
         reference = self.reference_edit.text().strip() or None
         setting = self.context.settings.large_purchase_cents or None
         approval = self.approval.approval() if self.approval.asked else None
@@ -194,7 +205,7 @@ class EarnPointsDialog(ActionDialog):
             self.show_problem("The manager types their PIN to approve this purchase.")
             return None
 
-        def earn(ledger: Any) -> Any:
+        def earn(ledger: Ledger) -> Recorded:
             approver = None
             if approval is not None:
                 approver = ledger.approve(staff, *approval, at_least=Role.STORE_MANAGER)
@@ -230,7 +241,7 @@ class EarnPointsDialog(ActionDialog):
 class RewardDialog(ActionDialog):
     """The programme's rewards; those the card cannot afford are greyed out with the reason."""
 
-    def __init__(self, context: TillContext, card: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, context: TillContext, card: CardView, parent: QWidget | None = None) -> None:
         super().__init__(context, "Redeem a reward", parent)
         self.card = card
         self.reward_list = QListWidget(self)
@@ -272,13 +283,15 @@ class RewardDialog(ActionDialog):
     def on_reward_list_item_activated(self, _item: QListWidgetItem) -> None:
         self.on_ok_button_clicked()
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def task(self) -> LedgerTask[Any] | None:
         item = self.reward_list.currentItem()
         if item is None or not item.flags() & Qt.ItemFlag.ItemIsEnabled:
             self.show_problem("Pick a reward the card can afford.")
             return None
         reward_id = str(item.data(Qt.ItemDataRole.UserRole))
-        staff, number = self.context.staff, self.card.card_number
+        staff, number = self.signed_in_staff(), self.card.card_number
+        if staff is None:
+            return None
         return lambda ledger: ledger.redeem_reward(staff, number, reward_id)
 
 
@@ -311,12 +324,14 @@ class EnrolCardDialog(ActionDialog):
     def first_input(self) -> QWidget:
         return self.name_edit if self.number_edit.text() else self.number_edit
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def task(self) -> LedgerTask[Any] | None:
         number = self.number_edit.text().strip()
         if not number:
             self.show_problem("Scan or type the new card's number.")
             return None
-        staff = self.context.staff
+        staff = self.signed_in_staff()
+        if staff is None:
+            return None
         name = self.name_edit.text().strip() or None
         email = self.email_edit.text().strip() or None
         phone = self.phone_edit.text().strip() or None
@@ -337,7 +352,7 @@ class ConfirmDialog(ActionDialog):
         *,
         title: str,
         question: str,
-        task: Callable[[Any], Any],
+        task: LedgerTask[Any],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(context, title, parent)
@@ -347,5 +362,5 @@ class ConfirmDialog(ActionDialog):
         self.body.insertWidget(1, label)
         self.ok_button.setText(f"{title} (Enter)")
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def task(self) -> LedgerTask[Any] | None:
         return self._task

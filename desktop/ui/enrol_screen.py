@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import socket
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
@@ -11,6 +11,9 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPush
 from desktop.ui.context import TillContext
 from desktop.ui.ops import friendly
 from desktop.ui.widgets import restyle, styled
+
+if TYPE_CHECKING:
+    from sync.ports import DeviceIdentity
 
 
 class EnrolScreen(QWidget):
@@ -80,14 +83,18 @@ class EnrolScreen(QWidget):
         self.message_label.setText("Connecting…")
         self.enrol_button.setEnabled(False)
 
-        def enrol(ledger: Any) -> Any:
+        runner = self.context.runner
+
+        def enrol() -> DeviceIdentity:
+            # On the network thread: the register call and the first pull can take the server's
+            # timeout, and the ledger (thread-safe) must answer the screens meanwhile.
             from sync.enrolment import enrol as enrol_till
 
-            return enrol_till(ledger, url, code, name or "Till")
+            return enrol_till(runner.wait_for_ledger(), url, code, name or "Till")
 
-        self.context.op(self, enrol).success(self._enrolled).failure(self._refused).run()
+        self.context.network.run(self, enrol, success=self._enrolled, failure=self._refused)
 
-    def _enrolled(self, identity: Any) -> None:
+    def _enrolled(self, identity: DeviceIdentity) -> None:
         self.enrol_button.setEnabled(True)
         self.message_label.setText("")
         self.enrolled.emit(identity)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QBrush, QColor
@@ -25,7 +25,13 @@ from desktop.ui.context import TillContext
 from desktop.ui.format import STATE_TEXT, deltas_text, local_time, reason_text, type_text, what_text
 from desktop.ui.ops import Change
 from desktop.ui.widgets import styled
-from sync.protocol import Role
+from sync.protocol import CardTxOut, Role
+
+if TYPE_CHECKING:
+    from desktop.ledger import TodayTotals, TransactionView
+
+# A row of the card's history: this till's own view of a transaction, or the server's row of one.
+Shown: TypeAlias = "TransactionView | CardTxOut"
 
 STATE_COLOURS = {"pending": theme.WARN, "accepted": theme.ACCENT, "rejected": theme.DANGER}
 
@@ -66,13 +72,14 @@ def _text(item: QTableWidgetItem | None) -> str:
     return item.text() if item is not None else ""
 
 
-def _state_of(tx: Any) -> str:
+def _state_of(tx: Shown) -> str:
     """pending / accepted / rejected: this till's view's sync state, or the server row's status."""
-    state = tx.sync_state if _is_local(tx) else tx.status
-    return str(getattr(state, "value", state))
+    if isinstance(tx, CardTxOut):
+        return tx.status.value
+    return str(tx.sync_state)
 
 
-def state_text(tx: Any) -> str:
+def state_text(tx: Shown) -> str:
     state = _state_of(tx)
     text = STATE_TEXT.get(state, state)
     if state == "rejected":
@@ -91,9 +98,9 @@ class HistoryTable(QWidget):
         super().__init__(parent)
         self.context = context
         self.card_number: str | None = None
-        self.transactions: list[Any] = []  # as shown: this till's views and the server's rows
-        self.local: list[Any] = []
-        self.remote: list[Any] = []
+        self.transactions: list[Shown] = []  # as shown: this till's views and the server's rows
+        self.local: list[TransactionView] = []
+        self.remote: list[CardTxOut] = []
         layout = QVBoxLayout(self)
         self.table = _table(self, self.HEADERS, stretch=(1, 3), wrap=False)
         self.table.setAccessibleName("Card history")
@@ -124,12 +131,12 @@ class HistoryTable(QWidget):
         else:
             self.context.lookup.request(self.context.session.identity, self.card_number)
 
-    def _fill_local(self, transactions: list[Any]) -> None:
+    def _fill_local(self, transactions: list[TransactionView]) -> None:
         self.local = list(transactions)
         self._render()
 
     @Slot(str, object)
-    def on_lookup_found(self, card_number: str, transactions: list[Any]) -> None:
+    def on_lookup_found(self, card_number: str, transactions: list[CardTxOut]) -> None:
         if card_number == self.card_number:
             self.remote = list(transactions)
             self._render()
@@ -178,20 +185,20 @@ class HistoryTable(QWidget):
 THIS_TILL, THIS_STORE, OTHER_STORE, HEAD_OFFICE = "This till", "This store", "Another store", "Head office"
 
 
-def _is_local(tx: Any) -> bool:
-    """This till's own view of a transaction (the server's rows carry a status instead)."""
-    return hasattr(tx, "sync_state")
+def _is_local(tx: Shown) -> bool:
+    """This till's own view of a transaction (not the server's row of one)."""
+    return not isinstance(tx, CardTxOut)
 
 
-def _where(tx: Any, own_store: int | None) -> str:
-    if _is_local(tx):
+def _where(tx: Shown, own_store: int | None) -> str:
+    if not isinstance(tx, CardTxOut):
         return THIS_TILL
     if tx.store_id is None:
         return HEAD_OFFICE  # made by the server: an adjustment from the office, points expiry
     return THIS_STORE if tx.store_id == own_store else OTHER_STORE
 
 
-def _newest_first(tx: Any) -> tuple[float, int]:
+def _newest_first(tx: Shown) -> tuple[float, int]:
     moment = tx.transaction_at
     if moment.tzinfo is None:  # the ledger's views: UTC
         moment = moment.replace(tzinfo=UTC)
@@ -206,7 +213,7 @@ class RejectionsView(QWidget):
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.rejections: list[Any] = []
+        self.rejections: list[TransactionView] = []
         layout = QVBoxLayout(self)
         self.summary_label = styled(QLabel("No rejected transactions.", self), "muted")
         self.summary_label.setWordWrap(True)
@@ -228,7 +235,7 @@ class RejectionsView(QWidget):
     def reload(self) -> None:
         self.context.op(self, lambda ledger: ledger.rejections()).success(self._fill).run()
 
-    def _fill(self, rejections: list[Any]) -> None:
+    def _fill(self, rejections: list[TransactionView]) -> None:
         self.rejections = list(rejections)
         count = len(self.rejections)
         self.summary_label.setText(
@@ -248,7 +255,7 @@ class RejectionsView(QWidget):
             self.table.selectRow(0)  # so Ctrl+K acknowledges without touching the list
         self.on_table_item_selection_changed()
 
-    def selected(self) -> Any:
+    def selected(self) -> TransactionView | None:
         rows = self.table.selectionModel().selectedRows()
         return self.rejections[rows[0].row()] if rows else None
 
@@ -314,7 +321,7 @@ class TodayPanel(QWidget):
     def reload(self) -> None:
         self.context.op(self, lambda ledger: ledger.today_totals()).success(self._fill).run()
 
-    def _fill(self, totals: Any) -> None:
+    def _fill(self, totals: TodayTotals) -> None:
         self.day_label.setText(f"Today at this till — {totals.day:%A %d %B}")
         for name, label in self.value_labels.items():
             label.setText(str(getattr(totals, name, 0)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QKeyEvent
@@ -22,6 +22,9 @@ from PySide6.QtWidgets import (
 from desktop.ui.context import TillContext
 from desktop.ui.ops import Change, friendly
 from desktop.ui.widgets import Keypad, restyle, styled
+
+if TYPE_CHECKING:
+    from desktop.ledger import StaffView
 
 STAFF_COLUMNS = 3
 
@@ -43,7 +46,7 @@ class LockScreen(QWidget):
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.selected_staff: Any = None
+        self.selected_staff: StaffView | None = None
         self.staff_buttons: dict[int, QPushButton] = {}
         self._shown_staff: list[tuple[int, str]] = []
         self._group = QButtonGroup(self)
@@ -102,7 +105,7 @@ class LockScreen(QWidget):
     def reload(self) -> None:
         self.context.op(self, lambda ledger: ledger.staff_members()).success(self._show_staff).run()
 
-    def _show_staff(self, staff: list[Any]) -> None:
+    def _show_staff(self, staff: list[StaffView]) -> None:
         active = [member for member in staff if member.is_active]
         if [(m.id, m.name) for m in active] == self._shown_staff:
             return
@@ -135,7 +138,7 @@ class LockScreen(QWidget):
         if previous is not None:
             QWidget.setTabOrder(previous, self.pin_edit)
 
-    def select_staff(self, member: Any) -> None:
+    def select_staff(self, member: StaffView) -> None:
         self.selected_staff = member
         self.staff_buttons[member.id].setChecked(True)
         self.who_label.setText(f"{member.name}, type your PIN")
@@ -186,7 +189,7 @@ class LockScreen(QWidget):
             self._refused
         ).run()
 
-    def _signed_in(self, staff: Any) -> None:
+    def _signed_in(self, staff: StaffView) -> None:
         self._ready_for_input()
         self.pin_edit.clear()
         self.message_label.setText("")

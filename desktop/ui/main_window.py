@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -16,6 +16,10 @@ from desktop.ui.lock_screen import LockScreen
 from desktop.ui.ops import Change, friendly
 from desktop.ui.status_bar import TillStatusBar
 from desktop.ui.widgets import styled
+
+if TYPE_CHECKING:
+    from desktop.ledger import StaffView
+    from sync.ports import DeviceIdentity
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +85,14 @@ class MainWindow(QMainWindow):
         title, message = friendly(error)
         self.show_message(f"{title}\n\n{message}")
 
-    def _identity_known(self, identity: Any) -> None:
+    def _identity_known(self, identity: DeviceIdentity | None) -> None:
         if identity is None:
             self.stack.setCurrentWidget(self.enrol_screen)
             self.enrol_screen.url_edit.setFocus()
             return
         self._ready(identity)
 
-    def _ready(self, identity: Any) -> None:
+    def _ready(self, identity: DeviceIdentity) -> None:
         self.context.session.identity = identity
         self.show_lock_screen()  # first, so the staff list is the next thing the ledger thread does
         self.status_bar.show()
@@ -103,12 +107,12 @@ class MainWindow(QMainWindow):
         self.lock_screen_shown.emit()
 
     @Slot(object)
-    def on_enrol_screen_enrolled(self, identity: Any) -> None:
+    def on_enrol_screen_enrolled(self, identity: DeviceIdentity) -> None:
         self.context.runner.announce(Change.EVERYTHING)
         self._ready(identity)
 
     @Slot(object)
-    def on_context_signed_in(self, staff: Any) -> None:
+    def on_context_signed_in(self, staff: StaffView) -> None:
         log.info("staff %s signed in", staff.id)
         self.stack.setCurrentWidget(self.card_screen)
         self.card_screen.start_session()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QWidget
@@ -12,7 +11,11 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QWidget
 from desktop.ui.context import TillContext
 from desktop.ui.dialogs import ActionDialog
 from desktop.ui.format import local_time, role_text
+from desktop.ui.ops import LedgerTask
 from desktop.ui.widgets import styled
+
+if TYPE_CHECKING:
+    from desktop.ledger import Ledger, StaffView
 
 
 class UnlockDialog(ActionDialog):
@@ -20,7 +23,7 @@ class UnlockDialog(ActionDialog):
 
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(context, "Unlock a colleague", parent)
-        self.locked: list[tuple[Any, datetime]] = []
+        self.locked: list[tuple[StaffView, datetime]] = []
         self.staff_list = QListWidget(self)
         self.staff_list.setMinimumHeight(160)
         self.staff_list.setAccessibleName("Locked-out staff")
@@ -36,7 +39,7 @@ class UnlockDialog(ActionDialog):
     def first_input(self) -> QWidget:
         return self.staff_list
 
-    def _show_locked(self, locked: list[tuple[Any, datetime]]) -> None:
+    def _show_locked(self, locked: list[tuple[StaffView, datetime]]) -> None:
         self.locked = list(locked)
         for member, until in self.locked:
             text = f"{member.name} ({role_text(member.role)}) — locked until {local_time(until)}"
@@ -49,14 +52,16 @@ class UnlockDialog(ActionDialog):
         self.staff_list.setCurrentRow(0)
         self.ok_button.setEnabled(True)
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def task(self) -> LedgerTask[StaffView] | None:
         row = self.staff_list.currentRow()
         if not 0 <= row < len(self.locked):
             self.show_problem("Pick the colleague to unlock.")
             return None
-        member, unlocker = self.locked[row][0], self.context.staff
+        member, unlocker = self.locked[row][0], self.signed_in_staff()
+        if unlocker is None:
+            return None
 
-        def unlock(ledger: Any) -> Any:
+        def unlock(ledger: Ledger) -> StaffView:
             ledger.unlock_staff(unlocker, member.id)
             return member
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
@@ -16,10 +16,14 @@ from desktop.ui.sync_bridge import kind_of
 from desktop.ui.widgets import restyle, styled
 from sync.protocol import Role
 
+if TYPE_CHECKING:
+    from desktop.ledger import SyncStatus
+    from sync.worker import SyncState
+
 AGE_REFRESH_MS = 30_000
 
 
-def state_text(state: Any) -> str:
+def state_text(state: SyncState | None) -> str:
     kind = kind_of(state)
     since = getattr(state, "since", None)
     message = getattr(state, "message", "") or ""
@@ -88,7 +92,7 @@ class TillStatusBar(QStatusBar):
         self.addWidget(self.clock_label)
         self.addPermanentWidget(self.last_sync_label)
         self.addPermanentWidget(self.sync_button)
-        self.status: Any = None
+        self.status: SyncStatus | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(AGE_REFRESH_MS)
         self._timer.timeout.connect(self.reload)
@@ -102,7 +106,7 @@ class TillStatusBar(QStatusBar):
     def reload(self) -> None:
         self.context.op(self, lambda ledger: ledger.sync_status()).success(self._show_status).run()
 
-    def _show_status(self, status: Any) -> None:
+    def _show_status(self, status: SyncStatus) -> None:
         self.status = status
         self.pending_label.setText(pending_text(status.pending_count, status.oldest_pending_at))
         state = self.context.bridge.state
@@ -113,7 +117,7 @@ class TillStatusBar(QStatusBar):
         self.status_loaded.emit(status)
 
     @Slot(object)
-    def on_bridge_state_changed(self, state: Any) -> None:
+    def on_bridge_state_changed(self, state: SyncState) -> None:
         kind = kind_of(state)
         restyle(self.state_label, f"sync_{kind}")
         self.state_label.setText(state_text(state))

@@ -141,7 +141,7 @@ class TillUnderTest:
         return self
 
     def close(self) -> None:
-        self.context.lookup.close()
+        self.context.close()
         self.runner.close()
         self.window.close()
 
