@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QRegularExpression
+from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QWidget
 
 from desktop.ui.context import TillContext
@@ -27,6 +29,7 @@ class ApprovalRows:
         self.pin_edit = styled(QLineEdit(parent), "pin_small")
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_edit.setMaxLength(8)
+        self.pin_edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"^\d{0,8}$"), parent))
         self.pin_edit.setPlaceholderText("PIN")
         self.pin_edit.setAccessibleName("Manager's PIN")
         form.addRow("Manager", self.approver_combo)

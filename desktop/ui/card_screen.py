@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.input_checks import looks_like_card_number
-from desktop.ui import theme
 from desktop.ui.actions import ACTIONS, enabled_actions
 from desktop.ui.context import TillContext
 from desktop.ui.correction_dialogs import AdjustDialog, VoidDialog
@@ -88,8 +87,7 @@ class CardScreen(QWidget):
         header = QHBoxLayout()
         self.store_label = styled(QLabel("", self), "subtitle")
         self.banner = Banner(self)
-        self.message_line = QWidget(self)
-        self.message_line.setFixedHeight(theme.BANNER_HEIGHT)
+        self.message_line = styled(QWidget(self), "message_line")  # its height: the theme's
         line = QStackedLayout(self.message_line)
         line.setStackingMode(QStackedLayout.StackingMode.StackAll)
         line.addWidget(self.store_label)
@@ -115,7 +113,6 @@ class CardScreen(QWidget):
         self.scan_edit = styled(QLineEdit(self), "scan")
         self.scan_edit.setPlaceholderText("Scan a card or type a name")
         self.scan_edit.setAccessibleName("Card number or customer name")
-        self.scan_edit.setClearButtonEnabled(True)
         self.scan_edit.returnPressed.connect(self.on_scan_edit_return_pressed)
         left.addWidget(self.scan_edit)
         self.results_list = QListWidget(self)

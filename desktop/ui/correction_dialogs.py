@@ -49,6 +49,7 @@ class VoidDialog(ActionDialog):
         self.points_edit.textChanged.connect(self.on_points_edit_text_changed)
         self.points_edit.installEventFilter(self)  # Up and Down pick another transaction
         self.form.addRow("Points to void", self.points_edit)
+        self.add_keypad(None)
         self.ok_button.setEnabled(False)
         number = card.card_number
         context.op(self, lambda ledger: ledger.voidable(number)).success(self._show_voidable).run()
@@ -152,6 +153,7 @@ class AdjustDialog(ActionDialog):
         self.form.addRow("Reason", self.reason_edit)
         hint = styled(QLabel(f"Between −{MAX_ADJUSTMENT} and +{MAX_ADJUSTMENT} each.", self), "hint")
         self.form.addRow("", hint)
+        self.add_keypad("−")
 
     def _delta_edit(self, name: str) -> WholeNumberEdit:
         edit = WholeNumberEdit(self, signed=True, digits=6)

@@ -26,7 +26,7 @@ from desktop.ui.approval import ApprovalRows
 from desktop.ui.context import TillContext
 from desktop.ui.format import money
 from desktop.ui.ops import Change, LedgerTask, friendly
-from desktop.ui.widgets import styled
+from desktop.ui.widgets import Keypad, styled
 from sync.protocol import MAX_PURCHASE_CENTS, Program, Role
 from sync.rules import points_for_purchase
 
@@ -65,9 +65,13 @@ class ActionDialog(QDialog):
         self.body.setSpacing(12)
         heading = styled(QLabel(title, self), "title")
         self.body.addWidget(heading)
+        self.middle = QHBoxLayout()  # the form, and a number pad beside it for touch screens
+        self.middle.setSpacing(24)
         self.form = QFormLayout()
         self.form.setSpacing(10)
-        self.body.addLayout(self.form)
+        self.middle.addLayout(self.form, 1)
+        self.body.addLayout(self.middle)
+        self.keypad: Keypad | None = None
         self.problem_label = styled(QLabel("", self), "inline_problem")
         self.problem_label.setWordWrap(True)
         keep_place = self.problem_label.sizePolicy()
@@ -87,6 +91,10 @@ class ActionDialog(QDialog):
         buttons.addWidget(self.ok_button)
         self.body.addLayout(buttons)
 
+    def _keypad_ok(self) -> None:
+        if self.ok_button.isEnabled():
+            self.ok_button.click()
+
     def task(self) -> LedgerTask[Any] | None:
         """The ledger call to make, or None when the form is not complete (say why first)."""
         raise NotImplementedError
@@ -94,6 +102,18 @@ class ActionDialog(QDialog):
     def first_input(self) -> QWidget:
         """Where the keyboard goes when the dialog opens (a scanner or a cashier types at once)."""
         return self.ok_button
+
+    def add_keypad(self, extra: str | None) -> None:
+        """A number pad beside the form (unless the till's settings turn them off): it types into the
+        field that has the focus, which it never takes."""
+        if not self.context.settings.on_screen_keypad:
+            return
+        self.keypad = Keypad(self, extra=extra)
+        self.keypad.type_into_focus(self)
+        if extra is None:  # its OK key confirms, as Enter does
+            self.keypad.enter_pressed.connect(self._keypad_ok)
+        self.middle.addWidget(self.keypad, 0, Qt.AlignmentFlag.AlignTop)
+        self.setMinimumWidth(self.minimumWidth() + self.keypad.sizeHint().width() + self.middle.spacing())
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -160,6 +180,7 @@ class EarnPointsDialog(ActionDialog):
         self.preview_label = styled(QLabel("", self), "big")
         self.form.addRow("Points", self.preview_label)
         self.approval = ApprovalRows(context, self.form, self)
+        self.add_keypad(".")
         self.on_amount_edit_text_changed("")
 
     def first_input(self) -> QWidget:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import UTC
 from typing import TYPE_CHECKING, TypeAlias
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFormLayout,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -36,18 +38,27 @@ Shown: TypeAlias = "TransactionView | CardTxOut"
 STATE_COLOURS = {"pending": theme.WARN, "accepted": theme.ACCENT, "rejected": theme.DANGER}
 
 
+class TouchTable(QTableWidget):
+    """Rows a finger can pick, at the theme's scale (kept when the window changes class of screen)."""
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.StyleChange:
+            self.verticalHeader().setDefaultSectionSize(theme.current().touch)
+
+
 def _table(parent: QWidget, headers: list[str], *, stretch: tuple[int, ...], wrap: bool) -> QTableWidget:
     """A read-only table that always fits its width: the `stretch` columns share what the others
     (sized to their contents) leave, and wrap or elide their text (each cell's tooltip has it
     whole), so no column is ever pushed out of sight."""
-    table = QTableWidget(0, len(headers), parent)
+    table = TouchTable(0, len(headers), parent)
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setAlternatingRowColors(True)
     table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(theme.TOUCH - 4)
+    table.verticalHeader().setDefaultSectionSize(theme.current().touch)
     table.setWordWrap(wrap)
     table.setTextElideMode(Qt.TextElideMode.ElideRight)
     # Keystrokes stay with the scan field: a scanner must never type into a table.
@@ -305,17 +316,30 @@ class TodayPanel(QWidget):
         super().__init__(parent)
         self.context = context
         layout = QVBoxLayout(self)
-        self.day_label = styled(QLabel("Today", self), "subtitle")
-        layout.addWidget(self.day_label)
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        layout.setContentsMargins(0, 0, 0, 0)
+        scroll = styled(QScrollArea(self), "figures")  # on a small screen they scroll, never squeeze
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        layout.addWidget(scroll)
+        inner = styled(QWidget(scroll), "figures")
+        column = QVBoxLayout(inner)
+        self.day_label = styled(QLabel("Today", inner), "subtitle")
+        column.addWidget(self.day_label)
+        grid = QGridLayout()  # two figures a line
+        grid.setHorizontalSpacing(16)
         self.value_labels: dict[str, QLabel] = {}
-        for name, text in TOTAL_LABELS:
-            label = styled(QLabel("0", self), "subtitle")
-            self.value_labels[name] = label
-            form.addRow(text, label)
-        layout.addLayout(form)
-        layout.addStretch(1)
+        for index, (name, text) in enumerate(TOTAL_LABELS):
+            row, pair = divmod(index, 2)
+            value = styled(QLabel("0", inner), "figure")
+            self.value_labels[name] = value
+            grid.addWidget(styled(QLabel(text, inner), "muted"), row, pair * 2)
+            grid.addWidget(value, row, pair * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        column.addLayout(grid)
+        column.addStretch(1)
+        scroll.setWidget(inner)
         context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
 
     def reload(self) -> None:

@@ -65,6 +65,8 @@ class LockScreen(QWidget):
         left.addWidget(styled(QLabel("Who is at the till? Pick your name.", self), "subtitle"))
         self.staff_grid = QGridLayout()
         self.staff_grid.setSpacing(12)
+        for column in range(STAFF_COLUMNS):
+            self.staff_grid.setColumnStretch(column, 1)  # names in columns of one width
         left.addLayout(self.staff_grid)
         self.empty_label = styled(QLabel("Waiting for the staff list from the server…", self), "muted")
         left.addWidget(self.empty_label)

@@ -6,9 +6,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QStackedWidget
 
+from desktop.ui import theme
 from desktop.ui.card_screen import CardScreen
 from desktop.ui.context import TillContext
 from desktop.ui.enrol_screen import EnrolScreen
@@ -39,7 +40,7 @@ class MainWindow(QMainWindow):
         self.context = context
         self.setWindowTitle("Loyalty till")
         self.resize(1280, 800)
-        self.setMinimumSize(1024, 700)
+        self.setMinimumSize(1024, 600)  # the smallest till screens; everything fits there
         self.stack = QStackedWidget(self)
         self.enrol_screen = EnrolScreen(context, device_name=context.settings.device_name, parent=self.stack)
         self.lock_screen = LockScreen(context, self.stack)
@@ -143,6 +144,14 @@ class MainWindow(QMainWindow):
         if event.type() in ACTIVITY_EVENTS and self._idle_timer.isActive():
             self._idle_timer.start()
         return False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        """Type and targets grow with the screen: the theme's scale follows the window's class of size."""
+        super().resizeEvent(event)
+        scale = theme.scale_for(self.width(), self.height())
+        app = QApplication.instance()
+        if scale != theme.current() and isinstance(app, QApplication):
+            theme.apply_theme(app, scale)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         app = QApplication.instance()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QRectF, QRegularExpression, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QRectF, QRegularExpression, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QRegularExpressionValidator
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
 
@@ -72,7 +72,13 @@ class StampCard(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         rows = -(-self.target // self._columns())
-        return QSize(10 * 52, rows * 52 + 8)
+        cell = theme.current().stamp
+        return QSize(10 * cell, rows * cell + 8)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.StyleChange:  # another class of screen: other stamp sizes
+            self.setFixedHeight(self.sizeHint().height())
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
         return self.sizeHint().height()
@@ -81,7 +87,7 @@ class StampCard(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         columns = self._columns()
-        cell = min(52.0, (self.width() - 8) / columns)
+        cell = min(float(theme.current().stamp), (self.width() - 8) / columns)
         diameter = cell * 0.8
         for index in range(self.target):
             row, column = divmod(index, columns)
@@ -107,23 +113,26 @@ class StampCard(QWidget):
 
 
 class Keypad(QWidget):
-    """Big digit keys for a touch screen; emits what was pressed."""
+    """Big digit keys for a touch screen; emits what was pressed. With `extra` (a decimal
+    separator, a minus sign), its bottom row is that key, 0 and delete, for a dialog's fields;
+    without, delete, 0 and OK, for the PIN."""
 
     digit_pressed = Signal(str)
     backspace_pressed = Signal()
     enter_pressed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, extra: str | None = None) -> None:
         super().__init__(parent)
         grid = QGridLayout(self)
-        grid.setSpacing(10)
-        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(8)
+        bottom = [extra, "0", "⌫"] if extra else ["⌫", "0", "OK"]
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", *bottom]
         self.buttons: dict[str, QPushButton] = {}
         for index, key in enumerate(keys):
             button = QPushButton(key, self)
             button.setObjectName("key_enter" if key == "OK" else "key")
-            button.setMinimumHeight(64)
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the PIN field keeps the keyboard
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field being typed keeps the keyboard
             button.setAccessibleName({"⌫": "Delete", "OK": "Enter"}.get(key, key))
             button.clicked.connect(lambda _=False, k=key: self._pressed(k))
             self.buttons[key] = button
@@ -136,6 +145,22 @@ class Keypad(QWidget):
             self.enter_pressed.emit()
         else:
             self.digit_pressed.emit(key)
+
+    def type_into_focus(self, window: QWidget) -> None:
+        """Keys type into whichever field of `window` has the keyboard focus (as a keyboard would)."""
+
+        def insert(text: str) -> None:
+            focus = window.focusWidget()
+            if isinstance(focus, QLineEdit) and focus.isEnabled():
+                focus.insert(text)
+
+        def backspace() -> None:
+            focus = window.focusWidget()
+            if isinstance(focus, QLineEdit) and focus.isEnabled():
+                focus.backspace()
+
+        self.digit_pressed.connect(insert)
+        self.backspace_pressed.connect(backspace)
 
 
 class Banner(QLabel):
