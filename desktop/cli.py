@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, default=None, help="where the till keeps its ledger")
     parser.add_argument("--demo", action="store_true", help="run with an embedded demo server")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what sync does")
+    parser.add_argument(
+        "--language", choices=["en", "de"], default=None, help="the window's language (default: the store's)"
+    )
     commands = parser.add_subparsers(dest="command")
     enrol = commands.add_parser("enrol", help="enrol this till with a one-time code from head office")
     enrol.add_argument("--server", required=True, help="the server's URL, e.g. https://loyalty.example")
@@ -61,7 +64,7 @@ def run(argv: Sequence[str]) -> int:
     if args.command is None:
         from desktop.app import run_gui  # only the window needs Qt
 
-        return int(run_gui(data_dir=data_dir, demo=args.demo))
+        return int(run_gui(data_dir=data_dir, demo=args.demo, language=args.language))
     from sync.errors import AlreadyEnrolled, AuthFailed, EnrolmentRefused, NotEnrolled, SyncError
 
     commands = {

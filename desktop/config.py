@@ -70,6 +70,7 @@ class TillSettings:
     # purchase, or 1,000.00 before it has enough (until the programme carries a limit).
     large_purchase_cents: int = 0
     on_screen_keypad: bool = True  # number pads in the amount dialogs, for touch screens
+    language: str = ""  # "en" or "de"; empty: the store's (German for a store in Berlin, Vienna, Zurich)
 
     @classmethod
     def load(cls, data_dir: Path) -> TillSettings:

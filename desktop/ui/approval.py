@@ -9,6 +9,7 @@ from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLineEdit, QWidget
 
 from desktop.ui.context import TillContext
+from desktop.ui.i18n import tr
 from desktop.ui.widgets import styled
 from sync.protocol import Role
 
@@ -25,15 +26,15 @@ class ApprovalRows:
         self.context = context
         self.form = form
         self.approver_combo = QComboBox(parent)
-        self.approver_combo.setAccessibleName("Manager who approves")
+        self.approver_combo.setAccessibleName(tr("Manager who approves"))
         self.pin_edit = styled(QLineEdit(parent), "pin_small")
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_edit.setMaxLength(8)
         self.pin_edit.setValidator(QRegularExpressionValidator(QRegularExpression(r"^\d{0,8}$"), parent))
-        self.pin_edit.setPlaceholderText("PIN")
-        self.pin_edit.setAccessibleName("Manager's PIN")
-        form.addRow("Manager", self.approver_combo)
-        form.addRow("Manager's PIN", self.pin_edit)
+        self.pin_edit.setPlaceholderText(tr("PIN"))
+        self.pin_edit.setAccessibleName(tr("Manager's PIN"))
+        form.addRow(tr("Manager"), self.approver_combo)
+        form.addRow(tr("Manager's PIN"), self.pin_edit)
         self.asked = False
         self._show(False)
         # Read while the dialog opens, so the list is there before anyone is asked.

@@ -30,8 +30,9 @@ from desktop.ui.context import TillContext
 from desktop.ui.correction_dialogs import AdjustDialog, VoidDialog
 from desktop.ui.customer_panel import CustomerPanel
 from desktop.ui.dialogs import ActionDialog, ConfirmDialog, EarnPointsDialog, EnrolCardDialog, RewardDialog
-from desktop.ui.format import deltas_text, type_text
+from desktop.ui.format import deltas_text, role_text, type_text
 from desktop.ui.history import HistoryTable, RejectionsView, TodayPanel
+from desktop.ui.i18n import QT_TR_NOOP, tr
 from desktop.ui.ops import Change, LedgerTask, friendly
 from desktop.ui.staff_dialogs import UnlockDialog
 from desktop.ui.widgets import Banner, styled
@@ -41,8 +42,8 @@ if TYPE_CHECKING:
     from desktop.ledger import CardView, Ledger, Recorded, StaffView, SyncStatus
 
 CARD_NUMBER = re.compile(CARD_NUMBER_PATTERN)
-ONLY_OWNER_TITLE = "Only the owner can adjust a balance"
-ONLY_OWNER_MESSAGE = "Ask the owner to sign in at this till (F12 locks it) and adjust it."
+ONLY_OWNER_TITLE = QT_TR_NOOP("Only the owner can adjust a balance")
+ONLY_OWNER_MESSAGE = QT_TR_NOOP("Ask the owner to sign in at this till (F12 locks it) and adjust it.")
 
 
 class CardScreen(QWidget):
@@ -96,12 +97,14 @@ class CardScreen(QWidget):
         header.addWidget(self.message_line, 1)
         self.staff_label = styled(QLabel("", self), "subtitle")
         header.addWidget(self.staff_label)
-        self.unlock_button = QPushButton("Unlock staff  Ctrl+U", self)
+        self.unlock_button = QPushButton(tr("Unlock staff  Ctrl+U"), self)
         self.unlock_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.unlock_button.setToolTip("End a colleague's lockout after wrong PINs (managers and the owner).")
+        self.unlock_button.setToolTip(
+            tr("End a colleague's lockout after wrong PINs (managers and the owner).")
+        )
         self.unlock_button.clicked.connect(self.open_unlock)
         header.addWidget(self.unlock_button)
-        self.lock_button = QPushButton("Lock  F12", self)
+        self.lock_button = QPushButton(tr("Lock  F12"), self)
         self.lock_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.lock_button.clicked.connect(self.lock_requested)
         header.addWidget(self.lock_button)
@@ -111,12 +114,12 @@ class CardScreen(QWidget):
         left = QVBoxLayout()
         left.setSpacing(10)
         self.scan_edit = styled(QLineEdit(self), "scan")
-        self.scan_edit.setPlaceholderText("Scan a card or type a name")
-        self.scan_edit.setAccessibleName("Card number or customer name")
+        self.scan_edit.setPlaceholderText(tr("Scan a card or type a name"))
+        self.scan_edit.setAccessibleName(tr("Card number or customer name"))
         self.scan_edit.returnPressed.connect(self.on_scan_edit_return_pressed)
         left.addWidget(self.scan_edit)
         self.results_list = QListWidget(self)
-        self.results_list.setAccessibleName("Matching cards")
+        self.results_list.setAccessibleName(tr("Matching cards"))
         self.results_list.itemActivated.connect(self.on_results_list_item_activated)
         self.results_list.hide()
         left.addWidget(self.results_list, 1)
@@ -130,10 +133,10 @@ class CardScreen(QWidget):
         grid = QGridLayout()
         grid.setSpacing(10)
         for index, spec in enumerate(ACTIONS):
-            button = styled(QPushButton(f"{spec.label}\t{spec.shortcut}", self), "action")
+            button = styled(QPushButton(f"{tr(spec.label)}\t{spec.shortcut}", self), "action")
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.clicked.connect(lambda _=False, key=spec.key: self.trigger(key))
-            action = QAction(spec.label, self)
+            action = QAction(tr(spec.label), self)
             action.setShortcut(QKeySequence(spec.shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(lambda _=False, key=spec.key: self.trigger(key))
@@ -147,9 +150,9 @@ class CardScreen(QWidget):
         self.history = HistoryTable(self.context, self)
         self.rejections = RejectionsView(self.context, self)
         self.today = TodayPanel(self.context, self)
-        self.tabs.addTab(self.history, "History")
-        self.tabs.addTab(self.rejections, "Rejections")
-        self.tabs.addTab(self.today, "Today")
+        self.tabs.addTab(self.history, tr("History"))
+        self.tabs.addTab(self.rejections, tr("Rejections"))
+        self.tabs.addTab(self.today, tr("Today"))
         self.tabs.currentChanged.connect(self.on_tabs_current_changed)
         right.addWidget(self.tabs, 1)
         self._add_shortcut("Escape", self.clear_card)
@@ -170,7 +173,7 @@ class CardScreen(QWidget):
 
     def start_session(self) -> None:
         staff, identity = self.context.staff, self.context.session.identity
-        role = str(Role(staff.role).value).replace("_", " ") if staff is not None else ""
+        role = role_text(staff.role) if staff is not None else ""
         self.staff_label.setText(f"{staff.name} · {role}" if staff is not None else "")
         self.store_label.setText(identity.store_name if identity is not None else "")
         manager = self.context.staff_at_least(Role.STORE_MANAGER)
@@ -232,8 +235,9 @@ class CardScreen(QWidget):
             return
         if not matches:
             self.show_card(None)
-            hint = " Press F8 to enrol it as a new card." if looks_like_card_number(text) else ""
-            self.banner.show_problem("Card not found", f"No card or customer matches “{text}”.{hint}")
+            hint = " " + tr("Press F8 to enrol it as a new card.") if looks_like_card_number(text) else ""
+            matches_nobody = tr("No card or customer matches “{text}”.").format(text=text)
+            self.banner.show_problem(tr("Card not found"), matches_nobody + hint)
             self.focus_scan()
             return
         self._show_matches(matches)
@@ -241,8 +245,8 @@ class CardScreen(QWidget):
     def _show_matches(self, matches: list[CardView]) -> None:
         self.results_list.clear()
         for card in matches:
-            name = card.customer_name or "(no name)"
-            item = QListWidgetItem(f"{name} — card {card.card_number}")
+            name = card.customer_name or tr("(no name)")
+            item = QListWidgetItem(tr("{name} — card {number}").format(name=name, number=card.card_number))
             item.setData(Qt.ItemDataRole.UserRole, card)
             self.results_list.addItem(item)
         self.results_list.show()
@@ -264,11 +268,11 @@ class CardScreen(QWidget):
         for key, on in enabled_actions(card, self.context.program, manager=manager).items():
             self.buttons[key].setEnabled(on)
             self.shortcut_actions[key].setEnabled(on)
-        label = "Reactivate" if card is not None and not card.is_active else "Deactivate"
+        label = tr("Reactivate") if card is not None and not card.is_active else tr("Deactivate")
         self.buttons["activation"].setText(f"{label}\tF9")
-        self.buttons["activation"].setToolTip("" if manager else "Store managers and owners only.")
+        self.buttons["activation"].setToolTip("" if manager else tr("Store managers and owners only."))
         owner = self.context.staff_at_least(Role.MERCHANT_OWNER)
-        self.buttons["adjust"].setToolTip("" if owner else "The merchant's owner only.")
+        self.buttons["adjust"].setToolTip("" if owner else tr("The merchant's owner only."))
         program = self.context.program
         for key in ("stamp", "redeem_stamps"):
             self.buttons[key].setVisible(program is None or program.has_stamps)
@@ -285,7 +289,7 @@ class CardScreen(QWidget):
             return  # the till locked, or the card went, between the key and here
         if key == "adjust" and not self.context.staff_at_least(Role.MERCHANT_OWNER):
             # Said before any PIN is asked: nobody can lock the owner out from another session.
-            self.banner.show_problem(ONLY_OWNER_TITLE, ONLY_OWNER_MESSAGE)
+            self.banner.show_problem(tr(ONLY_OWNER_TITLE), tr(ONLY_OWNER_MESSAGE))
             return
         if key == "enrol":
             self._open_dialog(EnrolCardDialog(self.context, self._number_to_enrol(), self))
@@ -340,11 +344,12 @@ class CardScreen(QWidget):
         if not card.is_active:
             self._record(lambda ledger: ledger.reactivate(staff, number))
             return
-        name = card.customer_name or "this customer"
+        name = card.customer_name or tr("this customer")
+        question = tr("Deactivate card {number} of {name}? It can be reactivated later.")
         dialog = ConfirmDialog(
             self.context,
-            title="Deactivate",
-            question=f"Deactivate card {number} of {name}? It can be reactivated later.",
+            title=tr("Deactivate"),
+            question=question.format(number=number, name=name),
             task=lambda ledger: ledger.deactivate(staff, number),
             parent=self,
         )
@@ -361,7 +366,8 @@ class CardScreen(QWidget):
         tx = recorded.transaction
         self.show_card(recorded.card)
         amounts = deltas_text(tx)
-        self.banner.show_info(f"{type_text(tx.type)}" + (f": {amounts}" if amounts else "") + ". Saved.")
+        done = f"{type_text(tx.type)}: {amounts}" if amounts else type_text(tx.type)
+        self.banner.show_info(tr("{done}. Saved.").format(done=done))
         self.scan_edit.clear()
         self.scan_edit.setFocus()
 
@@ -400,7 +406,7 @@ class CardScreen(QWidget):
     def show_status(self, status: SyncStatus) -> None:
         """The rejections waiting for a manager, counted on their tab."""
         count = status.rejections_open
-        text = f"Rejections ({count})" if count else "Rejections"
+        text = tr("Rejections ({count})").format(count=count) if count else tr("Rejections")
         self.tabs.setTabText(self.tabs.indexOf(self.rejections), text)
 
     @Slot(int)

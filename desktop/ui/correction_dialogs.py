@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, Q
 
 from desktop.ui.context import TillContext
 from desktop.ui.dialogs import ActionDialog
-from desktop.ui.format import describe_transaction
+from desktop.ui.format import describe_transaction, number
+from desktop.ui.i18n import tr
 from desktop.ui.ops import LedgerTask
 from desktop.ui.widgets import WholeNumberEdit, styled
 from sync.protocol import MAX_ADJUSTMENT, TransactionType
@@ -35,7 +36,7 @@ class VoidDialog(ActionDialog):
         *,
         preselect: str | None = None,
     ) -> None:
-        super().__init__(context, "Void a transaction", parent)
+        super().__init__(context, tr("Void a transaction"), parent)
         self.card = card
         self.preselect = preselect  # the transaction picked in the card's history, if any
         self.transactions: list[TransactionView] = []
@@ -45,10 +46,10 @@ class VoidDialog(ActionDialog):
         self.tx_list.currentRowChanged.connect(self.on_tx_list_current_row_changed)
         self.body.insertWidget(1, self.tx_list)
         self.points_edit = WholeNumberEdit(self)
-        self.points_edit.setAccessibleName("Points to void")
+        self.points_edit.setAccessibleName(tr("Points to void"))
         self.points_edit.textChanged.connect(self.on_points_edit_text_changed)
         self.points_edit.installEventFilter(self)  # Up and Down pick another transaction
-        self.form.addRow("Points to void", self.points_edit)
+        self.form.addRow(tr("Points to void"), self.points_edit)
         self.add_keypad(None)
         self.ok_button.setEnabled(False)
         number = card.card_number
@@ -62,10 +63,10 @@ class VoidDialog(ActionDialog):
         self.tx_list.clear()
         for tx in self.transactions:
             left = getattr(tx, "remaining_voidable", None)
-            suffix = f" — {left} left to void" if left is not None else ""
+            suffix = " — " + tr("{count} left to void").format(count=number(left)) if left is not None else ""
             self.tx_list.addItem(QListWidgetItem(describe_transaction(tx) + suffix))
         if not self.transactions:
-            self.show_problem("Nothing on this card can be voided.")
+            self.show_problem(tr("Nothing on this card can be voided."))
             return
         ids = [tx.id for tx in self.transactions]
         self.tx_list.setCurrentRow(ids.index(self.preselect) if self.preselect in ids else 0)
@@ -87,7 +88,7 @@ class VoidDialog(ActionDialog):
         self.maximum = int(getattr(tx, "remaining_voidable", None) or abs(tx.points_delta) or 1)
         self.points_edit.setEnabled(is_points)
         self.points_edit.setText(str(self.maximum) if is_points else "")
-        self.points_edit.setPlaceholderText("" if is_points else "a stamp is voided whole")
+        self.points_edit.setPlaceholderText("" if is_points else tr("a stamp is voided whole"))
         self._judge()
 
     @Slot(str)
@@ -101,9 +102,11 @@ class VoidDialog(ActionDialog):
         if tx is not None and self.points_edit.isEnabled():
             points = self.points_edit.number()
             if points is None:
-                problem = "Type the points to void."
+                problem = tr("Type the points to void.")
             elif not 1 <= points <= self.maximum:
-                problem = f"{points} is out of range: void between 1 and {self.maximum} points."
+                problem = tr("{points} is out of range: void between 1 and {maximum} points.").format(
+                    points=points, maximum=self.maximum
+                )
         self.show_problem(problem)
         self.ok_button.setEnabled(tx is not None and not problem)
 
@@ -132,26 +135,27 @@ class AdjustDialog(ActionDialog):
     """The owner corrects a balance (signed in: nobody else gets this far), with a reason."""
 
     def __init__(self, context: TillContext, card: CardView, parent: QWidget | None = None) -> None:
-        super().__init__(context, "Adjust the balance", parent)
+        super().__init__(context, tr("Adjust the balance"), parent)
         self.card = card
         program = context.program
-        self.stamps_edit = self._delta_edit("Stamps to add or take away")
-        self.points_edit = self._delta_edit("Points to add or take away")
+        self.stamps_edit = self._delta_edit(tr("Stamps to add or take away"))
+        self.points_edit = self._delta_edit(tr("Points to add or take away"))
         self.stamps_shown = program is None or program.has_stamps
         self.points_shown = program is None or program.has_points
         if self.stamps_shown:
-            self.form.addRow("Stamps (+ or −)", self.stamps_edit)
+            self.form.addRow(tr("Stamps (+ or −)"), self.stamps_edit)
         else:
             self.stamps_edit.hide()
         if self.points_shown:
-            self.form.addRow("Points (+ or −)", self.points_edit)
+            self.form.addRow(tr("Points (+ or −)"), self.points_edit)
         else:
             self.points_edit.hide()
         self.reason_edit = QLineEdit(self)
         self.reason_edit.setMaxLength(1000)
-        self.reason_edit.setPlaceholderText("Why? (required)")
-        self.form.addRow("Reason", self.reason_edit)
-        hint = styled(QLabel(f"Between −{MAX_ADJUSTMENT} and +{MAX_ADJUSTMENT} each.", self), "hint")
+        self.reason_edit.setPlaceholderText(tr("Why? (required)"))
+        self.form.addRow(tr("Reason"), self.reason_edit)
+        limit = number(MAX_ADJUSTMENT)
+        hint = styled(QLabel(tr("Between −{limit} and +{limit} each.").format(limit=limit), self), "hint")
         self.form.addRow("", hint)
         self.add_keypad("−")
 
@@ -167,13 +171,13 @@ class AdjustDialog(ActionDialog):
     def _problem(self, stamps: int | None, points: int | None, reason: str) -> str:
         typed = [edit for edit in (self.stamps_edit, self.points_edit) if edit.text().strip()]
         if any(edit.number() is None for edit in typed):
-            return "Type a whole number, with − to take away."
+            return tr("Type a whole number, with − to take away.")
         if any(abs(value or 0) > MAX_ADJUSTMENT for value in (stamps, points)):
-            return f"An adjustment is at most {MAX_ADJUSTMENT} either way."
+            return tr("An adjustment is at most {limit} either way.").format(limit=number(MAX_ADJUSTMENT))
         if not stamps and not points:
-            return "Enter the stamps or points to add or take away."
+            return tr("Enter the stamps or points to add or take away.")
         if not reason:
-            return "Please give a reason for the adjustment."
+            return tr("Please give a reason for the adjustment.")
         return ""
 
     def task(self) -> LedgerTask[Any] | None:

@@ -24,7 +24,17 @@ from PySide6.QtWidgets import (
 
 from desktop.ui import theme
 from desktop.ui.context import TillContext
-from desktop.ui.format import STATE_TEXT, deltas_text, local_time, reason_text, type_text, what_text
+from desktop.ui.format import (
+    STATE_TEXT,
+    deltas_text,
+    local_time,
+    long_date,
+    number,
+    reason_text,
+    type_text,
+    what_text,
+)
+from desktop.ui.i18n import QT_TR_NOOP, tr
 from desktop.ui.ops import Change
 from desktop.ui.widgets import styled
 from sync.protocol import CardTxOut, Role
@@ -35,6 +45,14 @@ if TYPE_CHECKING:
 # A row of the card's history: this till's own view of a transaction, or the server's row of one.
 Shown: TypeAlias = "TransactionView | CardTxOut"
 
+HISTORY_HEADERS = [
+    QT_TR_NOOP("When"),
+    QT_TR_NOOP("What"),
+    QT_TR_NOOP("Change"),
+    QT_TR_NOOP("Sync"),
+    QT_TR_NOOP("Where"),
+]
+REJECTION_HEADERS = [QT_TR_NOOP("When"), QT_TR_NOOP("Card"), QT_TR_NOOP("What"), QT_TR_NOOP("Why")]
 STATE_COLOURS = {"pending": theme.WARN, "accepted": theme.ACCENT, "rejected": theme.DANGER}
 
 
@@ -52,7 +70,7 @@ def _table(parent: QWidget, headers: list[str], *, stretch: tuple[int, ...], wra
     (sized to their contents) leave, and wrap or elide their text (each cell's tooltip has it
     whole), so no column is ever pushed out of sight."""
     table = TouchTable(0, len(headers), parent)
-    table.setHorizontalHeaderLabels(headers)
+    table.setHorizontalHeaderLabels([tr(header) for header in headers])
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -92,9 +110,9 @@ def _state_of(tx: Shown) -> str:
 
 def state_text(tx: Shown) -> str:
     state = _state_of(tx)
-    text = STATE_TEXT.get(state, state)
+    text = tr(STATE_TEXT[state]) if state in STATE_TEXT else state
     if state == "rejected":
-        text += f": {reason_text(tx)}"
+        text += ": " + reason_text(tx)
     return text
 
 
@@ -103,7 +121,7 @@ class HistoryTable(QWidget):
     was made: this till's (from its ledger, at once) and, when the server can be reached,
     the card's latest ones elsewhere (other tills, other stores, head office)."""
 
-    HEADERS = ["When", "What", "Change", "Sync", "Where"]
+    HEADERS = HISTORY_HEADERS
 
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -114,7 +132,7 @@ class HistoryTable(QWidget):
         self.remote: list[CardTxOut] = []
         layout = QVBoxLayout(self)
         self.table = _table(self, self.HEADERS, stretch=(1, 3), wrap=False)
-        self.table.setAccessibleName("Card history")
+        self.table.setAccessibleName(tr("Card history"))
         layout.addWidget(self.table)
         context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
         # The server's rows can have changed only after a sync, not after a verb here.
@@ -193,7 +211,8 @@ class HistoryTable(QWidget):
             self._look_up()
 
 
-THIS_TILL, THIS_STORE, OTHER_STORE, HEAD_OFFICE = "This till", "This store", "Another store", "Head office"
+THIS_TILL, THIS_STORE = QT_TR_NOOP("This till"), QT_TR_NOOP("This store")
+OTHER_STORE, HEAD_OFFICE = QT_TR_NOOP("Another store"), QT_TR_NOOP("Head office")
 
 
 def _is_local(tx: Shown) -> bool:
@@ -203,10 +222,10 @@ def _is_local(tx: Shown) -> bool:
 
 def _where(tx: Shown, own_store: int | None) -> str:
     if not isinstance(tx, CardTxOut):
-        return THIS_TILL
+        return tr(THIS_TILL)
     if tx.store_id is None:
-        return HEAD_OFFICE  # made by the server: an adjustment from the office, points expiry
-    return THIS_STORE if tx.store_id == own_store else OTHER_STORE
+        return tr(HEAD_OFFICE)  # made by the server: an adjustment from the office, points expiry
+    return tr(THIS_STORE if tx.store_id == own_store else OTHER_STORE)
 
 
 def _newest_first(tx: Shown) -> tuple[float, int]:
@@ -219,23 +238,23 @@ def _newest_first(tx: Shown) -> tuple[float, int]:
 class RejectionsView(QWidget):
     """Transactions the server refused, with the reason in plain words; managers acknowledge them."""
 
-    HEADERS = ["When", "Card", "What", "Why"]
+    HEADERS = REJECTION_HEADERS
 
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.rejections: list[TransactionView] = []
         layout = QVBoxLayout(self)
-        self.summary_label = styled(QLabel("No rejected transactions.", self), "muted")
+        self.summary_label = styled(QLabel(tr("No rejected transactions."), self), "muted")
         self.summary_label.setWordWrap(True)
         layout.addWidget(self.summary_label)
         self.table = _table(self, self.HEADERS, stretch=(3,), wrap=True)
-        self.table.setAccessibleName("Rejected transactions")
+        self.table.setAccessibleName(tr("Rejected transactions"))
         self.table.itemSelectionChanged.connect(self.on_table_item_selection_changed)
         layout.addWidget(self.table)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.acknowledge_button = styled(QPushButton("Acknowledge (Ctrl+K)", self), "primary")
+        self.acknowledge_button = styled(QPushButton(tr("Acknowledge (Ctrl+K)"), self), "primary")
         self.acknowledge_button.setShortcut("Ctrl+K")
         self.acknowledge_button.setEnabled(False)
         self.acknowledge_button.clicked.connect(self.on_acknowledge_button_clicked)
@@ -249,12 +268,13 @@ class RejectionsView(QWidget):
     def _fill(self, rejections: list[TransactionView]) -> None:
         self.rejections = list(rejections)
         count = len(self.rejections)
-        self.summary_label.setText(
-            f"{count} rejected {'transaction' if count == 1 else 'transactions'} to review. "
-            "The customer's card shows the server's balance."
-            if count
-            else "No rejected transactions."
+        waiting = (
+            tr("1 rejected transaction to review.")
+            if count == 1
+            else tr("{count} rejected transactions to review.").format(count=count)
         )
+        balance = tr("The customer's card shows the server's balance.")
+        self.summary_label.setText(f"{waiting} {balance}" if count else tr("No rejected transactions."))
         self.table.setRowCount(len(self.rejections))
         for row, tx in enumerate(self.rejections):
             self.table.setItem(row, 0, _cell(local_time(tx.transaction_at, with_date=True)))
@@ -295,17 +315,17 @@ class RejectionsView(QWidget):
 
 
 TOTAL_LABELS = [
-    ("transactions", "Transactions"),
-    ("stamps_given", "Stamps given (net of voids)"),
-    ("stamps_voided", "Stamps voided"),
-    ("stamps_redeemed", "Stamps redeemed"),
-    ("points_given", "Points given (net of voids)"),
-    ("points_voided", "Points voided"),
-    ("points_redeemed", "Points redeemed"),
-    ("rewards_redeemed", "Rewards redeemed"),
-    ("voids", "Voids"),
-    ("rejected", "Rejected by the server"),
-    ("pending_count", "Waiting to sync"),
+    ("transactions", QT_TR_NOOP("Transactions")),
+    ("stamps_given", QT_TR_NOOP("Stamps given (net of voids)")),
+    ("stamps_voided", QT_TR_NOOP("Stamps voided")),
+    ("stamps_redeemed", QT_TR_NOOP("Stamps redeemed")),
+    ("points_given", QT_TR_NOOP("Points given (net of voids)")),
+    ("points_voided", QT_TR_NOOP("Points voided")),
+    ("points_redeemed", QT_TR_NOOP("Points redeemed")),
+    ("rewards_redeemed", QT_TR_NOOP("Rewards redeemed")),
+    ("voids", QT_TR_NOOP("Voids")),
+    ("rejected", QT_TR_NOOP("Rejected by the server")),
+    ("pending_count", QT_TR_NOOP("Waiting to sync")),
 ]
 
 
@@ -324,7 +344,7 @@ class TodayPanel(QWidget):
         layout.addWidget(scroll)
         inner = styled(QWidget(scroll), "figures")
         column = QVBoxLayout(inner)
-        self.day_label = styled(QLabel("Today", inner), "subtitle")
+        self.day_label = styled(QLabel(tr("Today"), inner), "subtitle")
         column.addWidget(self.day_label)
         grid = QGridLayout()  # two figures a line
         grid.setHorizontalSpacing(16)
@@ -333,7 +353,7 @@ class TodayPanel(QWidget):
             row, pair = divmod(index, 2)
             value = styled(QLabel("0", inner), "figure")
             self.value_labels[name] = value
-            grid.addWidget(styled(QLabel(text, inner), "muted"), row, pair * 2)
+            grid.addWidget(styled(QLabel(tr(text), inner), "muted"), row, pair * 2)
             grid.addWidget(value, row, pair * 2 + 1)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
@@ -346,9 +366,9 @@ class TodayPanel(QWidget):
         self.context.op(self, lambda ledger: ledger.today_totals()).success(self._fill).run()
 
     def _fill(self, totals: TodayTotals) -> None:
-        self.day_label.setText(f"Today at this till — {totals.day:%A %d %B}")
+        self.day_label.setText(tr("Today at this till — {day}").format(day=long_date(totals.day)))
         for name, label in self.value_labels.items():
-            label.setText(str(getattr(totals, name, 0)))
+            label.setText(number(getattr(totals, name, 0)))
 
     def value(self, name: str) -> str:
         return self.value_labels[name].text()

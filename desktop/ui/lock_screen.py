@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui.context import TillContext
+from desktop.ui.format import local_time, role_text
+from desktop.ui.i18n import tr
 from desktop.ui.ops import Change, friendly
 from desktop.ui.widgets import Keypad, restyle, styled
 
@@ -35,9 +37,12 @@ def lockout_text(error: BaseException) -> str:
     if not isinstance(until, datetime):
         return friendly(error)[1]
     minutes = max(1, math.ceil((until - datetime.now(UTC)).total_seconds() / 60))
-    plural = "minute" if minutes == 1 else "minutes"
-    local = until.astimezone().strftime("%H:%M")
-    return f"Too many wrong PINs. Try again in {minutes} {plural} (after {local})."
+    words = (
+        tr("Too many wrong PINs. Try again in 1 minute (after {time}).")
+        if minutes == 1
+        else tr("Too many wrong PINs. Try again in {minutes} minutes (after {time}).")
+    )
+    return words.format(minutes=minutes, time=local_time(until))
 
 
 class LockScreen(QWidget):
@@ -60,15 +65,15 @@ class LockScreen(QWidget):
         outer.setContentsMargins(48, 36, 48, 36)
         outer.setSpacing(48)
         left = QVBoxLayout()
-        self.store_label = styled(QLabel("Loyalty till", self), "title")
+        self.store_label = styled(QLabel(tr("Loyalty till"), self), "title")
         left.addWidget(self.store_label)
-        left.addWidget(styled(QLabel("Who is at the till? Pick your name.", self), "subtitle"))
+        left.addWidget(styled(QLabel(tr("Who is at the till? Pick your name."), self), "subtitle"))
         self.staff_grid = QGridLayout()
         self.staff_grid.setSpacing(12)
         for column in range(STAFF_COLUMNS):
             self.staff_grid.setColumnStretch(column, 1)  # names in columns of one width
         left.addLayout(self.staff_grid)
-        self.empty_label = styled(QLabel("Waiting for the staff list from the server…", self), "muted")
+        self.empty_label = styled(QLabel(tr("Waiting for the staff list from the server…"), self), "muted")
         left.addWidget(self.empty_label)
         left.addStretch(1)
         self.demo_label = styled(QLabel("", self), "hint")
@@ -82,13 +87,13 @@ class LockScreen(QWidget):
         right = QVBoxLayout()
         right.setSpacing(12)
         right.addStretch(1)
-        self.who_label = styled(QLabel("Pick your name", self), "subtitle")
+        self.who_label = styled(QLabel(tr("Pick your name"), self), "subtitle")
         right.addWidget(self.who_label)
         self.pin_edit = styled(QLineEdit(self), "pin")
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin_edit.setMaxLength(8)
-        self.pin_edit.setPlaceholderText("PIN")
-        self.pin_edit.setAccessibleName("PIN")
+        self.pin_edit.setPlaceholderText(tr("PIN"))
+        self.pin_edit.setAccessibleName(tr("PIN"))
         self.pin_edit.returnPressed.connect(self.on_pin_edit_return_pressed)
         right.addWidget(self.pin_edit)
         self.message_label = styled(QLabel("", self), "inline_problem")
@@ -119,7 +124,7 @@ class LockScreen(QWidget):
         for index, member in enumerate(active):
             button = styled(QPushButton(member.name, self), "staff")
             button.setCheckable(True)
-            button.setAccessibleName(f"Sign in as {member.name}")
+            button.setAccessibleName(tr("Sign in as {name}").format(name=member.name))
             button.clicked.connect(lambda _=False, m=member: self.select_staff(m))
             self._group.addButton(button)
             self.staff_buttons[member.id] = button
@@ -143,15 +148,15 @@ class LockScreen(QWidget):
     def select_staff(self, member: StaffView) -> None:
         self.selected_staff = member
         self.staff_buttons[member.id].setChecked(True)
-        self.who_label.setText(f"{member.name}, type your PIN")
+        self.who_label.setText(tr("{name}, type your PIN").format(name=member.name))
         self.message_label.setText("")
         self.pin_edit.clear()
         self.pin_edit.setFocus()
 
     def show_demo_hints(self) -> None:
         hints = self.context.session.demo_hints
-        text = "  ·  ".join(f"{h.name} ({h.role.replace('_', ' ')}): {h.pin}" for h in hints)
-        self.demo_label.setText(f"Demo PINs — {text}" if hints else "")
+        text = "  ·  ".join(f"{h.name} ({role_text(h.role)}): {h.pin}" for h in hints)
+        self.demo_label.setText(tr("Demo PINs — {pins}").format(pins=text) if hints else "")
         self.demo_label.setVisible(bool(hints))
 
     # --- signing in --------------------------------------------------------------------------
@@ -178,15 +183,15 @@ class LockScreen(QWidget):
     def on_pin_edit_return_pressed(self) -> None:
         member, pin = self.selected_staff, self.pin_edit.text()
         if member is None:
-            self.message_label.setText("Pick your name first.")
+            self.message_label.setText(tr("Pick your name first."))
             return
         if not pin:
-            self.message_label.setText("Type your PIN.")
+            self.message_label.setText(tr("Type your PIN."))
             return
         self.keypad.setEnabled(False)
         self.pin_edit.setEnabled(False)
         restyle(self.message_label, "muted")
-        self.message_label.setText("Checking…")
+        self.message_label.setText(tr("Checking…"))
         self.context.op(self, lambda ledger: ledger.login(member.id, pin)).success(self._signed_in).failure(
             self._refused
         ).run()

@@ -13,6 +13,7 @@ from desktop.ui import theme
 from desktop.ui.card_screen import CardScreen
 from desktop.ui.context import TillContext
 from desktop.ui.enrol_screen import EnrolScreen
+from desktop.ui.i18n import tr
 from desktop.ui.lock_screen import LockScreen
 from desktop.ui.ops import Change, friendly
 from desktop.ui.status_bar import TillStatusBar
@@ -38,7 +39,7 @@ class MainWindow(QMainWindow):
     def __init__(self, context: TillContext) -> None:
         super().__init__(None)
         self.context = context
-        self.setWindowTitle("Loyalty till")
+        self.setWindowTitle(tr("Loyalty till"))
         self.resize(1280, 800)
         self.setMinimumSize(1024, 600)  # the smallest till screens; everything fits there
         self.stack = QStackedWidget(self)
@@ -59,7 +60,7 @@ class MainWindow(QMainWindow):
         self._idle_timer.setSingleShot(True)
         self._idle_timer.setInterval(int(context.settings.idle_lock_minutes * 60_000))
         self._idle_timer.timeout.connect(self.on_idle_timer_timeout)
-        lock_action = QAction("Lock", self)
+        lock_action = QAction(tr("Lock"), self)
         lock_action.setShortcut(QKeySequence("F12"))
         lock_action.triggered.connect(self.lock)
         self.addAction(lock_action)

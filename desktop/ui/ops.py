@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from desktop.ui.i18n import QT_TR_NOOP, tr
+
 if TYPE_CHECKING:  # the ledger's imports are slow: they happen on the ledger thread, not at start-up
     from desktop.ledger import Ledger
 
@@ -21,8 +23,8 @@ A = TypeVar("A")
 # One UI action on the ledger: a misspelt verb or a wrong argument fails the type check.
 LedgerTask = Callable[["Ledger"], T]
 
-UNEXPECTED_TITLE = "Something went wrong"
-UNEXPECTED_MESSAGE = "Something went wrong; the transaction was not recorded. Please try again."
+UNEXPECTED_TITLE = QT_TR_NOOP("Something went wrong")
+UNEXPECTED_MESSAGE = QT_TR_NOOP("Something went wrong; the transaction was not recorded. Please try again.")
 
 
 class LedgerUnavailable(Exception):
@@ -49,12 +51,14 @@ class Change(enum.Flag):
 
 
 def friendly(error: BaseException) -> tuple[str, str]:
-    """The title and message a cashier reads for an error; never a traceback."""
+    """The title and message a cashier reads for an error, in the till's language; never a traceback."""
+    from desktop.ui.error_words import error_words  # it imports the formatting this module's users share
+
     title = getattr(error, "title", None)
     message = getattr(error, "message", None)
     if isinstance(title, str) and isinstance(message, str):
-        return title, message
-    return UNEXPECTED_TITLE, UNEXPECTED_MESSAGE
+        return error_words(error, title, message)
+    return tr(UNEXPECTED_TITLE), tr(UNEXPECTED_MESSAGE)
 
 
 def is_expected(error: BaseException) -> bool:

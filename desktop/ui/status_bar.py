@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
-from desktop.clock_words import offset_words
 from desktop.ui.context import TillContext
-from desktop.ui.format import age_text, local_time
+from desktop.ui.format import age_text, local_time, number, offset_text
+from desktop.ui.i18n import tr
 from desktop.ui.ops import Change
 from desktop.ui.sync_bridge import kind_of
 from desktop.ui.widgets import restyle, styled
@@ -28,16 +28,20 @@ def state_text(state: SyncState | None) -> str:
     since = getattr(state, "since", None)
     message = getattr(state, "message", "") or ""
     if kind == "online":
-        return "● Online"
+        return "● " + tr("Online")
     if kind == "offline":
         retry_at = getattr(state, "retry_at", None)
-        retry = f" · will retry at {local_time(retry_at)}" if retry_at is not None else ""
-        return f"● Offline since {local_time(since)}{retry}"
+        retry = " · " + tr("will retry at {time}").format(time=local_time(retry_at)) if retry_at else ""
+        return "● " + tr("Offline since {time}").format(time=local_time(since)) + retry
     if kind == "syncing":
-        return "⟳ Syncing…"
+        return "⟳ " + tr("Syncing…")
     if kind == "error":
-        return f"● Sync problem: {message}" if message else "● Sync problem"
-    return f"● Not syncing: {message}" if message and message != "Not started" else "● Not syncing"
+        return "● " + (
+            tr("Sync problem: {message}").format(message=tr(message)) if message else tr("Sync problem")
+        )
+    if message and message != "Not started":
+        return "● " + tr("Not syncing: {message}").format(message=tr(message))
+    return "● " + tr("Not syncing")
 
 
 CLOCK_WARNING_SECONDS = 5 * 60  # a manager is told
@@ -48,21 +52,26 @@ def clock_text(offset: float | None, *, manager: bool) -> str:
     """What the status bar says of the till's clock against the server's ('' when nothing)."""
     if offset is None or abs(offset) <= CLOCK_WARNING_SECONDS:
         return ""
-    off = f"{offset_words(offset)} the server"
+    off = offset_text(offset)
     if abs(offset) > CLOCK_STOP_SECONDS:
-        return f"⚠ Clock {off}: recording paused until IT sets it"
-    return f"⚠ Clock {off}: ask IT to set it" if manager else ""
+        return "⚠ " + tr("Clock {offset}: recording paused until IT sets it").format(offset=off)
+    return "⚠ " + tr("Clock {offset}: ask IT to set it").format(offset=off) if manager else ""
+
+
+def last_sync_text(last: datetime | None) -> str:
+    return tr("Last sync {time}").format(time=local_time(last)) if last else tr("Never synced")
 
 
 def rejections_text(count: int) -> str:
-    return f"⚠ {count} rejected" if count else ""
+    return "⚠ " + tr("{count} rejected").format(count=count) if count else ""
 
 
 def pending_text(count: int, oldest: datetime | None) -> str:
     if count == 0:
-        return "All synced"
+        return tr("All synced")
     age = age_text(oldest)
-    return f"{count} waiting to sync" + (f" (oldest {age})" if age else "")
+    waiting = tr("{count} waiting to sync").format(count=number(count))
+    return waiting + (" " + tr("(oldest {age})").format(age=age) if age else "")
 
 
 class TillStatusBar(QStatusBar):
@@ -74,16 +83,18 @@ class TillStatusBar(QStatusBar):
         super().__init__(parent)
         self.context = context
         self.setSizeGripEnabled(False)
-        self.state_label = styled(QLabel("⟳ Connecting…", self), "sync_syncing")
+        self.state_label = styled(QLabel("⟳ " + tr("Connecting…"), self), "sync_syncing")
         self.pending_label = QLabel("", self)
         # Rejections wait here until a manager acknowledges them: "All synced" alone would hide them.
         self.rejections_label = styled(QLabel("", self), "sync_error")
-        self.rejections_label.setToolTip("Transactions the server refused: a manager reviews them (Ctrl+R).")
+        self.rejections_label.setToolTip(
+            tr("Transactions the server refused: a manager reviews them (Ctrl+R).")
+        )
         self.rejections_label.hide()
         self.clock_label = styled(QLabel("", self), "sync_error")
         self.clock_label.hide()
         self.last_sync_label = QLabel("", self)
-        self.sync_button = QPushButton("Sync now  Ctrl+S", self)
+        self.sync_button = QPushButton(tr("Sync now  Ctrl+S"), self)
         self.sync_button.setShortcut("Ctrl+S")
         self.sync_button.clicked.connect(self.on_sync_button_clicked)
         self.addWidget(self.state_label)
@@ -111,7 +122,7 @@ class TillStatusBar(QStatusBar):
         self.pending_label.setText(pending_text(status.pending_count, status.oldest_pending_at))
         state = self.context.bridge.state
         last = getattr(state, "last_success_at", None) or status.last_sync_at
-        self.last_sync_label.setText(f"Last sync {local_time(last)}" if last else "Never synced")
+        self.last_sync_label.setText(last_sync_text(last))
         self.rejections_label.setText(rejections_text(status.rejections_open))
         self.rejections_label.setVisible(status.rejections_open > 0)
         self.status_loaded.emit(status)
@@ -124,7 +135,7 @@ class TillStatusBar(QStatusBar):
         self.state_label.setToolTip(getattr(state, "message", "") or "")
         last = getattr(state, "last_success_at", None)
         if last is not None:
-            self.last_sync_label.setText(f"Last sync {local_time(last)}")
+            self.last_sync_label.setText(last_sync_text(last))
         self.sync_button.setEnabled(kind != "syncing" and self.context.bridge.worker is not None)
 
     def show_clock(self, *_: object) -> None:
@@ -139,7 +150,7 @@ class TillStatusBar(QStatusBar):
         if kind_of(self.context.bridge.state) in ("offline", "error"):
             # Said at once: the answer (or the lack of one) can take the connection's timeout.
             restyle(self.state_label, "sync_syncing")
-            self.state_label.setText("⟳ Offline: trying the server now…")
+            self.state_label.setText("⟳ " + tr("Offline: trying the server now…"))
         self.context.bridge.sync_now()
 
     @Slot(object)

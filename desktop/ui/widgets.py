@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QRegularExpressio
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
 
 from desktop.ui import theme
+from desktop.ui.i18n import tr
 
 BANNER_SECONDS = 8
 
@@ -57,11 +58,11 @@ class StampCard(QWidget):
         self.stamps = 0
         self.target = 10
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setAccessibleName("Stamp card")
+        self.setAccessibleName(tr("Stamp card"))
 
     def set_stamps(self, stamps: int, target: int) -> None:
         self.stamps, self.target = max(0, stamps), max(1, target)
-        self.setToolTip(f"{self.stamps} of {self.target} stamps")
+        self.setToolTip(tr("{count} of {target} stamps").format(count=self.stamps, target=self.target))
         self.setAccessibleDescription(self.toolTip())
         self.setFixedHeight(self.sizeHint().height())
         self.updateGeometry()
@@ -128,20 +129,21 @@ class Keypad(QWidget):
         grid.setSpacing(8)
         bottom = [extra, "0", "⌫"] if extra else ["⌫", "0", "OK"]
         keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", *bottom]
-        self.buttons: dict[str, QPushButton] = {}
+        self.buttons: dict[str, QPushButton] = {}  # by key: "0".."9", "⌫", "OK" or the extra one
         for index, key in enumerate(keys):
-            button = QPushButton(key, self)
-            button.setObjectName("key_enter" if key == "OK" else "key")
+            enter = extra is None and key == "OK"
+            button = QPushButton(tr("OK") if enter else key, self)
+            button.setObjectName("key_enter" if enter else "key")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field being typed keeps the keyboard
-            button.setAccessibleName({"⌫": "Delete", "OK": "Enter"}.get(key, key))
-            button.clicked.connect(lambda _=False, k=key: self._pressed(k))
+            button.setAccessibleName(tr("Enter") if enter else tr("Delete") if key == "⌫" else key)
+            button.clicked.connect(lambda _=False, k=key, e=enter: self._pressed(k, enter=e))
             self.buttons[key] = button
             grid.addWidget(button, index // 3, index % 3)
 
-    def _pressed(self, key: str) -> None:
+    def _pressed(self, key: str, *, enter: bool) -> None:
         if key == "⌫":
             self.backspace_pressed.emit()
-        elif key == "OK":
+        elif enter:
             self.enter_pressed.emit()
         else:
             self.digit_pressed.emit(key)
@@ -185,7 +187,10 @@ class Banner(QLabel):
         self._show("banner_info", text)
 
     def show_problem(self, title: str, message: str) -> None:
-        self._show("banner_problem", f"{title}: {message}" if title else message)
+        self._show(
+            "banner_problem",
+            tr("{title}: {message}").format(title=title, message=message) if title else message,
+        )
 
     def clear(self) -> None:
         self.kind = ""

@@ -15,6 +15,8 @@ from desktop.app import Till
 from desktop.config import LEDGER_FILE, TillSettings
 from desktop.ledger import Ledger, open_ledger
 from desktop.ui.context import TillContext
+from desktop.ui.i18n import ENGLISH
+from desktop.ui.i18n import install as install_language
 from desktop.ui.main_window import MainWindow
 from desktop.ui.ops import LedgerRunner
 from desktop.ui.sync_bridge import SyncBridge
@@ -127,6 +129,7 @@ class TillUnderTest:
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         apply_theme(app)
+        install_language(app, settings.language or ENGLISH)
         self.runner = LedgerRunner(ledger)
         self.bridge = SyncBridge()
         self.context = TillContext(self.runner, self.bridge, settings=settings)

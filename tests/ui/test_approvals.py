@@ -38,7 +38,7 @@ def test_an_absurd_purchase_waits_for_a_managers_pin_and_is_recorded_once_approv
     press(Qt.Key.Key_Return)
 
     screen = cashier.window.card_screen
-    qtbot.waitUntil(lambda: screen.customer_panel.points_label.text() == "100000110 points")
+    qtbot.waitUntil(lambda: screen.customer_panel.points_label.text() == "100,000,110 points")
     assert cashier.ledger.card_history("1001")[0].purchase_amount_cents == 999_999_900
 
 

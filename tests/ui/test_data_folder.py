@@ -80,7 +80,9 @@ def test_the_demo_never_runs_in_the_real_tills_folder(
 ) -> None:
     monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "shop"))
     opened: list[tuple[Path, bool]] = []
-    monkeypatch.setattr("desktop.app.run_gui", lambda data_dir, demo: opened.append((data_dir, demo)) or 0)
+    monkeypatch.setattr(
+        "desktop.app.run_gui", lambda data_dir, demo, language: opened.append((data_dir, demo)) or 0
+    )
 
     assert cli.run(["--demo"]) == 0
     assert cli.run([]) == 0
