@@ -88,7 +88,7 @@ class Till:
         needed only at the end (to adopt the demo's device), when its own thread has opened it."""
         from desktop.demo import start_demo
 
-        return start_demo(self.runner.wait_for_ledger, self.data_dir)
+        return start_demo(self.runner.wait_for_ledger, self.data_dir, language=self.language)
 
     def _demo_started(self, world: DemoWorld) -> None:
         self.demo_world = world

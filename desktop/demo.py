@@ -131,15 +131,29 @@ def demo_hints(merchant: dict[str, Any], store_id: int) -> list[DemoHint]:
     return [DemoHint(name=s["name"], role=s["role"], pin=s["pin"]) for s in staff]
 
 
-def start_demo(ledger_when_open: Callable[[], LedgerPort], data_dir: Path) -> DemoWorld:
-    """Seed (first run), start the server, adopt the first device of the first merchant, pull.
-    The ledger is asked for last, so seeding and the server's start overlap its opening."""
+def demo_device(merchant: dict[str, Any], language: str) -> dict[str, Any]:
+    """The first merchant's till whose store speaks `language` (Berlin for German), else its first."""
+    from desktop.ui.i18n import language_of_store
+
+    zones = {store["id"]: store["timezone"] for store in merchant["stores"]}
+    for device in merchant["devices"]:
+        if language_of_store(zones.get(device["store_id"])) == language:
+            return dict(device)
+    return dict(merchant["devices"][0])
+
+
+def start_demo(
+    ledger_when_open: Callable[[], LedgerPort], data_dir: Path, *, language: str = "en"
+) -> DemoWorld:
+    """Seed (first run), start the server, adopt a till of the first merchant (in a store of the
+    window's language), pull. The ledger is asked for last, so seeding and the server's start
+    overlap its opening."""
     from sync.enrolment import adopt_device
 
     ensure_private_dir(data_dir)
     document = load_or_seed(data_dir)
     merchant = document["merchants"][0]
-    device = merchant["devices"][0]
+    device = demo_device(merchant, language)
     server = start_server(data_dir)
     try:
         adopt_device(

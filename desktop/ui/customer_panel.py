@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from desktop.ui.format import number, points_text
 from desktop.ui.i18n import tr
-from desktop.ui.widgets import StampCard, styled
+from desktop.ui.widgets import ElidedLabel, StampCard, styled
 from sync.protocol import Program
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ class CustomerPanel(QFrame):
         self.number_label = styled(QLabel("", self), "muted")
         layout.addWidget(self.number_label)
         line = QHBoxLayout()
-        self.pending_label = styled(QLabel("", self), "pending")
+        self.pending_label = styled(ElidedLabel("", self), "pending")
         self.pending_label.hide()
         line.addWidget(self.pending_label)
         line.addStretch(1)

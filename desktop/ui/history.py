@@ -245,21 +245,20 @@ class RejectionsView(QWidget):
         self.context = context
         self.rejections: list[TransactionView] = []
         layout = QVBoxLayout(self)
+        top = QHBoxLayout()  # the summary and the button on one line: the table keeps the height
         self.summary_label = styled(QLabel(tr("No rejected transactions."), self), "muted")
         self.summary_label.setWordWrap(True)
-        layout.addWidget(self.summary_label)
-        self.table = _table(self, self.HEADERS, stretch=(3,), wrap=True)
-        self.table.setAccessibleName(tr("Rejected transactions"))
-        self.table.itemSelectionChanged.connect(self.on_table_item_selection_changed)
-        layout.addWidget(self.table)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
+        top.addWidget(self.summary_label, 1)
         self.acknowledge_button = styled(QPushButton(tr("Acknowledge (Ctrl+K)"), self), "primary")
         self.acknowledge_button.setShortcut("Ctrl+K")
         self.acknowledge_button.setEnabled(False)
         self.acknowledge_button.clicked.connect(self.on_acknowledge_button_clicked)
-        buttons.addWidget(self.acknowledge_button)
-        layout.addLayout(buttons)
+        top.addWidget(self.acknowledge_button)
+        layout.addLayout(top)
+        self.table = _table(self, self.HEADERS, stretch=(3,), wrap=True)
+        self.table.setAccessibleName(tr("Rejected transactions"))
+        self.table.itemSelectionChanged.connect(self.on_table_item_selection_changed)
+        layout.addWidget(self.table, 1)
         context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
 
     def reload(self) -> None:

@@ -13,7 +13,7 @@ from desktop.ui.format import age_text, local_time, number, offset_text
 from desktop.ui.i18n import tr
 from desktop.ui.ops import Change
 from desktop.ui.sync_bridge import kind_of
-from desktop.ui.widgets import restyle, styled
+from desktop.ui.widgets import ElidedLabel, restyle, styled
 from sync.protocol import Role
 
 if TYPE_CHECKING:
@@ -83,8 +83,8 @@ class TillStatusBar(QStatusBar):
         super().__init__(parent)
         self.context = context
         self.setSizeGripEnabled(False)
-        self.state_label = styled(QLabel("⟳ " + tr("Connecting…"), self), "sync_syncing")
-        self.pending_label = QLabel("", self)
+        self.state_label = styled(ElidedLabel("⟳ " + tr("Connecting…"), self), "sync_syncing")
+        self.pending_label = ElidedLabel("", self)
         # Rejections wait here until a manager acknowledges them: "All synced" alone would hide them.
         self.rejections_label = styled(QLabel("", self), "sync_error")
         self.rejections_label.setToolTip(

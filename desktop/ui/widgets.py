@@ -30,6 +30,32 @@ def restyle(widget: QWidget, object_name: str) -> None:
     widget.style().polish(widget)
 
 
+class ElidedLabel(QLabel):
+    """One line that ends in … when it is wider than its room (the whole text in its tooltip), so a
+    long message in another language never pushes a button out of the window."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setToolTip(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(0, super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        room = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
+        flags = int(self.alignment() | Qt.AlignmentFlag.AlignVCenter)
+        self.style().drawItemText(
+            painter, room, flags, self.palette(), self.isEnabled(), shown, self.foregroundRole()
+        )
+        painter.end()
+
+
 class WholeNumberEdit(QLineEdit):
     """A whole number typed as text: every keystroke stays (up to `digits` digits), so a value out
     of range is shown as typed and judged by the form, never clamped or silently dropped."""

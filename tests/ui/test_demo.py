@@ -62,3 +62,14 @@ def test_the_demos_folder_and_files_are_private(qtbot: QtBot, tmp_path: Path) ->
             assert exposed(tmp_path / "demo") == []
         finally:
             till.stop()
+
+
+def test_a_german_demo_runs_the_berlin_shops_till() -> None:
+    from desktop.demo import demo_device
+
+    merchant = {
+        "stores": [{"id": 1, "timezone": "Europe/Dublin"}, {"id": 2, "timezone": "Europe/Berlin"}],
+        "devices": [{"device_id": "d1", "store_id": 1}, {"device_id": "d2", "store_id": 2}],
+    }
+    assert demo_device(merchant, "de")["device_id"] == "d2"
+    assert demo_device(merchant, "en")["device_id"] == "d1"

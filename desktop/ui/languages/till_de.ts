@@ -241,11 +241,11 @@
     </message>
     <message>
         <source>Includes 1 unsynced transaction</source>
-        <translation>Mit 1 nicht synchronisierten Buchung</translation>
+        <translation>1 Buchung nicht synchronisiert</translation>
     </message>
     <message>
         <source>Includes {count} unsynced transactions</source>
-        <translation>Mit {count} nicht synchronisierten Buchungen</translation>
+        <translation>{count} Buchungen nicht synchronisiert</translation>
     </message>
     <message>
         <source>This view includes transactions not yet confirmed by the server; it may still change.</source>
