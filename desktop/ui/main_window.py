@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent, QScreen
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QStackedWidget
 
 from desktop.ui import theme
@@ -25,6 +25,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MINIMUM = QSize(1024, 600)
+PREFERRED = QSize(1280, 800)
+
+
+def first_size(screen: QScreen | None) -> QSize:
+    """The window's size at start: 1280x800, or the screen's free area when that is smaller (a
+    1024x600 till); a screen smaller than the minimum (a virtual one) does not shrink it."""
+    if screen is None:
+        return PREFERRED
+    area = screen.availableSize()
+    if area.width() < MINIMUM.width() or area.height() < MINIMUM.height():
+        return PREFERRED
+    return PREFERRED.boundedTo(area)
+
+
 ACTIVITY_EVENTS = frozenset(
     {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel}
 )
@@ -40,8 +55,9 @@ class MainWindow(QMainWindow):
         super().__init__(None)
         self.context = context
         self.setWindowTitle(tr("Loyalty till"))
-        self.resize(1280, 800)
-        self.setMinimumSize(1024, 600)  # the smallest till screens; everything fits there
+        self.setMinimumSize(MINIMUM)  # the smallest till screens; everything fits there
+        self.resize(first_size(QApplication.primaryScreen()))
+        self._use_scale_for_size()  # before the screens are built: no restyle of them at start
         self.stack = QStackedWidget(self)
         self.enrol_screen = EnrolScreen(context, device_name=context.settings.device_name, parent=self.stack)
         self.lock_screen = LockScreen(context, self.stack)
@@ -149,6 +165,9 @@ class MainWindow(QMainWindow):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         """Type and targets grow with the screen: the theme's scale follows the window's class of size."""
         super().resizeEvent(event)
+        self._use_scale_for_size()
+
+    def _use_scale_for_size(self) -> None:
         scale = theme.scale_for(self.width(), self.height())
         app = QApplication.instance()
         if scale != theme.current() and isinstance(app, QApplication):
