@@ -6,15 +6,17 @@ import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -28,7 +30,7 @@ from desktop.ui.widgets import Keypad, restyle, styled
 if TYPE_CHECKING:
     from desktop.ledger import StaffView
 
-STAFF_COLUMNS = 3
+STAFF_COLUMNS = 3  # at most; fewer when the names would not fit side by side
 
 
 def lockout_text(error: BaseException) -> str:
@@ -68,14 +70,22 @@ class LockScreen(QWidget):
         self.store_label = styled(QLabel(tr("Loyalty till"), self), "title")
         left.addWidget(self.store_label)
         left.addWidget(styled(QLabel(tr("Who is at the till? Pick your name."), self), "subtitle"))
-        self.staff_grid = QGridLayout()
+        names = styled(QScrollArea(self), "names")  # a long staff list scrolls, never leaves the window
+        names.setWidgetResizable(True)
+        names.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        names.installEventFilter(self)  # its width decides how many names stand side by side
+        self.names_area = names
+        names.setFrameShape(QFrame.Shape.NoFrame)
+        names.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        grid_holder = styled(QWidget(names), "names")
+        self.staff_grid = QGridLayout(grid_holder)
+        self.staff_grid.setContentsMargins(0, 0, 0, 0)
         self.staff_grid.setSpacing(12)
-        for column in range(STAFF_COLUMNS):
-            self.staff_grid.setColumnStretch(column, 1)  # names in columns of one width
-        left.addLayout(self.staff_grid)
+        self.staff_grid.setAlignment(Qt.AlignmentFlag.AlignTop)
+        names.setWidget(grid_holder)
+        left.addWidget(names, 1)
         self.empty_label = styled(QLabel(tr("Waiting for the staff list from the server…"), self), "muted")
         left.addWidget(self.empty_label)
-        left.addStretch(1)
         self.demo_label = styled(QLabel("", self), "hint")
         self.demo_label.setWordWrap(True)
         self.demo_label.hide()
@@ -129,12 +139,32 @@ class LockScreen(QWidget):
             self._group.addButton(button)
             self.staff_buttons[member.id] = button
             self.staff_grid.addWidget(button, index // STAFF_COLUMNS, index % STAFF_COLUMNS)
+        self._arrange_names()
         self.empty_label.setVisible(not active)
         self._chain_tab_order()
         if self.selected_staff is not None and self.selected_staff.id in self.staff_buttons:
             self.staff_buttons[self.selected_staff.id].setChecked(True)
         elif len(active) == 1:
             self.select_staff(active[0])
+
+    def _arrange_names(self) -> None:
+        """As many columns (of one width) as the widest name allows, up to STAFF_COLUMNS."""
+        buttons = list(self.staff_buttons.values())
+        if not buttons:
+            return
+        widest = max(button.sizeHint().width() for button in buttons)
+        spacing = self.staff_grid.horizontalSpacing()
+        room = self.names_area.viewport().width()
+        columns = max(1, min(STAFF_COLUMNS, (room + spacing) // (widest + spacing)))
+        for index, button in enumerate(buttons):
+            self.staff_grid.addWidget(button, index // columns, index % columns)
+        for column in range(STAFF_COLUMNS):
+            self.staff_grid.setColumnStretch(column, 1 if column < columns else 0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.names_area and event.type() == QEvent.Type.Resize:
+            self._arrange_names()
+        return super().eventFilter(watched, event)
 
     def _chain_tab_order(self) -> None:
         previous: QWidget | None = None

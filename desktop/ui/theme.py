@@ -71,6 +71,7 @@ QLabel#big {{ font-size: {round(pt * 2)}pt; font-weight: 700; }}
 QLabel#hint {{ color: {MUTED}; font-size: {pt - 2}pt; }}
 QLabel#figure {{ font-weight: 700; }}
 QScrollArea#figures, QWidget#figures {{ background: {PANEL}; }}
+QScrollArea#names, QWidget#names {{ background: transparent; }}
 QLabel#pending {{ background: {WARN_SOFT}; color: {WARN}; border-radius: 6px; padding: 4px 10px;
                   font-weight: 600; }}
 QWidget#message_line {{ min-height: {scale.banner}px; max-height: {scale.banner}px; }}

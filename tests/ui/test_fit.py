@@ -66,6 +66,10 @@ def test_the_lock_screen_fits_with_many_names_none_overlapping(
     assert len(buttons) == 8
     for first, second in combinations(buttons, 2):
         assert not place(first).intersects(place(second)), (first.text(), second.text())
+    names = place(lock.names_area.viewport())
+    for button in buttons:  # none cut off at the side (a long list scrolls down, never sideways)
+        assert names.left() <= place(button).left() and place(button).right() <= names.right(), button.text()
+        assert button.width() >= button.sizeHint().width(), button.text()
     check_fits(window)
 
 
