@@ -6,18 +6,24 @@ import gc
 import logging
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from desktop.config import LEDGER_FILE, TillSettings
+from desktop.config import LEDGER_FILE, TillSettings, ensure_private_dir
 from desktop.ui.context import TillContext
+from desktop.ui.i18n import choose_language, remember_store_language, tr
+from desktop.ui.i18n import install as install_language
 from desktop.ui.main_window import MainWindow
 from desktop.ui.ops import LedgerRunner, friendly
 from desktop.ui.sync_bridge import SyncBridge
 from desktop.ui.theme import apply_theme
+
+if TYPE_CHECKING:
+    from desktop.demo import DemoWorld
 
 log = logging.getLogger(__name__)
 
@@ -46,25 +52,30 @@ class Till:
         self.data_dir = data_dir
         self.demo = demo
         self.settings = settings or TillSettings.load(data_dir)
+        app = QApplication.instance()
+        self.language = choose_language(self.settings.language, data_dir)
+        if app is not None:
+            install_language(app, self.language)  # before any screen is built: their words are read once
         self.runner = LedgerRunner(None)
         self.bridge = SyncBridge()
         self.context = TillContext(self.runner, self.bridge, settings=self.settings)
         self.window = MainWindow(self.context)
         self.window.till_ready.connect(self.start_sync)
+        self.window.till_ready.connect(self.remember_store_language)
         self.worker: Any = None
-        self.demo_world: Any = None
+        self.demo_world: DemoWorld | None = None
         self._building_worker = False
         self._stopped = False
 
     def start(self) -> None:
         """Show the window at once; the ledger opens (and the demo starts) on the ledger thread."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.data_dir)
         self.runner.open(lambda: _open_ledger(self.data_dir / LEDGER_FILE))
         if self.demo:
-            self.window.show_message("Starting the demo server…")
-            self.context.op(self.window, self._start_demo).success(self._demo_started).failure(
-                self._demo_failed
-            ).run()
+            self.window.show_message(tr("Starting the demo server…"))
+            self.context.network.run(
+                self.window, self._start_demo, success=self._demo_started, failure=self._demo_failed
+            )
         else:
             self.window.start()
         if self.settings.full_screen:
@@ -72,12 +83,14 @@ class Till:
         else:
             self.window.show()
 
-    def _start_demo(self, ledger: Any) -> Any:
+    def _start_demo(self) -> DemoWorld:
+        """On the network thread: seeding and the server's start take seconds; the ledger is
+        needed only at the end (to adopt the demo's device), when its own thread has opened it."""
         from desktop.demo import start_demo
 
-        return start_demo(ledger, self.data_dir)
+        return start_demo(self.runner.wait_for_ledger, self.data_dir, language=self.language)
 
-    def _demo_started(self, world: Any) -> None:
+    def _demo_started(self, world: DemoWorld) -> None:
         self.demo_world = world
         self.context.session.demo_hints = list(world.hints)
         self.window.start()
@@ -85,6 +98,22 @@ class Till:
     def _demo_failed(self, error: BaseException) -> None:
         title, message = friendly(error)
         self.window.show_message(f"{title}\n\n{message}")
+
+    def remember_store_language(self, identity: Any) -> None:
+        """The store's language, kept for the next start (the screens are built before the ledger,
+        which knows the store, is open). Written on the network thread: no file work on the GUI's."""
+        timezone, data_dir = identity.store_timezone, self.data_dir
+
+        def kept(changed: bool) -> None:
+            if changed:
+                log.info("the store's language is kept for the next start")
+
+        def not_kept(error: BaseException) -> None:
+            log.warning("could not keep the store's language: %s", error)
+
+        self.context.network.run(
+            self.window, lambda: remember_store_language(data_dir, timezone), success=kept, failure=not_kept
+        )
 
     def start_sync(self, identity: Any) -> None:
         """Build the sync worker on the ledger thread (its imports are slow), then start it here."""
@@ -123,7 +152,7 @@ class Till:
             self.worker.stop()
             self.worker = None
         self.bridge.attach(None)
-        self.context.lookup.close()
+        self.context.close()
         self.runner.close()
         if self.runner.ledger is not None:
             self.runner.ledger.close()
@@ -139,7 +168,7 @@ def _open_ledger(path: Path) -> Any:
     return open_ledger(path)
 
 
-def run_gui(data_dir: Path, demo: bool) -> int:
+def run_gui(data_dir: Path, demo: bool, language: str | None = None) -> int:
     """Open the till's window; returns the exit code when it closes."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
@@ -147,7 +176,10 @@ def run_gui(data_dir: Path, demo: bool) -> int:
     app.setDesktopFileName("loyalty-till")  # matches packaging/loyalty-till.desktop (icon on Wayland)
     tune_interpreter()
     apply_theme(app)
-    till = Till(data_dir, demo=demo)
+    settings = TillSettings.load(data_dir)
+    if language:
+        settings = replace(settings, language=language)
+    till = Till(data_dir, demo=demo, settings=settings)
     quit_on_signals(app)
     till.start()
     try:

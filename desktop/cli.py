@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from desktop.config import LEDGER_FILE, data_dir_for, ensure_private_dir
 from sync.protocol import MAX_BATCH_ITEMS, ImportRequest, Tx
 
 log = logging.getLogger(__name__)
@@ -20,16 +21,9 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_NOT_ALLOWED = 3
-LEDGER_FILE = "ledger.db"
 LOCK_FILE = "sync.lock"
 # An import is one request body: stay well under the server's 1 MiB limit.
 EXPORT_MAX_BYTES = 900 * 1024
-
-
-def default_data_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("loyalty-till"))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, default=None, help="where the till keeps its ledger")
     parser.add_argument("--demo", action="store_true", help="run with an embedded demo server")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what sync does")
+    parser.add_argument(
+        "--language", choices=["en", "de"], default=None, help="the window's language (default: the store's)"
+    )
     commands = parser.add_subparsers(dest="command")
     enrol = commands.add_parser("enrol", help="enrol this till with a one-time code from head office")
     enrol.add_argument("--server", required=True, help="the server's URL, e.g. https://loyalty.example")
@@ -63,11 +60,11 @@ def run(argv: Sequence[str]) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    data_dir: Path = args.data_dir or default_data_dir()
+    data_dir = data_dir_for(args.data_dir, demo=args.demo)
     if args.command is None:
         from desktop.app import run_gui  # only the window needs Qt
 
-        return int(run_gui(data_dir=data_dir, demo=args.demo))
+        return int(run_gui(data_dir=data_dir, demo=args.demo, language=args.language))
     from sync.errors import AlreadyEnrolled, AuthFailed, EnrolmentRefused, NotEnrolled, SyncError
 
     commands = {
@@ -90,7 +87,7 @@ def run(argv: Sequence[str]) -> int:
 def _open_ledger(data_dir: Path) -> Iterator[Any]:
     from desktop.ledger import open_ledger
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(data_dir)
     ledger = open_ledger(data_dir / LEDGER_FILE)
     try:
         yield ledger

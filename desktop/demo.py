@@ -5,18 +5,20 @@ from __future__ import annotations
 import atexit
 import json
 import logging
-import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from desktop.config import ensure_private_dir, open_private, write_private_text
 from desktop.ui.context import DemoHint
+from sync.ports import LedgerPort
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ SERVER_DB_FILE = "demo-server.db"
 SERVER_LOG_FILE = "demo-server.log"
 START_TIMEOUT_S = 60.0
 POLL_S = 0.1
+PRIVATE_UMASK = 0o077  # the server's files (database, WAL) for this user only
 
 
 class DemoFailed(Exception):
@@ -88,12 +91,12 @@ def load_or_seed(data_dir: Path) -> dict[str, Any]:
         text=True,
         timeout=120,
         check=False,
+        umask=PRIVATE_UMASK,  # its database holds the demo's tokens and PIN hashes
     )
     if result.returncode != 0:
         log.error("seed-demo failed: %s", result.stderr[-2000:])
         raise DemoFailed("The demo data could not be created. See the log for details.")
-    path.write_text(result.stdout, encoding="utf-8")
-    os.chmod(path, 0o600)  # it holds the demo's device and admin tokens
+    write_private_text(path, result.stdout)  # it holds the demo's device and admin tokens
     loaded: dict[str, Any] = json.loads(result.stdout)
     return loaded
 
@@ -103,8 +106,10 @@ def start_server(data_dir: Path, *, port: int | None = None) -> DemoServer:
     port = port or free_port()
     command = _server_command("serve", "--host", "127.0.0.1", "--port", str(port))
     command += ["--database-url", _database_url(data_dir)]
-    with (data_dir / SERVER_LOG_FILE).open("ab") as server_log:
-        process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT)  # noqa: S603
+    with open_private(data_dir / SERVER_LOG_FILE) as server_log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            command, stdout=server_log, stderr=subprocess.STDOUT, umask=PRIVATE_UMASK
+        )
     server = DemoServer(process, f"http://127.0.0.1:{port}")
     atexit.register(server.stop)  # a safety net should the till exit without stopping it
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -127,19 +132,34 @@ def demo_hints(merchant: dict[str, Any], store_id: int) -> list[DemoHint]:
     return [DemoHint(name=s["name"], role=s["role"], pin=s["pin"]) for s in staff]
 
 
-def start_demo(ledger: Any, data_dir: Path) -> DemoWorld:
-    """Seed (first run), start the server, adopt the first device of the first merchant, pull."""
+def demo_device(merchant: dict[str, Any], language: str) -> dict[str, Any]:
+    """The first merchant's till whose store speaks `language` (Berlin for German), else its first."""
+    from desktop.ui.i18n import language_of_store
+
+    zones = {store["id"]: store["timezone"] for store in merchant["stores"]}
+    for device in merchant["devices"]:
+        if language_of_store(zones.get(device["store_id"])) == language:
+            return dict(device)
+    return dict(merchant["devices"][0])
+
+
+def start_demo(
+    ledger_when_open: Callable[[], LedgerPort], data_dir: Path, *, language: str = "en"
+) -> DemoWorld:
+    """Seed (first run), start the server, adopt a till of the first merchant (in a store of the
+    window's language), pull. The ledger is asked for last, so seeding and the server's start
+    overlap its opening."""
     from sync.enrolment import adopt_device
 
-    data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(data_dir)
     document = load_or_seed(data_dir)
     merchant = document["merchants"][0]
-    device = merchant["devices"][0]
+    device = demo_device(merchant, language)
     server = start_server(data_dir)
     console = _start_console(data_dir, document, server.url)
     try:
         adopt_device(
-            ledger,
+            ledger_when_open(),
             server.url,
             device["device_id"],
             device["token"],

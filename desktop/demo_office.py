@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from desktop.config import write_private_text
+
 log = logging.getLogger(__name__)
 
 OFFICE_FILE = "demo-office.json"
@@ -45,7 +47,7 @@ def prepare_console(
     mark = data_dir / ACTIVITY_MARK.format(day=datetime.now(UTC).date().isoformat())
     if not mark.exists() and len(merchant["devices"]) > 1:
         _push_today(server_url, merchant)
-        mark.write_text("done\n", encoding="utf-8")
+        write_private_text(mark, "done\n")
     print(hint.text(), flush=True)  # noqa: T201 - the demo tells the person at its terminal
     log.info("demo console on %s as %s", hint.url, hint.username)
     return hint

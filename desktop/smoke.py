@@ -79,10 +79,10 @@ def parse(argv: Sequence[str]) -> SmokePlan:
             missing.append("staff_id")
         if missing:
             parser.error("needs " + ", ".join(f"--{m.replace('_', '-')}" for m in missing) + " (or --demo)")
-    from desktop.config import default_data_dir
+    from desktop.config import data_dir_for
 
     return SmokePlan(
-        data_dir=args.data_dir or default_data_dir(),
+        data_dir=data_dir_for(args.data_dir, demo=args.demo),
         staff_id=args.staff_id,
         staff_name=args.staff_name,
         pin=args.pin,

@@ -22,7 +22,7 @@ from sync.protocol import (
     Tx,
 )
 from sync.report import Rejection, Round, SyncReport, build_report, count_results
-from sync.transport import SyncClient
+from sync.transport import ServerClock, SyncClient
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,11 @@ class SyncEngine:
 
     def close(self) -> None:
         self.client.close()
+
+    @property
+    def server_clock(self) -> ServerClock | None:
+        """The server's clock as its latest answer told it (None before any answer)."""
+        return self.client.server_clock
 
     def run_once(self) -> SyncReport:
         """Push everything pending, pull every change, repair mismatches; record the outcome.
@@ -325,9 +330,13 @@ class _Pipeline:
             count_results(self._progress, batch, response)
 
     def _raise_failures(self) -> None:
-        done = [task for task in self._tasks if task.done()]
-        self._tasks = [task for task in self._tasks if not task.done()]
-        for task in done:
+        # One look per task: a task finishing between two looks would land in neither list.
+        finished: list[Future[None]] = []
+        unfinished: list[Future[None]] = []
+        for task in self._tasks:
+            (finished if task.done() else unfinished).append(task)
+        self._tasks = unfinished
+        for task in finished:
             task.result()
 
     def flush(self) -> None:

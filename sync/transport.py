@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from importlib.metadata import version
@@ -49,6 +51,34 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+@dataclass(frozen=True, slots=True)
+class ServerClock:
+    """The server's time as its last answer's `Date` header gave it, and this process's monotonic
+    clock at that moment: the server's time now is estimated without asking again."""
+
+    server_time: datetime
+    monotonic_at: float
+
+    def offset(self, till_now: datetime, *, monotonic_now: float | None = None) -> float:
+        """Seconds the till's clock is ahead of the server's (negative: behind)."""
+        elapsed = (time.monotonic() if monotonic_now is None else monotonic_now) - self.monotonic_at
+        return (till_now - self.server_time).total_seconds() - elapsed
+
+
+def server_clock_of(response: httpx.Response) -> ServerClock | None:
+    """The reading of an answer's `Date` header (RFC 9110 requires it of servers with a clock)."""
+    value = response.headers.get("Date")
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return ServerClock(server_time=moment, monotonic_at=time.monotonic())
+
+
 def push_body(batch: Sequence[Tx]) -> bytes:
     """The push request body; the same batch always gives the same bytes."""
     return PushRequest.model_construct(transactions=list(batch)).model_dump_json().encode()
@@ -65,6 +95,7 @@ class SyncClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.server_clock: ServerClock | None = None  # from the last answer that had a Date
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
@@ -157,6 +188,7 @@ class SyncClient:
         except httpx.TransportError as error:
             log.info("%s %s failed: %s", method, path, type(error).__name__)
             raise Offline(f"Cannot reach the server ({type(error).__name__}).") from error
+        self.server_clock = server_clock_of(response) or self.server_clock
         _raise_for_status(method, path, response)
         return response
 

@@ -9,11 +9,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sync.engine import SyncEngine
 from sync.errors import AuthFailed, Offline, SyncError
 from sync.report import SyncReport
+from sync.transport import ServerClock
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ class SyncState:
     last_success_at: datetime | None = None
     last_report: SyncReport | None = None
     retry_in: float | None = None
+    retry_at: datetime | None = None  # after a failure: when the next round is due (by this clock)
+    server_clock: ServerClock | None = None  # the server's clock as its latest answer gave it
+    clock_offset: float | None = None  # seconds this clock is ahead of the server's (negative: behind)
 
 
 @dataclass(slots=True)
@@ -212,10 +216,13 @@ class SyncWorker:
     ) -> None:
         delay = self.backoff.next_delay(retry_after)
         with self._wake:
-            self._backoff_until = time.monotonic() + delay
+            now = time.monotonic()
+            self._backoff_until = now + delay
             # "Sync now" pressed during the failed round is honoured; other triggers wait.
-            self._due = time.monotonic() if self._demand != demand_at_start else self._backoff_until
-        self._publish(replace(self._state_of(kind, message), retry_in=delay))
+            self._due = now if self._demand != demand_at_start else self._backoff_until
+            due_in = max(0.0, self._due - now)
+        retry_at = self._clock() + timedelta(seconds=due_in)
+        self._publish(replace(self._state_of(kind, message), retry_in=delay, retry_at=retry_at))
 
     # --- state ------------------------------------------------------------------------------
 
@@ -228,6 +235,7 @@ class SyncWorker:
             if kind is not self._settled_kind:
                 self._settled_kind, self._settled_since = kind, now
             since = self._settled_since
+        reading = self._engine.server_clock if self._engine is not None else None
         return SyncState(
             kind=kind,
             since=since,
@@ -235,6 +243,8 @@ class SyncWorker:
             pending_count=self._pending_count(),
             last_success_at=self._last_success_at,
             last_report=self._last_report,
+            server_clock=reading,
+            clock_offset=reading.offset(now) if reading is not None else None,
         )
 
     def _pending_count(self) -> int:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from desktop.ledger.errors import (
+    ApprovalNeeded,
+    ClockWrong,
     InvalidInput,
     LedgerError,
     LockedOut,
@@ -11,6 +13,7 @@ from desktop.ledger.errors import (
     NotFound,
     NothingPending,
     Refused,
+    SessionLockedOut,
     StaffInactive,
     UnknownStaff,
     WrongPin,
@@ -18,7 +21,9 @@ from desktop.ledger.errors import (
 from desktop.ledger.ledger import Ledger, open_ledger
 from desktop.ledger.views import (
     CardView,
+    PurchaseLimit,
     Recorded,
+    StaffUnlock,
     StaffView,
     SyncStatus,
     TodayTotals,
@@ -26,7 +31,9 @@ from desktop.ledger.views import (
 )
 
 __all__ = [
+    "ApprovalNeeded",
     "CardView",
+    "ClockWrong",
     "InvalidInput",
     "Ledger",
     "LedgerError",
@@ -35,9 +42,12 @@ __all__ = [
     "NotEnrolled",
     "NotFound",
     "NothingPending",
+    "PurchaseLimit",
     "Recorded",
     "Refused",
+    "SessionLockedOut",
     "StaffInactive",
+    "StaffUnlock",
     "StaffView",
     "SyncStatus",
     "TodayTotals",

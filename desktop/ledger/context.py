@@ -7,17 +7,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select, update
 
 from desktop.ledger.db import Database
+from desktop.ledger.errors import ClockWrong
 from desktop.ledger.models import RowLike, device_state, staff
 from sync.ports import DeviceIdentity
 from sync.protocol import Program, Role
 from sync.rules import StaffMember, local_day
 
+if TYPE_CHECKING:
+    from sync.transport import ServerClock
+
 Clock = Callable[[], datetime]
+# The server refuses a transaction_at more than 24 h after its clock (invalid_transaction_at); the
+# till stops well before: a clock this far from the server's records nothing until it is fixed.
+MAX_CLOCK_OFFSET = timedelta(hours=12)
 
 BUMP_SEQ = (
     update(device_state)
@@ -120,11 +128,32 @@ class ConfigCache:
         return self.at(conn, generation)
 
 
+class ClockGuard:
+    """Holds the server's clock as the last sync read it (sync.transport.ServerClock) and refuses new
+    transactions while the till's clock is more than MAX_CLOCK_OFFSET from it. The server's time is
+    carried forward on the monotonic clock, so a clock set right is noticed at once, offline too."""
+
+    def __init__(self) -> None:
+        self._reading: ServerClock | None = None
+
+    def set(self, reading: ServerClock | None) -> None:
+        self._reading = reading  # one reference swap: safe across threads
+
+    def check(self, now: datetime) -> None:
+        reading = self._reading
+        if reading is None:
+            return
+        offset = reading.offset(now)
+        if abs(offset) > MAX_CLOCK_OFFSET.total_seconds():
+            raise ClockWrong(offset)
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     db: Database
     clock: Clock
     config: ConfigCache
+    guard: ClockGuard = field(default_factory=ClockGuard)
 
     def now(self) -> datetime:
         moment = self.clock()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from desktop.config import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
 from desktop.ledger.rawsql import dict_cursor
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ def make_engine(path: Path) -> Engine:
 
 # The newest migration's revision: a ledger already there opens without importing Alembic
 # (a fifth of the till's start). tests/ledger checks it against Alembic's own head.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -155,8 +157,18 @@ class Database:
             self.engine.dispose()
 
 
+def make_private(path: Path) -> None:
+    """The ledger file for this user only (0600), before SQLite opens it: SQLite gives its WAL and
+    shared-memory files the database file's mode. A ledger made before this is tightened too."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            os.chmod(file, PRIVATE_FILE_MODE)
+
+
 def open_database(path: Path) -> Database:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private(path)
     engine = make_engine(path)
     migrate(engine)
     log.info("ledger opened at %s", path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from desktop.clock_words import offset_words
 from sync.protocol import Reason
 from sync.rules import REASON_TEXT
 
@@ -39,6 +40,44 @@ class LockedOut(LedgerError):
             f"Too many wrong PINs. Try again after {until.astimezone().strftime('%H:%M')}.",
         )
         self.until = until
+
+
+class SessionLockedOut(LockedOut):
+    """Too many wrong PINs asked for inside a staff member's session: that staff member is locked out."""
+
+    ends_session = True  # the till locks (the UI reads this; it never imports the ledger)
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until)
+        self.title = "Session locked"
+        self.message = (
+            f"Too many wrong PINs in this session. The till locks; you can sign in again after "
+            f"{until.astimezone().strftime('%H:%M')}, or a manager can unlock you sooner."
+        )
+
+
+class ApprovalNeeded(LedgerError):
+    """A purchase above the till's limit: a manager must approve it with their PIN."""
+
+    def __init__(self, amount_cents: int, limit_cents: int) -> None:
+        super().__init__(
+            "A manager must approve this",
+            "The purchase is above this till's limit; a manager approves it with their PIN.",
+        )
+        self.amount_cents = amount_cents
+        self.limit_cents = limit_cents
+
+
+class ClockWrong(LedgerError):
+    """The till's clock is too far from the server's: what it records would carry a wrong time."""
+
+    def __init__(self, offset_seconds: float) -> None:
+        super().__init__(
+            "The till's clock is wrong",
+            f"It is {offset_words(offset_seconds)} the server's. Nothing can be recorded until it is "
+            "set right (ask IT to set the date, time and time zone).",
+        )
+        self.offset_seconds = offset_seconds
 
 
 class UnknownStaff(LedgerError):

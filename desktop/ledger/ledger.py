@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
@@ -14,9 +15,21 @@ from desktop.ledger.context import Clock, ConfigCache, Context, utc_now
 from desktop.ledger.db import Database, open_database
 from desktop.ledger.errors import NotFound, Refused
 from desktop.ledger.models import REJECTED, transactions
-from desktop.ledger.views import CardView, Recorded, StaffView, SyncStatus, TodayTotals, TransactionView
+from desktop.ledger.views import (
+    CardView,
+    PurchaseLimit,
+    Recorded,
+    StaffUnlock,
+    StaffView,
+    SyncStatus,
+    TodayTotals,
+    TransactionView,
+)
 from sync.ports import DeviceIdentity, LedgerPort, Mismatch, PendingSummary
 from sync.protocol import CardState, ImportRequest, Program, PullResponse, PushResult, Reason, Role, Tx
+
+if TYPE_CHECKING:
+    from sync.transport import ServerClock
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +42,11 @@ class Ledger:
 
     def close(self) -> None:
         self._ctx.db.dispose()
+
+    def set_server_clock(self, reading: ServerClock | None) -> None:
+        """The server's clock as a sync read it: new transactions are refused (ClockWrong) while the
+        till's clock is more than 12 hours from it."""
+        self._ctx.guard.set(reading)
 
     # --- identity and staff ---------------------------------------------------------------------
 
@@ -44,9 +62,22 @@ class Ledger:
     def login(self, staff_id: int, pin: str, *, now: datetime | None = None) -> StaffView:
         return auth.verify(self._ctx, staff_id, pin, now=now)
 
-    def verify_pin(self, staff_id: int, pin: str, *, now: datetime | None = None) -> StaffView:
-        """Authorise a manager or owner for one action: the same checks and lockout as login."""
-        return auth.verify(self._ctx, staff_id, pin, now=now)
+    def approve(
+        self, requester: StaffView, approver_id: int, pin: str, *, at_least: Role, now: datetime | None = None
+    ) -> StaffView:
+        """A manager or owner approves one action in `requester`'s session; wrong PINs count
+        against the requester (SessionLockedOut once their attempts are used), not the approver."""
+        return auth.approve(self._ctx, requester, approver_id, pin, at_least=at_least, now=now)
+
+    def locked_out_staff(self, *, now: datetime | None = None) -> list[tuple[StaffView, datetime]]:
+        return auth.locked_out(self._ctx, now=now)
+
+    def unlock_staff(self, unlocker: StaffView, staff_id: int) -> None:
+        """End a colleague's lockout (a manager or the owner; never someone above them); logged locally."""
+        auth.unlock(self._ctx, unlocker, staff_id)
+
+    def staff_unlocks(self) -> list[StaffUnlock]:
+        return auth.unlocks(self._ctx)
 
     # --- verbs ----------------------------------------------------------------------------------
 
@@ -70,7 +101,14 @@ class Ledger:
         return verbs.redeem_stamps(self._ctx, staff, card_number)
 
     def earn_points(
-        self, staff: StaffView, card_number: str, *, purchase_amount_cents: int, order_reference: str | None
+        self,
+        staff: StaffView,
+        card_number: str,
+        *,
+        purchase_amount_cents: int,
+        order_reference: str | None,
+        limit_cents: int | None = None,
+        approved_by: StaffView | None = None,
     ) -> Recorded:
         return verbs.earn_points(
             self._ctx,
@@ -78,7 +116,13 @@ class Ledger:
             card_number,
             purchase_amount_cents=purchase_amount_cents,
             order_reference=order_reference,
+            limit_cents=limit_cents,
+            approved_by=approved_by,
         )
+
+    def purchase_limit(self, configured_cents: int | None = None) -> PurchaseLimit:
+        """The purchase above which a manager must approve (see queries.purchase_limit)."""
+        return queries.purchase_limit(self._ctx, configured_cents)
 
     def redeem_reward(self, staff: StaffView, card_number: str, reward_id: str) -> Recorded:
         return verbs.redeem_reward(self._ctx, staff, card_number, reward_id)

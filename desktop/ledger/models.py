@@ -107,6 +107,19 @@ class StaffLogin(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class StaffUnlockRow(Base):
+    """A lockout a manager or the owner ended at this till: a local log, not a ledger transaction
+    (the protocol has no non-financial event; it stays on the till's disk with the ledger)."""
+
+    __tablename__ = "staff_unlocks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    unlocked_by: Mapped[int] = mapped_column(Integer, nullable=False)
+    unlocked_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    locked_until: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+
+
 class CardRow(Base):
     """A card: the server-confirmed state plus the till's view (confirmed + pending), kept in step."""
 
@@ -207,6 +220,7 @@ class OfficeReviewRow(Base):
 device_state = cast(Table, DeviceState.__table__)
 staff = cast(Table, StaffRow.__table__)
 staff_logins = cast(Table, StaffLogin.__table__)
+staff_unlocks = cast(Table, StaffUnlockRow.__table__)
 cards = cast(Table, CardRow.__table__)
 transactions = cast(Table, TransactionRow.__table__)
 office_reviews = cast(Table, OfficeReviewRow.__table__)

@@ -146,7 +146,9 @@ def _start(ctx: Context, cursor: sqlite3.Cursor) -> Work:
         raise NotEnrolled()
     if config.program is None:
         raise NoProgram()
-    return Work(cursor, config, config.identity, config.program, ctx.now(), bumped["last_seq"])
+    now = ctx.now()
+    ctx.guard.check(now)
+    return Work(cursor, config, config.identity, config.program, now, bumped["last_seq"])
 
 
 def _new_tx(work: Work, staff: StaffView, step: Step, *, card_number: str, seq: int) -> Tx:

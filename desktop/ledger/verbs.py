@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from pydantic import ValidationError
 
+from desktop.input_checks import contact_problem
 from desktop.ledger.context import Context
-from desktop.ledger.errors import InvalidInput, NotFound, Refused
+from desktop.ledger.errors import ApprovalNeeded, InvalidInput, NotFound, Refused
 from desktop.ledger.models import REJECTED
 from desktop.ledger.operations import (
     CUSTOMER_MESSAGE,
@@ -25,8 +27,9 @@ from desktop.ledger.operations import (
 from desktop.ledger.queries import card_of_transaction
 from desktop.ledger.views import Recorded, StaffView
 from sync import rules
-from sync.protocol import Customer, Reason, TransactionType
+from sync.protocol import Customer, Reason, Role, TransactionType
 
+log = logging.getLogger(__name__)
 T = TransactionType
 
 
@@ -63,6 +66,9 @@ def enrol_card(
 def _customer(name: str | None, email: str | None, phone: str | None) -> Customer | None:
     if not (name or email or phone):
         return None
+    problem = contact_problem(email, phone)
+    if problem:
+        raise InvalidInput(problem)
     try:
         return Customer(name=name, email=email, phone=phone)
     except ValidationError:
@@ -95,8 +101,15 @@ def earn_points(
     *,
     purchase_amount_cents: int,
     order_reference: str | None,
+    limit_cents: int | None = None,
+    approved_by: StaffView | None = None,
 ) -> Recorded:
+    """Points for a purchase; above `limit_cents` only with a manager's approval (ApprovalNeeded)."""
     reference = _clean(order_reference)
+    if limit_cents is not None and purchase_amount_cents > limit_cents:
+        if approved_by is None or not approved_by.role.at_least(Role.STORE_MANAGER):
+            raise ApprovalNeeded(purchase_amount_cents, limit_cents)
+        log.info("purchase above the till's limit approved by staff %s", approved_by.id)
 
     def plan(work: Work, card: rules.CardState | None) -> list[Step]:
         points = rules.points_for_purchase(work.program, max(purchase_amount_cents, 0))

@@ -57,6 +57,7 @@ class TransactionView:
     reason_text: str | None
     acknowledged: bool
     remaining_voidable: int | None  # for stamp_earned / points_earned: what is left to void
+    reward_name: str | None = None  # points_redeemed: the reward's name when it was redeemed
     # A rejected one: head office's state (open, acknowledged, compensated, customer_owes) and note.
     office_state: str | None = None
     office_note: str | None = None
@@ -72,19 +73,47 @@ class Recorded:
 
 @dataclass(frozen=True, slots=True)
 class TodayTotals:
-    """This till's transactions of the store-local day (rejected ones counted apart, not summed)."""
+    """This till's transactions of the store-local day (rejected ones counted apart, not summed).
+
+    Given figures are net of the day's voids, as the server's summary sums them."""
 
     day: date
     counts: Mapping[TransactionType, int]  # non-rejected transactions by type
+    stamps_by_type: Mapping[TransactionType, int]  # their summed stamps_delta by type
+    points_by_type: Mapping[TransactionType, int]  # their summed points_delta by type
     transactions: int
-    stamps_given: int
+    stamps_given: int  # stamp_earned less the stamps voided
+    stamps_voided: int
     stamps_redeemed: int
-    points_given: int  # points_earned and welcome_bonus
+    points_given: int  # points_earned and welcome_bonus, less the points voided
+    points_voided: int
     points_redeemed: int
     rewards_redeemed: int  # points_redeemed and stamp_redeemed
     voids: int
     rejected: int
     pending_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StaffUnlock:
+    """A lockout ended at this till: whose, by whom, when, and when it would have ended."""
+
+    staff_id: int
+    unlocked_by: int
+    unlocked_at: datetime
+    locked_until: datetime
+
+
+PurchaseLimitBasis = Literal["setting", "average", "default"]
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseLimit:
+    """Above this purchase (minor units of the programme's currency) a manager must approve, and why
+    it is this much: set for the till, 100 x its average purchase, or the default."""
+
+    cents: int
+    basis: PurchaseLimitBasis
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +123,4 @@ class SyncStatus:
     last_sync_at: datetime | None
     last_sync_error: str | None
     cursor: str | None
+    rejections_open: int = 0  # rejected by the server, not yet acknowledged by a manager

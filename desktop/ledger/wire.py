@@ -79,6 +79,7 @@ def wire_tx_of(row: Sequence[Any]) -> Tx:
         notes=notes,
         customer=customer,
         program_version=program_version,
+        allowance_id=None,
     )
 
 
@@ -114,4 +115,5 @@ def transaction_view(row: RowLike, *, voided: int = 0) -> TransactionView:
         reason_text=REASON_TEXT[reason] if reason else None,
         acknowledged=bool(row["acknowledged"]),
         remaining_voidable=remaining,
+        reward_name=row.get("reward_description"),
     )

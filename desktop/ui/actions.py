@@ -3,31 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
+from desktop.ui.i18n import QT_TR_NOOP
 from sync.protocol import Program
+
+if TYPE_CHECKING:
+    from desktop.ledger import CardView
 
 
 @dataclass(frozen=True, slots=True)
 class ActionSpec:
+    """An action's key, its label (English: translated where shown) and its shortcut."""
+
     key: str
     label: str
     shortcut: str
 
 
 ACTIONS = [
-    ActionSpec("stamp", "Add stamp", "F2"),
-    ActionSpec("earn", "Earn points", "F3"),
-    ActionSpec("redeem_stamps", "Redeem stamps", "F4"),
-    ActionSpec("reward", "Redeem reward", "F5"),
-    ActionSpec("void", "Void", "F6"),
-    ActionSpec("adjust", "Adjust", "F7"),
-    ActionSpec("enrol", "New card", "F8"),
-    ActionSpec("activation", "Deactivate", "F9"),
+    ActionSpec("stamp", QT_TR_NOOP("Add stamp"), "F2"),
+    ActionSpec("earn", QT_TR_NOOP("Earn points"), "F3"),
+    ActionSpec("redeem_stamps", QT_TR_NOOP("Redeem stamps"), "F4"),
+    ActionSpec("reward", QT_TR_NOOP("Redeem reward"), "F5"),
+    ActionSpec("void", QT_TR_NOOP("Void"), "F6"),
+    ActionSpec("adjust", QT_TR_NOOP("Adjust"), "F7"),
+    ActionSpec("enrol", QT_TR_NOOP("New card"), "F8"),
+    ActionSpec("activation", QT_TR_NOOP("Deactivate"), "F9"),
 ]
 
 
-def enabled_actions(card: Any, program: Program | None, *, manager: bool) -> dict[str, bool]:
+def enabled_actions(card: CardView | None, program: Program | None, *, manager: bool) -> dict[str, bool]:
     """Which actions make sense for this card (None: no card shown) under this programme."""
     active = card is not None and bool(card.is_active)
     stamps = program is None or program.has_stamps

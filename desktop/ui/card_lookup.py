@@ -1,100 +1,55 @@
-"""The server's latest transactions of a card (every till's and head office's), off the GUI thread.
+"""The server's latest transactions of a card, as a Qt signal (the lookup itself is sync.card_lookup).
 
-The history shows what this till recorded from its own ledger at once; when the server can
-be reached, `CardLookup` adds what the card did elsewhere (`GET /v1/cards/{number}`). One
-lookup runs at a time on its own thread, never the ledger's (a slow network must not hold
-up a verb), and a lookup asked for a card that is no longer shown is dropped unsent.
+The lookup answers on its own thread; this adapter only emits, and Qt's queued connection
+delivers `found` on the GUI thread (the Electrum pattern, as the sync bridge does). The lookup's
+imports (httpx) happen on first use, not at the till's start.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from sync.errors import SyncError
-
-log = logging.getLogger(__name__)
-
-# A cashier does not wait for this (the till's own history is shown already): a short timeout
-# keeps a dead network from queueing lookups behind one another.
-LOOKUP_TIMEOUT_S = 3.0
+if TYPE_CHECKING:
+    from sync.card_lookup import CardLookup as LookupThread
+    from sync.ports import DeviceIdentity
+    from sync.protocol import CardTxOut
 
 
 class CardLookup(QObject):
-    """`request(identity, number)` from the GUI thread; `found(number, transactions)` back on it
-    (an empty list when the server does not know the card). Failures are logged, never shown:
-    offline, the till simply shows its own history."""
+    """`request(identity, number)` from the GUI thread; `found(number, transactions)` back on it."""
 
     found = Signal(str, object)  # the card number, list[CardTxOut]
 
-    def __init__(self, parent: QObject | None = None, *, timeout: float = LOOKUP_TIMEOUT_S) -> None:
+    def __init__(self, parent: QObject | None = None, *, timeout: float | None = None) -> None:
         super().__init__(parent)
         self.timeout = timeout
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="card-lookup")
-        self._lock = threading.Lock()
-        self._wanted: str | None = None
-        self._client: Any = None
-        self._client_key: tuple[str, str] | None = None
+        self._lookup: LookupThread | None = None
         self._closed = False
 
-    def request(self, identity: Any, card_number: str) -> None:
-        """Look the card up (the newest request wins); nothing happens for a till not enrolled."""
-        if identity is None:
-            return
-        with self._lock:
-            if self._closed:
-                return
-            self._wanted = card_number
-            self._executor.submit(self._fetch, identity.server_url, identity.token, card_number)
+    def _thread(self) -> LookupThread:
+        if self._lookup is None:
+            from sync.card_lookup import LOOKUP_TIMEOUT_S
+            from sync.card_lookup import CardLookup as LookupThread
+
+            timeout = self.timeout if self.timeout is not None else LOOKUP_TIMEOUT_S
+            self._lookup = LookupThread(self._on_found, timeout=timeout)
+        return self._lookup
+
+    def _on_found(self, card_number: str, transactions: list[CardTxOut]) -> None:
+        """On the lookup's thread: only emit."""
+        self.found.emit(card_number, transactions)
+
+    def request(self, identity: DeviceIdentity | None, card_number: str) -> None:
+        if identity is not None and not self._closed:
+            self._thread().request(identity, card_number)
 
     def forget(self) -> None:
-        """No card is shown any more: drop the lookups still queued."""
-        with self._lock:
-            self._wanted = None
-
-    def _fetch(self, server_url: str, token: str, card_number: str) -> None:
-        with self._lock:
-            if self._closed or card_number != self._wanted:
-                return  # superseded before it started
-        try:
-            detail = self._client_for(server_url, token).card(card_number)
-        except SyncError as error:  # offline, refused: the till's own history stands
-            log.info("card lookup unavailable (%s)", type(error).__name__)
-            return
-        except Exception:
-            log.exception("card lookup failed")
-            return
-        with self._lock:
-            if self._closed:  # the till closed while the answer was on its way
-                return
-        self.found.emit(card_number, list(detail.transactions) if detail is not None else [])
-
-    def _client_for(self, server_url: str, token: str) -> Any:
-        """One HTTP client (kept alive between lookups), made anew if the till was enrolled again."""
-        from sync.transport import SyncClient
-
-        key = (server_url, token)
-        if self._client is None or self._client_key != key:
-            if self._client is not None:
-                self._client.close()
-            self._client = SyncClient(server_url, token, timeout=self.timeout)
-            self._client_key = key
-        return self._client
+        if self._lookup is not None:
+            self._lookup.forget()
 
     def close(self) -> None:
-        """On exit: drop queued lookups and stop the thread (a running one ends by its timeout)."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._executor.submit(self._close_client)
-        self._executor.shutdown(wait=False, cancel_futures=False)
-
-    def _close_client(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self._closed = True
+        if self._lookup is not None:
+            self._lookup.close()

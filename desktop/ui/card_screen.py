@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
@@ -18,23 +18,32 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSizePolicy,
+    QStackedLayout,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.input_checks import looks_like_card_number
 from desktop.ui.actions import ACTIONS, enabled_actions
 from desktop.ui.context import TillContext
 from desktop.ui.correction_dialogs import AdjustDialog, VoidDialog
 from desktop.ui.customer_panel import CustomerPanel
 from desktop.ui.dialogs import ActionDialog, ConfirmDialog, EarnPointsDialog, EnrolCardDialog, RewardDialog
-from desktop.ui.format import deltas_text, type_text
+from desktop.ui.format import deltas_text, role_text, type_text
 from desktop.ui.history import HistoryTable, RejectionsView, TodayPanel
-from desktop.ui.ops import Change, friendly
+from desktop.ui.i18n import QT_TR_NOOP, tr
+from desktop.ui.ops import Change, LedgerTask, friendly
+from desktop.ui.staff_dialogs import UnlockDialog
 from desktop.ui.widgets import Banner, styled
 from sync.protocol import CARD_NUMBER_PATTERN, Role
 
+if TYPE_CHECKING:
+    from desktop.ledger import CardView, Ledger, Recorded, StaffView, SyncStatus
+
 CARD_NUMBER = re.compile(CARD_NUMBER_PATTERN)
+ONLY_OWNER_TITLE = QT_TR_NOOP("Only the owner can adjust a balance")
+ONLY_OWNER_MESSAGE = QT_TR_NOOP("Ask the owner to sign in at this till (F12 locks it) and adjust it.")
 
 
 class CardScreen(QWidget):
@@ -46,7 +55,7 @@ class CardScreen(QWidget):
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.card: Any = None
+        self.card: CardView | None = None
         self.buttons: dict[str, QPushButton] = {}
         self.shortcut_actions: dict[str, QAction] = {}
         self._build()
@@ -62,11 +71,9 @@ class CardScreen(QWidget):
         outer.setContentsMargins(20, 12, 20, 8)
         outer.setSpacing(10)
         outer.addLayout(self._build_header())
-        self.banner = Banner(self)
-        outer.addWidget(self.banner)
         columns = QHBoxLayout()
         columns.setSpacing(20)
-        for column, stretch in ((self._build_left(), 5), (self._build_right(), 6)):
+        for column, stretch in ((self._build_left(), 4), (self._build_right(), 6)):
             holder = QWidget(self)
             holder.setLayout(column)
             column.setContentsMargins(0, 0, 0, 0)
@@ -76,12 +83,28 @@ class CardScreen(QWidget):
         outer.addLayout(columns, 1)
 
     def _build_header(self) -> QHBoxLayout:
+        """The store's name, and in its place for a while each "Saved" or refusal: a line of fixed
+        height, so a message never moves a control a finger is about to touch."""
         header = QHBoxLayout()
         self.store_label = styled(QLabel("", self), "subtitle")
-        header.addWidget(self.store_label, 1)
+        self.banner = Banner(self)
+        self.message_line = styled(QWidget(self), "message_line")  # its height: the theme's
+        line = QStackedLayout(self.message_line)
+        line.setStackingMode(QStackedLayout.StackingMode.StackAll)
+        line.addWidget(self.store_label)
+        line.addWidget(self.banner)
+        self.banner.visibility_changed.connect(lambda shown: self.store_label.setVisible(not shown))
+        header.addWidget(self.message_line, 1)
         self.staff_label = styled(QLabel("", self), "subtitle")
         header.addWidget(self.staff_label)
-        self.lock_button = QPushButton("Lock  F12", self)
+        self.unlock_button = QPushButton(tr("Unlock staff  Ctrl+U"), self)
+        self.unlock_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.unlock_button.setToolTip(
+            tr("End a colleague's lockout after wrong PINs (managers and the owner).")
+        )
+        self.unlock_button.clicked.connect(self.open_unlock)
+        header.addWidget(self.unlock_button)
+        self.lock_button = QPushButton(tr("Lock  F12"), self)
         self.lock_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.lock_button.clicked.connect(self.lock_requested)
         header.addWidget(self.lock_button)
@@ -91,13 +114,12 @@ class CardScreen(QWidget):
         left = QVBoxLayout()
         left.setSpacing(10)
         self.scan_edit = styled(QLineEdit(self), "scan")
-        self.scan_edit.setPlaceholderText("Scan a card or type a name")
-        self.scan_edit.setAccessibleName("Card number or customer name")
-        self.scan_edit.setClearButtonEnabled(True)
+        self.scan_edit.setPlaceholderText(tr("Scan a card or type a name"))
+        self.scan_edit.setAccessibleName(tr("Card number or customer name"))
         self.scan_edit.returnPressed.connect(self.on_scan_edit_return_pressed)
         left.addWidget(self.scan_edit)
         self.results_list = QListWidget(self)
-        self.results_list.setAccessibleName("Matching cards")
+        self.results_list.setAccessibleName(tr("Matching cards"))
         self.results_list.itemActivated.connect(self.on_results_list_item_activated)
         self.results_list.hide()
         left.addWidget(self.results_list, 1)
@@ -111,10 +133,10 @@ class CardScreen(QWidget):
         grid = QGridLayout()
         grid.setSpacing(10)
         for index, spec in enumerate(ACTIONS):
-            button = styled(QPushButton(f"{spec.label}\t{spec.shortcut}", self), "action")
+            button = styled(QPushButton(f"{tr(spec.label)}\t{spec.shortcut}", self), "action")
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.clicked.connect(lambda _=False, key=spec.key: self.trigger(key))
-            action = QAction(spec.label, self)
+            action = QAction(tr(spec.label), self)
             action.setShortcut(QKeySequence(spec.shortcut))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             action.triggered.connect(lambda _=False, key=spec.key: self.trigger(key))
@@ -128,9 +150,9 @@ class CardScreen(QWidget):
         self.history = HistoryTable(self.context, self)
         self.rejections = RejectionsView(self.context, self)
         self.today = TodayPanel(self.context, self)
-        self.tabs.addTab(self.history, "History")
-        self.tabs.addTab(self.rejections, "Rejections")
-        self.tabs.addTab(self.today, "Today")
+        self.tabs.addTab(self.history, tr("History"))
+        self.tabs.addTab(self.rejections, tr("Rejections"))
+        self.tabs.addTab(self.today, tr("Today"))
         self.tabs.currentChanged.connect(self.on_tabs_current_changed)
         right.addWidget(self.tabs, 1)
         self._add_shortcut("Escape", self.clear_card)
@@ -138,6 +160,7 @@ class CardScreen(QWidget):
         self._add_shortcut("Ctrl+H", lambda: self.tabs.setCurrentWidget(self.history))
         self._add_shortcut("Ctrl+R", self.show_rejections)
         self._add_shortcut("Ctrl+T", lambda: self.tabs.setCurrentWidget(self.today))
+        self._add_shortcut("Ctrl+U", self.open_unlock)
         return right
 
     def _add_shortcut(self, keys: str, slot: Any) -> None:
@@ -150,11 +173,12 @@ class CardScreen(QWidget):
 
     def start_session(self) -> None:
         staff, identity = self.context.staff, self.context.session.identity
-        role = str(Role(staff.role).value).replace("_", " ") if staff is not None else ""
+        role = role_text(staff.role) if staff is not None else ""
         self.staff_label.setText(f"{staff.name} · {role}" if staff is not None else "")
         self.store_label.setText(identity.store_name if identity is not None else "")
         manager = self.context.staff_at_least(Role.STORE_MANAGER)
         self.tabs.setTabVisible(self.tabs.indexOf(self.rejections), manager)
+        self.unlock_button.setVisible(manager)
         self.clear_card()
         self.banner.clear()
         self.today.reload()
@@ -176,7 +200,7 @@ class CardScreen(QWidget):
         if self.tabs.isTabVisible(self.tabs.indexOf(self.rejections)):
             self.tabs.setCurrentWidget(self.rejections)
 
-    def show_card(self, card: Any) -> None:
+    def show_card(self, card: CardView | None) -> None:
         changed = card is None or self.card is None or card.card_number != self.card.card_number
         self.card = card
         self.customer_panel.show_card(card, self.context.program)
@@ -194,13 +218,13 @@ class CardScreen(QWidget):
             return
         self.banner.clear()
 
-        def look_up(ledger: Any) -> tuple[Any, list[Any]]:
+        def look_up(ledger: Ledger) -> tuple[CardView | None, list[CardView]]:
             card = ledger.find_card(text) if CARD_NUMBER.fullmatch(text) else None
             return card, ([] if card is not None else ledger.search_cards(text))
 
         self.context.op(self, look_up).success(lambda found: self._looked_up(text, *found)).run()
 
-    def _looked_up(self, text: str, card: Any, matches: list[Any]) -> None:
+    def _looked_up(self, text: str, card: CardView | None, matches: list[CardView]) -> None:
         if card is None and len(matches) == 1:
             card = matches[0]
         if card is not None:
@@ -211,17 +235,18 @@ class CardScreen(QWidget):
             return
         if not matches:
             self.show_card(None)
-            hint = " Press F8 to enrol it as a new card." if CARD_NUMBER.fullmatch(text) else ""
-            self.banner.show_problem("Card not found", f"No card or customer matches “{text}”.{hint}")
+            hint = " " + tr("Press F8 to enrol it as a new card.") if looks_like_card_number(text) else ""
+            matches_nobody = tr("No card or customer matches “{text}”.").format(text=text)
+            self.banner.show_problem(tr("Card not found"), matches_nobody + hint)
             self.focus_scan()
             return
         self._show_matches(matches)
 
-    def _show_matches(self, matches: list[Any]) -> None:
+    def _show_matches(self, matches: list[CardView]) -> None:
         self.results_list.clear()
         for card in matches:
-            name = card.customer_name or "(no name)"
-            item = QListWidgetItem(f"{name} — card {card.card_number}")
+            name = card.customer_name or tr("(no name)")
+            item = QListWidgetItem(tr("{name} — card {number}").format(name=name, number=card.card_number))
             item.setData(Qt.ItemDataRole.UserRole, card)
             self.results_list.addItem(item)
         self.results_list.show()
@@ -243,9 +268,11 @@ class CardScreen(QWidget):
         for key, on in enabled_actions(card, self.context.program, manager=manager).items():
             self.buttons[key].setEnabled(on)
             self.shortcut_actions[key].setEnabled(on)
-        label = "Reactivate" if card is not None and not card.is_active else "Deactivate"
+        label = tr("Reactivate") if card is not None and not card.is_active else tr("Deactivate")
         self.buttons["activation"].setText(f"{label}\tF9")
-        self.buttons["activation"].setToolTip("" if manager else "Store managers and owners only.")
+        self.buttons["activation"].setToolTip("" if manager else tr("Store managers and owners only."))
+        owner = self.context.staff_at_least(Role.MERCHANT_OWNER)
+        self.buttons["adjust"].setToolTip("" if owner else tr("The merchant's owner only."))
         program = self.context.program
         for key in ("stamp", "redeem_stamps"):
             self.buttons[key].setVisible(program is None or program.has_stamps)
@@ -258,67 +285,89 @@ class CardScreen(QWidget):
             return
         self.banner.clear()
         card, staff = self.card, self.context.staff
+        if staff is None or (card is None and key != "enrol"):
+            return  # the till locked, or the card went, between the key and here
+        if key == "adjust" and not self.context.staff_at_least(Role.MERCHANT_OWNER):
+            # Said before any PIN is asked: nobody can lock the owner out from another session.
+            self.banner.show_problem(tr(ONLY_OWNER_TITLE), tr(ONLY_OWNER_MESSAGE))
+            return
+        if key == "enrol":
+            self._open_dialog(EnrolCardDialog(self.context, self._number_to_enrol(), self))
+            return
+        assert card is not None
+        number = card.card_number
         if key == "stamp":
-            self._record(lambda ledger: ledger.add_stamp(staff, card.card_number))
+            self._record(lambda ledger: ledger.add_stamp(staff, number))
         elif key == "redeem_stamps":
-            self._record(lambda ledger: ledger.redeem_stamps(staff, card.card_number))
+            self._record(lambda ledger: ledger.redeem_stamps(staff, number))
         elif key == "activation":
-            self._toggle_activation()
+            self._toggle_activation(card, staff)
         else:
-            self._open_dialog(key)
+            self._open_dialog(self._card_dialog(key, card))
 
-    def _open_dialog(self, key: str) -> None:
-        card = self.card
+    def _card_dialog(self, key: str, card: CardView) -> ActionDialog:
         dialogs: dict[str, Callable[[], ActionDialog]] = {
             "earn": lambda: EarnPointsDialog(self.context, card, self),
             "reward": lambda: RewardDialog(self.context, card, self),
             "void": lambda: VoidDialog(self.context, card, self, preselect=self.history.selected_id()),
             "adjust": lambda: AdjustDialog(self.context, card, self),
-            "enrol": lambda: EnrolCardDialog(self.context, self._number_to_enrol(), self),
         }
-        dialog = dialogs[key]()
+        return dialogs[key]()
+
+    def _open_dialog(self, dialog: ActionDialog) -> None:
         dialog.finished.connect(lambda result: self._dialog_finished(dialog, result))
         dialog.open()
 
+    def open_unlock(self) -> None:
+        """A manager or the owner ends a colleague's lockout (Ctrl+U)."""
+        if not self.context.staff_at_least(Role.STORE_MANAGER):
+            return
+        self.banner.clear()
+        self._open_dialog(UnlockDialog(self.context, self))
+
     def _number_to_enrol(self) -> str:
         text = self.scan_edit.text().strip()
-        return text if self.card is None and CARD_NUMBER.fullmatch(text) else ""
+        return text if self.card is None and looks_like_card_number(text) else ""
 
-    def _dialog_finished(self, dialog: Any, result: int) -> None:
+    def _dialog_finished(self, dialog: ActionDialog, result: int) -> None:
         if result == QDialog.DialogCode.Accepted and dialog.recorded is not None:
-            self._recorded(dialog.recorded)
+            if dialog.records_transaction:
+                self._recorded(dialog.recorded)
+            else:
+                self.banner.show_info(dialog.done_text())
         dialog.deleteLater()
         # After the dialog's window gave the focus back to the main window.
         QTimer.singleShot(0, self.focus_scan)
 
-    def _toggle_activation(self) -> None:
-        card, staff = self.card, self.context.staff
+    def _toggle_activation(self, card: CardView, staff: StaffView) -> None:
+        number = card.card_number
         if not card.is_active:
-            self._record(lambda ledger: ledger.reactivate(staff, card.card_number))
+            self._record(lambda ledger: ledger.reactivate(staff, number))
             return
-        name = card.customer_name or "this customer"
+        name = card.customer_name or tr("this customer")
+        question = tr("Deactivate card {number} of {name}? It can be reactivated later.")
         dialog = ConfirmDialog(
             self.context,
-            title="Deactivate",
-            question=f"Deactivate card {card.card_number} of {name}? It can be reactivated later.",
-            task=lambda ledger: ledger.deactivate(staff, card.card_number),
+            title=tr("Deactivate"),
+            question=question.format(number=number, name=name),
+            task=lambda ledger: ledger.deactivate(staff, number),
             parent=self,
         )
-        dialog.finished.connect(lambda result: self._dialog_finished(dialog, result))
-        dialog.open()
+        self._open_dialog(dialog)
 
-    def _record(self, task: Any) -> None:
+    def _record(self, task: LedgerTask[Recorded]) -> None:
         for button in self.buttons.values():
             button.setEnabled(False)
         self.context.op(self, task).success(self._recorded).failure(self._refused).changes(
             Change.RECORDED
         ).run()
 
-    def _recorded(self, recorded: Any) -> None:
+    def _recorded(self, recorded: Recorded) -> None:
         tx = recorded.transaction
         self.show_card(recorded.card)
         amounts = deltas_text(tx)
-        self.banner.show_info(f"{type_text(tx.type)}" + (f": {amounts}" if amounts else "") + ". Saved.")
+        done = f"{type_text(tx.type)}: {amounts}" if amounts else type_text(tx.type)
+        self.banner.show_info(tr("{done}. Saved.").format(done=done))
         self.scan_edit.clear()
         self.scan_edit.setFocus()
 
@@ -335,7 +384,7 @@ class CardScreen(QWidget):
         number = self.card.card_number
         self.context.op(self, lambda ledger: ledger.find_card(number)).success(self._reloaded).run()
 
-    def _reloaded(self, card: Any) -> None:
+    def _reloaded(self, card: CardView | None) -> None:
         if card is not None and self.card is not None and card.card_number == self.card.card_number:
             self.show_card(card)
 
@@ -353,6 +402,12 @@ class CardScreen(QWidget):
     def on_context_program_loaded(self, _program: object) -> None:
         self.customer_panel.show_card(self.card, self.context.program)
         self._update_actions()
+
+    def show_status(self, status: SyncStatus) -> None:
+        """The rejections waiting for a manager, counted on their tab."""
+        count = status.rejections_open
+        text = tr("Rejections ({count})").format(count=count) if count else tr("Rejections")
+        self.tabs.setTabText(self.tabs.indexOf(self.rejections), text)
 
     @Slot(int)
     def on_tabs_current_changed(self, index: int) -> None:

@@ -2,157 +2,194 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QSpinBox, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QLabel, QLineEdit, QListWidget, QListWidgetItem, QWidget
 
+from desktop.ui.context import TillContext
 from desktop.ui.dialogs import ActionDialog
-from desktop.ui.format import describe_transaction
-from desktop.ui.widgets import styled
-from sync.protocol import MAX_ADJUSTMENT, Role, TransactionType
+from desktop.ui.format import describe_transaction, number
+from desktop.ui.i18n import tr
+from desktop.ui.ops import LedgerTask
+from desktop.ui.widgets import WholeNumberEdit, styled
+from sync.protocol import MAX_ADJUSTMENT, TransactionType
+
+if TYPE_CHECKING:
+    from desktop.ledger import CardView, TransactionView
+
+LIST_KEYS = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown})
 
 
 class VoidDialog(ActionDialog):
-    """Pick a purchase or stamp from the card's history to void; points may be voided in part."""
+    """Pick a purchase or stamp from the card's history to void; points may be voided in part.
+
+    The points to void are typed as text: a number above what is left (or 0) is shown as out of
+    range and cannot be confirmed, never clamped to something else."""
 
     def __init__(
-        self, context: Any, card: Any, parent: QWidget | None = None, *, preselect: str | None = None
+        self,
+        context: TillContext,
+        card: CardView,
+        parent: QWidget | None = None,
+        *,
+        preselect: str | None = None,
     ) -> None:
-        super().__init__(context, "Void a transaction", parent)
+        super().__init__(context, tr("Void a transaction"), parent)
         self.card = card
         self.preselect = preselect  # the transaction picked in the card's history, if any
-        self.transactions: list[Any] = []
+        self.transactions: list[TransactionView] = []
+        self.maximum = 0
         self.tx_list = QListWidget(self)
-        self.tx_list.setMinimumHeight(220)
+        self.tx_list.setMinimumHeight(160)
         self.tx_list.currentRowChanged.connect(self.on_tx_list_current_row_changed)
         self.body.insertWidget(1, self.tx_list)
-        self.points_spin = QSpinBox(self)
-        self.points_spin.setRange(1, 1)
-        self.form.addRow("Points to void", self.points_spin)
+        self.points_edit = WholeNumberEdit(self)
+        self.points_edit.setAccessibleName(tr("Points to void"))
+        self.points_edit.textChanged.connect(self.on_points_edit_text_changed)
+        self.points_edit.installEventFilter(self)  # Up and Down pick another transaction
+        self.form.addRow(tr("Points to void"), self.points_edit)
+        self.add_keypad(None)
         self.ok_button.setEnabled(False)
-        self.show_problem("")
         number = card.card_number
         context.op(self, lambda ledger: ledger.voidable(number)).success(self._show_voidable).run()
 
-    def _show_voidable(self, transactions: list[Any]) -> None:
+    def first_input(self) -> QWidget:
+        return self.points_edit if self.points_edit.isEnabled() else self.tx_list
+
+    def _show_voidable(self, transactions: list[TransactionView]) -> None:
         self.transactions = list(transactions)
         self.tx_list.clear()
         for tx in self.transactions:
             left = getattr(tx, "remaining_voidable", None)
-            suffix = f" — {left} left to void" if left is not None else ""
+            suffix = " — " + tr("{count} left to void").format(count=number(left)) if left is not None else ""
             self.tx_list.addItem(QListWidgetItem(describe_transaction(tx) + suffix))
         if not self.transactions:
-            self.show_problem("Nothing on this card can be voided.")
+            self.show_problem(tr("Nothing on this card can be voided."))
             return
         ids = [tx.id for tx in self.transactions]
         self.tx_list.setCurrentRow(ids.index(self.preselect) if self.preselect in ids else 0)
-        self.tx_list.setFocus()
+        if self.isActiveWindow():
+            self.first_input().setFocus()
+        self.points_edit.selectAll()  # typing replaces the whole rest
+
+    def _selected(self) -> TransactionView | None:
+        row = self.tx_list.currentRow()
+        return self.transactions[row] if 0 <= row < len(self.transactions) else None
 
     @Slot(int)
-    def on_tx_list_current_row_changed(self, row: int) -> None:
-        if not 0 <= row < len(self.transactions):
+    def on_tx_list_current_row_changed(self, _row: int) -> None:
+        tx = self._selected()
+        if tx is None:
             self.ok_button.setEnabled(False)
             return
-        tx = self.transactions[row]
         is_points = TransactionType(tx.type) == TransactionType.POINTS_EARNED
-        left = int(getattr(tx, "remaining_voidable", None) or abs(tx.points_delta) or 1)
-        self.points_spin.setEnabled(is_points)
-        self.points_spin.setRange(1, max(1, left))
-        self.points_spin.setValue(max(1, left))
-        self.ok_button.setEnabled(True)
+        self.maximum = int(getattr(tx, "remaining_voidable", None) or abs(tx.points_delta) or 1)
+        self.points_edit.setEnabled(is_points)
+        self.points_edit.setText(str(self.maximum) if is_points else "")
+        self.points_edit.setPlaceholderText("" if is_points else tr("a stamp is voided whole"))
+        self._judge()
 
-    def task(self) -> Callable[[Any], Any] | None:
-        row = self.tx_list.currentRow()
-        if not 0 <= row < len(self.transactions):
-            self.show_problem("Pick the transaction to void.")
+    @Slot(str)
+    def on_points_edit_text_changed(self, _text: str) -> None:
+        self._judge()
+
+    def _judge(self) -> None:
+        """OK only for a transaction picked and, for points, a number from 1 to what is left."""
+        tx = self._selected()
+        problem = ""
+        if tx is not None and self.points_edit.isEnabled():
+            points = self.points_edit.number()
+            if points is None:
+                problem = tr("Type the points to void.")
+            elif not 1 <= points <= self.maximum:
+                problem = tr("{points} is out of range: void between 1 and {maximum} points.").format(
+                    points=points, maximum=self.maximum
+                )
+        self.show_problem(problem)
+        self.ok_button.setEnabled(tx is not None and not problem)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.points_edit and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            if event.key() in LIST_KEYS:
+                self.tx_list.keyPressEvent(event)
+                self.points_edit.selectAll()
+                return True
+        return super().eventFilter(watched, event)
+
+    def task(self) -> LedgerTask[Any] | None:
+        tx = self._selected()
+        if tx is None or not self.ok_button.isEnabled():
+            self._judge()
             return None
-        tx = self.transactions[row]
-        points = self.points_spin.value() if self.points_spin.isEnabled() else None
-        staff, tx_id = self.context.staff, tx.id
+        points = self.points_edit.number() if self.points_edit.isEnabled() else None
+        staff, tx_id = self.signed_in_staff(), tx.id
+        if staff is None:
+            return None
         return lambda ledger: ledger.void(staff, tx_id, points=points)
 
 
 class AdjustDialog(ActionDialog):
-    """Correct a balance: the owner authorises it with their PIN and a reason is required."""
+    """The owner corrects a balance (signed in: nobody else gets this far), with a reason."""
 
-    def __init__(self, context: Any, card: Any, parent: QWidget | None = None) -> None:
-        super().__init__(context, "Adjust the balance", parent)
+    def __init__(self, context: TillContext, card: CardView, parent: QWidget | None = None) -> None:
+        super().__init__(context, tr("Adjust the balance"), parent)
         self.card = card
         program = context.program
-        self.stamps_spin = self._delta_spin()
-        self.points_spin = self._delta_spin()
-        if program is None or program.has_stamps:
-            self.form.addRow("Stamps (+ or −)", self.stamps_spin)
+        self.stamps_edit = self._delta_edit(tr("Stamps to add or take away"))
+        self.points_edit = self._delta_edit(tr("Points to add or take away"))
+        self.stamps_shown = program is None or program.has_stamps
+        self.points_shown = program is None or program.has_points
+        if self.stamps_shown:
+            self.form.addRow(tr("Stamps (+ or −)"), self.stamps_edit)
         else:
-            self.stamps_spin.hide()
-        if program is None or program.has_points:
-            self.form.addRow("Points (+ or −)", self.points_spin)
+            self.stamps_edit.hide()
+        if self.points_shown:
+            self.form.addRow(tr("Points (+ or −)"), self.points_edit)
         else:
-            self.points_spin.hide()
+            self.points_edit.hide()
         self.reason_edit = QLineEdit(self)
         self.reason_edit.setMaxLength(1000)
-        self.reason_edit.setPlaceholderText("Why? (required)")
-        self.form.addRow("Reason", self.reason_edit)
-        self.owner_combo = QComboBox(self)
-        self.form.addRow("Owner", self.owner_combo)
-        self.pin_edit = QLineEdit(self)
-        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin_edit.setMaxLength(8)
-        self.pin_edit.setPlaceholderText("PIN")
-        self.form.addRow("Owner's PIN", self.pin_edit)
-        hint = styled(QLabel("Only the merchant's owner can adjust a balance.", self), "hint")
-        hint.setWordWrap(True)
+        self.reason_edit.setPlaceholderText(tr("Why? (required)"))
+        self.form.addRow(tr("Reason"), self.reason_edit)
+        limit = number(MAX_ADJUSTMENT)
+        hint = styled(QLabel(tr("Between −{limit} and +{limit} each.").format(limit=limit), self), "hint")
         self.form.addRow("", hint)
-        context.op(self, lambda ledger: ledger.staff_members()).success(self._show_owners).run()
-        (self.stamps_spin if self.stamps_spin.isVisible() or program is None else self.points_spin).setFocus()
+        self.add_keypad("−")
 
-    def _delta_spin(self) -> QSpinBox:
-        spin = QSpinBox(self)
-        spin.setRange(-MAX_ADJUSTMENT, MAX_ADJUSTMENT)
-        spin.setValue(0)
-        return spin
+    def _delta_edit(self, name: str) -> WholeNumberEdit:
+        edit = WholeNumberEdit(self, signed=True, digits=6)
+        edit.setPlaceholderText("0")
+        edit.setAccessibleName(name)
+        return edit
 
-    def _show_owners(self, staff: list[Any]) -> None:
-        owners = [m for m in staff if m.is_active and Role(m.role) == Role.MERCHANT_OWNER]
-        for owner in owners:
-            self.owner_combo.addItem(owner.name, owner.id)
-        current = self.context.staff
-        if current is not None and Role(current.role) == Role.MERCHANT_OWNER:
-            self.owner_combo.setCurrentIndex(max(0, self.owner_combo.findData(current.id)))
-        if not owners:
-            self.show_problem("No owner is known to this till; the adjustment cannot be authorised.")
+    def first_input(self) -> QWidget:
+        return self.stamps_edit if self.stamps_shown else self.points_edit
 
-    def task(self) -> Callable[[Any], Any] | None:
-        stamps, points = self.stamps_spin.value(), self.points_spin.value()
+    def _problem(self, stamps: int | None, points: int | None, reason: str) -> str:
+        typed = [edit for edit in (self.stamps_edit, self.points_edit) if edit.text().strip()]
+        if any(edit.number() is None for edit in typed):
+            return tr("Type a whole number, with − to take away.")
+        if any(abs(value or 0) > MAX_ADJUSTMENT for value in (stamps, points)):
+            return tr("An adjustment is at most {limit} either way.").format(limit=number(MAX_ADJUSTMENT))
+        if not stamps and not points:
+            return tr("Enter the stamps or points to add or take away.")
+        if not reason:
+            return tr("Please give a reason for the adjustment.")
+        return ""
+
+    def task(self) -> LedgerTask[Any] | None:
+        stamps, points = self.stamps_edit.number(), self.points_edit.number()
         reason = self.reason_edit.text().strip()
-        owner_id, pin = self.owner_combo.currentData(), self.pin_edit.text()
-        problem = (
-            "Enter the stamps or points to add or take away."
-            if stamps == 0 and points == 0
-            else "Please give a reason for the adjustment."
-            if not reason
-            else "Pick the owner who authorises this."
-            if owner_id is None
-            else "The owner must type their PIN."
-            if not pin
-            else ""
-        )
+        problem = self._problem(stamps, points, reason)
         if problem:
             self.show_problem(problem)
             return None
-        number = self.card.card_number
-        self.pin_edit.clear()
-
-        def adjust(ledger: Any) -> Any:
-            owner = ledger.verify_pin(int(owner_id), pin)
-            return ledger.adjust(owner, number, stamps_delta=stamps, points_delta=points, reason=reason)
-
-        return adjust
-
-    def keyPressEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.owner_combo.hasFocus():
-            self.on_ok_button_clicked()
-            return
-        super().keyPressEvent(event)
+        owner, number = self.signed_in_staff(), self.card.card_number
+        if owner is None:
+            return None
+        return lambda ledger: ledger.adjust(
+            owner, number, stamps_delta=stamps or 0, points_delta=points or 0, reason=reason
+        )

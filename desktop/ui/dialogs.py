@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRegularExpression, Qt, Slot
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtCore import QLocale, QRegularExpression, Qt, Slot
+from PySide6.QtGui import QRegularExpressionValidator, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -22,11 +21,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.input_checks import EMAIL_PROBLEM, contact_problem
+from desktop.ui.approval import ApprovalRows
 from desktop.ui.context import TillContext
-from desktop.ui.ops import Change, friendly
-from desktop.ui.widgets import styled
-from sync.protocol import MAX_PURCHASE_CENTS, Program
+from desktop.ui.format import money, number, points_text, signed_number
+from desktop.ui.i18n import tr
+from desktop.ui.ops import Change, LedgerTask, friendly
+from desktop.ui.widgets import Keypad, styled
+from sync.protocol import MAX_PURCHASE_CENTS, Program, Role
 from sync.rules import points_for_purchase
+
+if TYPE_CHECKING:
+    from desktop.ledger import CardView, Ledger, Recorded, StaffView
 
 AMOUNT_PATTERN = r"^\d{0,7}([.,]\d{0,2})?$"
 
@@ -43,10 +49,6 @@ def parse_cents(text: str) -> int | None:
     return cents if 0 <= cents <= MAX_PURCHASE_CENTS else None
 
 
-def money(cents: int, currency: str = "") -> str:
-    return f"{cents // 100}.{cents % 100:02d}" + (f" {currency}" if currency else "")
-
-
 class ActionDialog(QDialog):
     """A form with OK/Cancel that records its action on the ledger thread and stays open on refusal."""
 
@@ -54,6 +56,8 @@ class ActionDialog(QDialog):
         super().__init__(parent)
         self.context = context
         self.recorded: Any = None
+        self.records_transaction = True  # else: `done_text()` says what was done
+        self.changes = Change.RECORDED
         self.setWindowTitle(title)
         self.setModal(True)
         self.setMinimumWidth(520)
@@ -62,27 +66,62 @@ class ActionDialog(QDialog):
         self.body.setSpacing(12)
         heading = styled(QLabel(title, self), "title")
         self.body.addWidget(heading)
+        self.middle = QHBoxLayout()  # the form, and a number pad beside it for touch screens
+        self.middle.setSpacing(24)
         self.form = QFormLayout()
         self.form.setSpacing(10)
-        self.body.addLayout(self.form)
+        self.middle.addLayout(self.form, 1)
+        self.body.addLayout(self.middle)
+        self.keypad: Keypad | None = None
         self.problem_label = styled(QLabel("", self), "inline_problem")
         self.problem_label.setWordWrap(True)
+        keep_place = self.problem_label.sizePolicy()
+        keep_place.setRetainSizeWhenHidden(True)  # a problem shown never moves the buttons
+        self.problem_label.setSizePolicy(keep_place)
         self.problem_label.hide()
         self.body.addWidget(self.problem_label)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.cancel_button = QPushButton("Cancel (Esc)", self)
+        self.cancel_button = QPushButton(tr("Cancel (Esc)"), self)
+        self.cancel_button.setAutoDefault(False)
         self.cancel_button.clicked.connect(self.reject)
-        self.ok_button = styled(QPushButton("OK (Enter)", self), "primary")
+        self.ok_button = styled(QPushButton(tr("OK (Enter)"), self), "primary")
         self.ok_button.setDefault(True)
         self.ok_button.clicked.connect(self.on_ok_button_clicked)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.ok_button)
         self.body.addLayout(buttons)
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def _keypad_ok(self) -> None:
+        if self.ok_button.isEnabled():
+            self.ok_button.click()
+
+    def task(self) -> LedgerTask[Any] | None:
         """The ledger call to make, or None when the form is not complete (say why first)."""
         raise NotImplementedError
+
+    def first_input(self) -> QWidget:
+        """Where the keyboard goes when the dialog opens (a scanner or a cashier types at once)."""
+        return self.ok_button
+
+    def add_keypad(self, extra: str | None) -> None:
+        """A number pad beside the form (unless the till's settings turn them off): it types into the
+        field that has the focus, which it never takes."""
+        if not self.context.settings.on_screen_keypad:
+            return
+        self.keypad = Keypad(self, extra=extra)
+        self.keypad.type_into_focus(self)
+        if extra is None:  # its OK key confirms, as Enter does
+            self.keypad.enter_pressed.connect(self._keypad_ok)
+        self.middle.addWidget(self.keypad, 0, Qt.AlignmentFlag.AlignTop)
+        self.setMinimumWidth(self.minimumWidth() + self.keypad.sizeHint().width() + self.middle.spacing())
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        target = self.first_input()
+        target.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+        if isinstance(target, QLineEdit):
+            target.selectAll()  # typing replaces what is prefilled
 
     @Slot()
     def on_ok_button_clicked(self) -> None:
@@ -90,9 +129,7 @@ class ActionDialog(QDialog):
         if task is None:
             return
         self.ok_button.setEnabled(False)
-        self.context.op(self, task).success(self._recorded).failure(self._refused).changes(
-            Change.RECORDED
-        ).run()
+        self.context.op(self, task).success(self._recorded).failure(self._refused).changes(self.changes).run()
 
     def show_problem(self, message: str) -> None:
         self.problem_label.setText(message)
@@ -105,15 +142,30 @@ class ActionDialog(QDialog):
 
     def _refused(self, error: BaseException) -> None:
         self.ok_button.setEnabled(True)
+        if getattr(error, "ends_session", False):  # too many wrong PINs asked in this session
+            self.reject()
+            self.context.end_session(friendly(error)[1])
+            return
         title, message = friendly(error)
-        self.show_problem(f"{title}: {message}")
+        self.show_problem(tr("{title}: {message}").format(title=title, message=message))
+
+    def done_text(self) -> str:
+        """What the screen says after a dialog that records no transaction."""
+        return ""
+
+    def signed_in_staff(self) -> StaffView | None:
+        """Who acts; None (said in the dialog) when the till locked meanwhile."""
+        staff = self.context.staff
+        if staff is None:
+            self.show_problem(tr("The till is locked: sign in first."))
+        return staff
 
 
 class EarnPointsDialog(ActionDialog):
     """Purchase amount and order reference, with the points it will give shown as you type."""
 
-    def __init__(self, context: TillContext, card: Any, parent: QWidget | None = None) -> None:
-        super().__init__(context, "Earn points", parent)
+    def __init__(self, context: TillContext, card: CardView, parent: QWidget | None = None) -> None:
+        super().__init__(context, tr("Earn points"), parent)
         self.card = card
         self.program: Program | None = context.program
         self.amount_edit = QLineEdit(self)
@@ -121,14 +173,19 @@ class EarnPointsDialog(ActionDialog):
         self.amount_edit.setValidator(QRegularExpressionValidator(QRegularExpression(AMOUNT_PATTERN), self))
         self.amount_edit.textChanged.connect(self.on_amount_edit_text_changed)
         currency = self.program.currency if self.program is not None else ""
-        self.form.addRow(f"Purchase ({currency})", self.amount_edit)
+        self.form.addRow(tr("Purchase ({currency})").format(currency=currency), self.amount_edit)
         self.reference_edit = QLineEdit(self)
         self.reference_edit.setMaxLength(100)
-        self.reference_edit.setPlaceholderText("Receipt or order number")
-        self.form.addRow("Order reference", self.reference_edit)
+        self.reference_edit.setPlaceholderText(tr("Receipt or order number"))
+        self.form.addRow(tr("Order reference"), self.reference_edit)
         self.preview_label = styled(QLabel("", self), "big")
-        self.form.addRow("Points", self.preview_label)
+        self.form.addRow(tr("Points"), self.preview_label)
+        self.approval = ApprovalRows(context, self.form, self)
+        self.add_keypad(QLocale().decimalPoint())
         self.on_amount_edit_text_changed("")
+
+    def first_input(self) -> QWidget:
+        return self.amount_edit
 
     def preview_points(self) -> int | None:
         cents = parse_cents(self.amount_edit.text())
@@ -138,6 +195,7 @@ class EarnPointsDialog(ActionDialog):
 
     @Slot(str)
     def on_amount_edit_text_changed(self, _text: str) -> None:
+        self.approval.withdraw()  # another amount: asked again if it is above the limit too
         cents = parse_cents(self.amount_edit.text())
         program = self.program
         if cents is None or program is None:
@@ -147,48 +205,95 @@ class EarnPointsDialog(ActionDialog):
         if cents < program.minimum_purchase_cents:
             minimum = money(program.minimum_purchase_cents, program.currency)
             self.preview_label.setText("0")
-            self.show_problem(f"Below the minimum purchase of {minimum}: no points.")
+            self.show_problem(
+                tr("Below the minimum purchase of {minimum}: no points.").format(minimum=minimum)
+            )
             self.ok_button.setEnabled(False)
             return
         self.show_problem("")
-        self.preview_label.setText(f"+{points_for_purchase(program, cents)}")
+        self.preview_label.setText(signed_number(points_for_purchase(program, cents)))
         self.ok_button.setEnabled(True)
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def task(self) -> LedgerTask[Any] | None:
         cents = parse_cents(self.amount_edit.text())
         if cents is None:
-            self.show_problem("Type the purchase amount.")
+            self.show_problem(tr("Type the purchase amount."))
             return None
-        staff, number = self.context.staff, self.card.card_number
+        staff, number = self.signed_in_staff(), self.card.card_number
+        if staff is None:
+            return None
         reference = self.reference_edit.text().strip() or None
-        return lambda ledger: ledger.earn_points(
-            staff, number, purchase_amount_cents=cents, order_reference=reference
+        setting = self.context.settings.large_purchase_cents or None
+        approval = self.approval.approval() if self.approval.asked else None
+        if self.approval.asked and approval is None:
+            self.show_problem(tr("The manager types their PIN to approve this purchase."))
+            return None
+
+        def earn(ledger: Ledger) -> Recorded:
+            approver = None
+            if approval is not None:
+                approver = ledger.approve(staff, *approval, at_least=Role.STORE_MANAGER)
+            return ledger.earn_points(
+                staff,
+                number,
+                purchase_amount_cents=cents,
+                order_reference=reference,
+                limit_cents=ledger.purchase_limit(setting).cents,
+                approved_by=approver,
+            )
+
+        return earn
+
+    def _refused(self, error: BaseException) -> None:
+        limit = getattr(error, "limit_cents", None)
+        if not isinstance(limit, int):
+            super()._refused(error)
+            if self.approval.asked:
+                self.approval.pin_edit.setFocus()
+            return
+        self.ok_button.setEnabled(True)
+        currency = self.program.currency if self.program is not None else ""
+        amount = money(getattr(error, "amount_cents", 0), currency)
+        above = tr(
+            "{amount} is above this till's limit of {limit}. "
+            "Check the amount; if it is right, a manager approves it with their PIN."
         )
+        self.show_problem(above.format(amount=amount, limit=money(limit, currency)))
+        self.approval.ask()
+        self.adjustSize()
 
 
 class RewardDialog(ActionDialog):
     """The programme's rewards; those the card cannot afford are greyed out with the reason."""
 
-    def __init__(self, context: TillContext, card: Any, parent: QWidget | None = None) -> None:
-        super().__init__(context, "Redeem a reward", parent)
+    def __init__(self, context: TillContext, card: CardView, parent: QWidget | None = None) -> None:
+        super().__init__(context, tr("Redeem a reward"), parent)
         self.card = card
         self.reward_list = QListWidget(self)
         self.reward_list.setMinimumHeight(240)
         self.reward_list.itemActivated.connect(self.on_reward_list_item_activated)
         self.body.insertWidget(
-            1, styled(QLabel(f"{card.points_balance} points on the card", self), "subtitle")
+            1,
+            styled(
+                QLabel(
+                    tr("{points} on the card").format(points=points_text(card.points_balance, signed=False)),
+                    self,
+                ),
+                "subtitle",
+            ),
         )
         self.body.insertWidget(2, self.reward_list)
         program = context.program
         rewards = program.rewards if program is not None else []
         for reward in sorted(rewards, key=lambda r: r.points_cost):
             shortfall = reward.points_cost - card.points_balance
-            text = f"{reward.name} — {reward.points_cost} points"
-            item = QListWidgetItem(text if shortfall <= 0 else f"{text} — needs {shortfall} more points")
+            text = f"{reward.name} — {points_text(reward.points_cost, signed=False)}"
+            needs = tr("{text} — needs {count} more points").format(text=text, count=number(shortfall))
+            item = QListWidgetItem(text if shortfall <= 0 else needs)
             item.setData(Qt.ItemDataRole.UserRole, reward.id)
             if shortfall > 0:
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
-                item.setToolTip(f"Not enough points: needs {shortfall} more.")
+                item.setToolTip(tr("Not enough points: needs {count} more.").format(count=number(shortfall)))
             self.reward_list.addItem(item)
         first = next(
             (
@@ -201,21 +306,25 @@ class RewardDialog(ActionDialog):
         if first is not None:
             self.reward_list.setCurrentItem(first)
         else:
-            self.show_problem("No reward is affordable with this card's points yet.")
+            self.show_problem(tr("No reward is affordable with this card's points yet."))
             self.ok_button.setEnabled(False)
-        self.reward_list.setFocus()
+
+    def first_input(self) -> QWidget:
+        return self.reward_list
 
     @Slot(QListWidgetItem)
     def on_reward_list_item_activated(self, _item: QListWidgetItem) -> None:
         self.on_ok_button_clicked()
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def task(self) -> LedgerTask[Any] | None:
         item = self.reward_list.currentItem()
         if item is None or not item.flags() & Qt.ItemFlag.ItemIsEnabled:
-            self.show_problem("Pick a reward the card can afford.")
+            self.show_problem(tr("Pick a reward the card can afford."))
             return None
         reward_id = str(item.data(Qt.ItemDataRole.UserRole))
-        staff, number = self.context.staff, self.card.card_number
+        staff, number = self.signed_in_staff(), self.card.card_number
+        if staff is None:
+            return None
         return lambda ledger: ledger.redeem_reward(staff, number, reward_id)
 
 
@@ -223,38 +332,48 @@ class EnrolCardDialog(ActionDialog):
     """A new card for a customer; the programme's welcome bonus is granted with it."""
 
     def __init__(self, context: TillContext, card_number: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(context, "Enrol a new card", parent)
+        super().__init__(context, tr("Enrol a new card"), parent)
         self.number_edit = QLineEdit(card_number, self)
         self.number_edit.setMaxLength(32)
         self.number_edit.setValidator(
             QRegularExpressionValidator(QRegularExpression(r"^[A-Za-z0-9-]{0,32}$"), self)
         )
-        self.form.addRow("Card number", self.number_edit)
+        self.form.addRow(tr("Card number"), self.number_edit)
         self.name_edit = QLineEdit(self)
         self.name_edit.setMaxLength(200)
-        self.form.addRow("Customer name", self.name_edit)
+        self.form.addRow(tr("Customer name"), self.name_edit)
         self.email_edit = QLineEdit(self)
         self.email_edit.setMaxLength(254)
-        self.form.addRow("Email (optional)", self.email_edit)
+        self.form.addRow(tr("Email (optional)"), self.email_edit)
         self.phone_edit = QLineEdit(self)
         self.phone_edit.setMaxLength(32)
-        self.form.addRow("Phone (optional)", self.phone_edit)
+        self.form.addRow(tr("Phone (optional)"), self.phone_edit)
         program = context.program
         bonus = program.welcome_bonus_points if program is not None and program.has_points else 0
-        text = f"Welcome bonus: {bonus} points" if bonus > 0 else "No welcome bonus in this programme."
+        welcome = tr("Welcome bonus: {points}").format(points=points_text(bonus, signed=False))
+        text = welcome if bonus > 0 else tr("No welcome bonus in this programme.")
         self.bonus_label = styled(QLabel(text, self), "subtitle")
         self.form.addRow("", self.bonus_label)
-        (self.name_edit if card_number else self.number_edit).setFocus()
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def first_input(self) -> QWidget:
+        return self.name_edit if self.number_edit.text() else self.number_edit
+
+    def task(self) -> LedgerTask[Any] | None:
         number = self.number_edit.text().strip()
         if not number:
-            self.show_problem("Scan or type the new card's number.")
+            self.show_problem(tr("Scan or type the new card's number."))
             return None
-        staff = self.context.staff
+        staff = self.signed_in_staff()
+        if staff is None:
+            return None
         name = self.name_edit.text().strip() or None
         email = self.email_edit.text().strip() or None
         phone = self.phone_edit.text().strip() or None
+        problem = contact_problem(email, phone)
+        if problem:
+            self.show_problem(tr(problem))
+            (self.email_edit if problem == EMAIL_PROBLEM else self.phone_edit).setFocus()
+            return None
         return lambda ledger: ledger.enrol_card(staff, number, customer_name=name, email=email, phone=phone)
 
 
@@ -267,7 +386,7 @@ class ConfirmDialog(ActionDialog):
         *,
         title: str,
         question: str,
-        task: Callable[[Any], Any],
+        task: LedgerTask[Any],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(context, title, parent)
@@ -275,8 +394,7 @@ class ConfirmDialog(ActionDialog):
         label = QLabel(question, self)
         label.setWordWrap(True)
         self.body.insertWidget(1, label)
-        self.ok_button.setText(f"{title} (Enter)")
-        self.ok_button.setFocus()
+        self.ok_button.setText(tr("{action} (Enter)").format(action=title))
 
-    def task(self) -> Callable[[Any], Any] | None:
+    def task(self) -> LedgerTask[Any] | None:
         return self._task

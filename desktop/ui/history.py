@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, Qt, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFormLayout,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -22,35 +24,81 @@ from PySide6.QtWidgets import (
 
 from desktop.ui import theme
 from desktop.ui.context import TillContext
-from desktop.ui.format import STATE_TEXT, deltas_text, local_time, office_state_text, reason_text, type_text
+from desktop.ui.format import (
+    STATE_TEXT,
+    deltas_text,
+    local_time,
+    long_date,
+    number,
+    office_state_text,
+    reason_text,
+    type_text,
+    what_text,
+)
+from desktop.ui.i18n import QT_TR_NOOP, tr
 from desktop.ui.ops import Change
 from desktop.ui.widgets import styled
-from sync.protocol import Role
+from sync.protocol import CardTxOut, Role
 
+if TYPE_CHECKING:
+    from desktop.ledger import TodayTotals, TransactionView
+
+# A row of the card's history: this till's own view of a transaction, or the server's row of one.
+Shown: TypeAlias = "TransactionView | CardTxOut"
+
+HISTORY_HEADERS = [
+    QT_TR_NOOP("When"),
+    QT_TR_NOOP("What"),
+    QT_TR_NOOP("Change"),
+    QT_TR_NOOP("Sync"),
+    QT_TR_NOOP("Where"),
+]
+REJECTION_HEADERS = [
+    QT_TR_NOOP("When"),
+    QT_TR_NOOP("Card"),
+    QT_TR_NOOP("What"),
+    QT_TR_NOOP("Why"),
+    QT_TR_NOOP("Head office"),
+]
 STATE_COLOURS = {"pending": theme.WARN, "accepted": theme.ACCENT, "rejected": theme.DANGER}
 
 
-def _table(parent: QWidget, headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setHorizontalHeaderLabels(headers)
+class TouchTable(QTableWidget):
+    """Rows a finger can pick, at the theme's scale (kept when the window changes class of screen)."""
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.StyleChange:
+            self.verticalHeader().setDefaultSectionSize(theme.current().touch)
+
+
+def _table(parent: QWidget, headers: list[str], *, stretch: tuple[int, ...], wrap: bool) -> QTableWidget:
+    """A read-only table that always fits its width: the `stretch` columns share what the others
+    (sized to their contents) leave, and wrap or elide their text (each cell's tooltip has it
+    whole), so no column is ever pushed out of sight."""
+    table = TouchTable(0, len(headers), parent)
+    table.setHorizontalHeaderLabels([tr(header) for header in headers])
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setAlternatingRowColors(True)
     table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(theme.TOUCH - 4)
-    table.setWordWrap(True)
+    table.verticalHeader().setDefaultSectionSize(theme.current().touch)
+    table.setWordWrap(wrap)
+    table.setTextElideMode(Qt.TextElideMode.ElideRight)
     # Keystrokes stay with the scan field: a scanner must never type into a table.
     table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+    for column in stretch:
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
     return table
 
 
 def _cell(text: str, *, colour: str | None = None) -> QTableWidgetItem:
     item = QTableWidgetItem(text)
+    item.setToolTip(text)
     if colour is not None:
         item.setForeground(QBrush(QColor(colour)))
     return item
@@ -60,17 +108,18 @@ def _text(item: QTableWidgetItem | None) -> str:
     return item.text() if item is not None else ""
 
 
-def _state_of(tx: Any) -> str:
+def _state_of(tx: Shown) -> str:
     """pending / accepted / rejected: this till's view's sync state, or the server row's status."""
-    state = tx.sync_state if _is_local(tx) else tx.status
-    return str(getattr(state, "value", state))
+    if isinstance(tx, CardTxOut):
+        return tx.status.value
+    return str(tx.sync_state)
 
 
-def state_text(tx: Any) -> str:
+def state_text(tx: Shown) -> str:
     state = _state_of(tx)
-    text = STATE_TEXT.get(state, state)
+    text = tr(STATE_TEXT[state]) if state in STATE_TEXT else state
     if state == "rejected":
-        text += f": {reason_text(tx)}"
+        text += ": " + reason_text(tx)
     return text
 
 
@@ -79,18 +128,18 @@ class HistoryTable(QWidget):
     was made: this till's (from its ledger, at once) and, when the server can be reached,
     the card's latest ones elsewhere (other tills, other stores, head office)."""
 
-    HEADERS = ["When", "What", "Change", "Sync", "Where"]
+    HEADERS = HISTORY_HEADERS
 
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
         self.card_number: str | None = None
-        self.transactions: list[Any] = []  # as shown: this till's views and the server's rows
-        self.local: list[Any] = []
-        self.remote: list[Any] = []
+        self.transactions: list[Shown] = []  # as shown: this till's views and the server's rows
+        self.local: list[TransactionView] = []
+        self.remote: list[CardTxOut] = []
         layout = QVBoxLayout(self)
-        self.table = _table(self, self.HEADERS)
-        self.table.setAccessibleName("Card history")
+        self.table = _table(self, self.HEADERS, stretch=(1, 3), wrap=False)
+        self.table.setAccessibleName(tr("Card history"))
         layout.addWidget(self.table)
         context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
         # The server's rows can have changed only after a sync, not after a verb here.
@@ -118,12 +167,12 @@ class HistoryTable(QWidget):
         else:
             self.context.lookup.request(self.context.session.identity, self.card_number)
 
-    def _fill_local(self, transactions: list[Any]) -> None:
+    def _fill_local(self, transactions: list[TransactionView]) -> None:
         self.local = list(transactions)
         self._render()
 
     @Slot(str, object)
-    def on_lookup_found(self, card_number: str, transactions: list[Any]) -> None:
+    def on_lookup_found(self, card_number: str, transactions: list[CardTxOut]) -> None:
         if card_number == self.card_number:
             self.remote = list(transactions)
             self._render()
@@ -133,10 +182,12 @@ class HistoryTable(QWidget):
         elsewhere = [tx for tx in self.remote if tx.id not in shown]  # this till's own: its view
         self.transactions = sorted([*self.local, *elsewhere], key=_newest_first)
         own_store = getattr(self.context.session.identity, "store_id", None)
+        program = self.context.program
+        currency = program.currency if program is not None else ""
         self.table.setRowCount(len(self.transactions))
         for row, tx in enumerate(self.transactions):
             self.table.setItem(row, 0, _cell(local_time(tx.transaction_at)))
-            self.table.setItem(row, 1, _cell(type_text(tx.type)))
+            self.table.setItem(row, 1, _cell(what_text(tx, currency)))
             self.table.setItem(row, 2, _cell(deltas_text(tx)))
             self.table.setItem(row, 3, _cell(state_text(tx), colour=STATE_COLOURS.get(_state_of(tx))))
             self.table.setItem(row, 4, _cell(_where(tx, own_store)))
@@ -167,23 +218,24 @@ class HistoryTable(QWidget):
             self._look_up()
 
 
-THIS_TILL, THIS_STORE, OTHER_STORE, HEAD_OFFICE = "This till", "This store", "Another store", "Head office"
+THIS_TILL, THIS_STORE = QT_TR_NOOP("This till"), QT_TR_NOOP("This store")
+OTHER_STORE, HEAD_OFFICE = QT_TR_NOOP("Another store"), QT_TR_NOOP("Head office")
 
 
-def _is_local(tx: Any) -> bool:
-    """This till's own view of a transaction (the server's rows carry a status instead)."""
-    return hasattr(tx, "sync_state")
+def _is_local(tx: Shown) -> bool:
+    """This till's own view of a transaction (not the server's row of one)."""
+    return not isinstance(tx, CardTxOut)
 
 
-def _where(tx: Any, own_store: int | None) -> str:
-    if _is_local(tx):
-        return THIS_TILL
+def _where(tx: Shown, own_store: int | None) -> str:
+    if not isinstance(tx, CardTxOut):
+        return tr(THIS_TILL)
     if tx.store_id is None:
-        return HEAD_OFFICE  # made by the server: an adjustment from the office, points expiry
-    return THIS_STORE if tx.store_id == own_store else OTHER_STORE
+        return tr(HEAD_OFFICE)  # made by the server: an adjustment from the office, points expiry
+    return tr(THIS_STORE if tx.store_id == own_store else OTHER_STORE)
 
 
-def _newest_first(tx: Any) -> tuple[float, int]:
+def _newest_first(tx: Shown) -> tuple[float, int]:
     moment = tx.transaction_at
     if moment.tzinfo is None:  # the ledger's views: UTC
         moment = moment.replace(tzinfo=UTC)
@@ -193,42 +245,42 @@ def _newest_first(tx: Any) -> tuple[float, int]:
 class RejectionsView(QWidget):
     """Transactions the server refused, with the reason in plain words; managers acknowledge them."""
 
-    HEADERS = ["When", "Card", "What", "Why", "Head office"]
+    HEADERS = REJECTION_HEADERS
 
     def __init__(self, context: TillContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
-        self.rejections: list[Any] = []
+        self.rejections: list[TransactionView] = []
         layout = QVBoxLayout(self)
-        self.summary_label = styled(QLabel("No rejected transactions.", self), "muted")
+        top = QHBoxLayout()  # the summary and the button on one line: the table keeps the height
+        self.summary_label = styled(QLabel(tr("No rejected transactions."), self), "muted")
         self.summary_label.setWordWrap(True)
-        layout.addWidget(self.summary_label)
-        self.table = _table(self, self.HEADERS)
-        self.table.setAccessibleName("Rejected transactions")
-        self.table.itemSelectionChanged.connect(self.on_table_item_selection_changed)
-        layout.addWidget(self.table)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.acknowledge_button = styled(QPushButton("Acknowledge (Ctrl+K)", self), "primary")
+        top.addWidget(self.summary_label, 1)
+        self.acknowledge_button = styled(QPushButton(tr("Acknowledge (Ctrl+K)"), self), "primary")
         self.acknowledge_button.setShortcut("Ctrl+K")
         self.acknowledge_button.setEnabled(False)
         self.acknowledge_button.clicked.connect(self.on_acknowledge_button_clicked)
-        buttons.addWidget(self.acknowledge_button)
-        layout.addLayout(buttons)
+        top.addWidget(self.acknowledge_button)
+        layout.addLayout(top)
+        self.table = _table(self, self.HEADERS, stretch=(3,), wrap=True)
+        self.table.setAccessibleName(tr("Rejected transactions"))
+        self.table.itemSelectionChanged.connect(self.on_table_item_selection_changed)
+        layout.addWidget(self.table, 1)
         context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
 
     def reload(self) -> None:
         self.context.op(self, lambda ledger: ledger.rejections()).success(self._fill).run()
 
-    def _fill(self, rejections: list[Any]) -> None:
+    def _fill(self, rejections: list[TransactionView]) -> None:
         self.rejections = list(rejections)
         count = len(self.rejections)
-        self.summary_label.setText(
-            f"{count} rejected {'transaction' if count == 1 else 'transactions'} to review. "
-            "The customer's card shows the server's balance."
-            if count
-            else "No rejected transactions."
+        waiting = (
+            tr("1 rejected transaction to review.")
+            if count == 1
+            else tr("{count} rejected transactions to review.").format(count=count)
         )
+        balance = tr("The customer's card shows the server's balance.")
+        self.summary_label.setText(f"{waiting} {balance}" if count else tr("No rejected transactions."))
         self.table.setRowCount(len(self.rejections))
         for row, tx in enumerate(self.rejections):
             self.table.setItem(row, 0, _cell(local_time(tx.transaction_at, with_date=True)))
@@ -241,7 +293,7 @@ class RejectionsView(QWidget):
             self.table.selectRow(0)  # so Ctrl+K acknowledges without touching the list
         self.on_table_item_selection_changed()
 
-    def selected(self) -> Any:
+    def selected(self) -> TransactionView | None:
         rows = self.table.selectionModel().selectedRows()
         return self.rejections[rows[0].row()] if rows else None
 
@@ -270,15 +322,17 @@ class RejectionsView(QWidget):
 
 
 TOTAL_LABELS = [
-    ("transactions", "Transactions"),
-    ("stamps_given", "Stamps given"),
-    ("stamps_redeemed", "Stamps redeemed"),
-    ("points_given", "Points given"),
-    ("points_redeemed", "Points redeemed"),
-    ("rewards_redeemed", "Rewards redeemed"),
-    ("voids", "Voids"),
-    ("rejected", "Rejected by the server"),
-    ("pending_count", "Waiting to sync"),
+    ("transactions", QT_TR_NOOP("Transactions")),
+    ("stamps_given", QT_TR_NOOP("Stamps given (net of voids)")),
+    ("stamps_voided", QT_TR_NOOP("Stamps voided")),
+    ("stamps_redeemed", QT_TR_NOOP("Stamps redeemed")),
+    ("points_given", QT_TR_NOOP("Points given (net of voids)")),
+    ("points_voided", QT_TR_NOOP("Points voided")),
+    ("points_redeemed", QT_TR_NOOP("Points redeemed")),
+    ("rewards_redeemed", QT_TR_NOOP("Rewards redeemed")),
+    ("voids", QT_TR_NOOP("Voids")),
+    ("rejected", QT_TR_NOOP("Rejected by the server")),
+    ("pending_count", QT_TR_NOOP("Waiting to sync")),
 ]
 
 
@@ -289,26 +343,39 @@ class TodayPanel(QWidget):
         super().__init__(parent)
         self.context = context
         layout = QVBoxLayout(self)
-        self.day_label = styled(QLabel("Today", self), "subtitle")
-        layout.addWidget(self.day_label)
-        form = QFormLayout()
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        layout.setContentsMargins(0, 0, 0, 0)
+        scroll = styled(QScrollArea(self), "figures")  # on a small screen they scroll, never squeeze
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        layout.addWidget(scroll)
+        inner = styled(QWidget(scroll), "figures")
+        column = QVBoxLayout(inner)
+        self.day_label = styled(QLabel(tr("Today"), inner), "subtitle")
+        column.addWidget(self.day_label)
+        grid = QGridLayout()  # two figures a line
+        grid.setHorizontalSpacing(16)
         self.value_labels: dict[str, QLabel] = {}
-        for name, text in TOTAL_LABELS:
-            label = styled(QLabel("0", self), "subtitle")
-            self.value_labels[name] = label
-            form.addRow(text, label)
-        layout.addLayout(form)
-        layout.addStretch(1)
+        for index, (name, text) in enumerate(TOTAL_LABELS):
+            row, pair = divmod(index, 2)
+            value = styled(QLabel("0", inner), "figure")
+            self.value_labels[name] = value
+            grid.addWidget(styled(QLabel(tr(text), inner), "muted"), row, pair * 2)
+            grid.addWidget(value, row, pair * 2 + 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        column.addLayout(grid)
+        column.addStretch(1)
+        scroll.setWidget(inner)
         context.runner.ledger_changed.connect(self.on_runner_ledger_changed)
 
     def reload(self) -> None:
         self.context.op(self, lambda ledger: ledger.today_totals()).success(self._fill).run()
 
-    def _fill(self, totals: Any) -> None:
-        self.day_label.setText(f"Today at this till — {totals.day:%A %d %B}")
+    def _fill(self, totals: TodayTotals) -> None:
+        self.day_label.setText(tr("Today at this till — {day}").format(day=long_date(totals.day)))
         for name, label in self.value_labels.items():
-            label.setText(str(getattr(totals, name, 0)))
+            label.setText(number(getattr(totals, name, 0)))
 
     def value(self, name: str) -> str:
         return self.value_labels[name].text()

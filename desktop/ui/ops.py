@@ -7,16 +7,24 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
+
+from desktop.ui.i18n import QT_TR_NOOP, tr
+
+if TYPE_CHECKING:  # the ledger's imports are slow: they happen on the ledger thread, not at start-up
+    from desktop.ledger import Ledger
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+A = TypeVar("A")
+# One UI action on the ledger: a misspelt verb or a wrong argument fails the type check.
+LedgerTask = Callable[["Ledger"], T]
 
-UNEXPECTED_TITLE = "Something went wrong"
-UNEXPECTED_MESSAGE = "Something went wrong; the transaction was not recorded. Please try again."
+UNEXPECTED_TITLE = QT_TR_NOOP("Something went wrong")
+UNEXPECTED_MESSAGE = QT_TR_NOOP("Something went wrong; the transaction was not recorded. Please try again.")
 
 
 class LedgerUnavailable(Exception):
@@ -43,12 +51,14 @@ class Change(enum.Flag):
 
 
 def friendly(error: BaseException) -> tuple[str, str]:
-    """The title and message a cashier reads for an error; never a traceback."""
+    """The title and message a cashier reads for an error, in the till's language; never a traceback."""
+    from desktop.ui.error_words import error_words  # it imports the formatting this module's users share
+
     title = getattr(error, "title", None)
     message = getattr(error, "message", None)
     if isinstance(title, str) and isinstance(message, str):
-        return title, message
-    return UNEXPECTED_TITLE, UNEXPECTED_MESSAGE
+        return error_words(error, title, message)
+    return tr(UNEXPECTED_TITLE), tr(UNEXPECTED_MESSAGE)
 
 
 def is_expected(error: BaseException) -> bool:
@@ -63,16 +73,19 @@ class LedgerRunner(QObject):
     ledger_changed = Signal(object)  # a Change
     problem_raised = Signal(str, str)  # title, message, for a banner
 
-    def __init__(self, ledger: Any, *, parent: QObject | None = None) -> None:
+    def __init__(self, ledger: Ledger | None, *, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.ledger = ledger
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-ops")
         self._closed = False
         self.open_error: LedgerUnavailable | None = None
+        self.opened = threading.Event()  # set once opening succeeded or failed
+        if ledger is not None:
+            self.opened.set()
         self._recorded_listeners: list[Callable[[], None]] = []
         self.delivered.connect(self.on_self_delivered)
 
-    def open(self, opener: Callable[[], Any]) -> None:
+    def open(self, opener: Callable[[], Ledger]) -> None:
         """Open the ledger on the worker thread (its first job), so start-up never waits for SQL."""
 
         def work() -> None:
@@ -83,15 +96,23 @@ class LedgerRunner(QObject):
                 self.open_error = LedgerUnavailable()
                 self.deliver(lambda: self.problem_raised.emit(*friendly(LedgerUnavailable())))
                 return
+            finally:
+                self.opened.set()
             self.deliver(lambda: None)
 
         self.submit(work)
+
+    def wait_for_ledger(self, timeout: float = 120.0) -> Ledger:
+        """From another background thread (never the GUI's): the ledger once it is open."""
+        if not self.opened.wait(timeout) or self.ledger is None:
+            raise self.open_error or LedgerUnavailable()
+        return self.ledger
 
     def add_recorded_listener(self, listener: Callable[[], None]) -> None:
         """Called (on the GUI thread) after each verb that recorded something, e.g. to wake sync."""
         self._recorded_listeners.append(listener)
 
-    def op(self, parent: QObject, task: Callable[[Any], T]) -> Op[T]:
+    def op(self, parent: QObject, task: LedgerTask[T]) -> Op[T]:
         return Op(self, parent, task)
 
     def submit(self, work: Callable[[], None]) -> None:
@@ -120,10 +141,56 @@ class LedgerRunner(QObject):
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
+class BackgroundRunner(QObject):
+    """One thread for slow work that is not the ledger's (the network: enrolment, the demo's server),
+    so the ledger thread stays free for the screens. Results and errors come back on the GUI thread."""
+
+    delivered = Signal(object)  # a callable, run on the GUI thread
+
+    def __init__(self, name: str, *, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._closed = False
+        self.delivered.connect(self.on_self_delivered)
+
+    def run(
+        self,
+        parent: QObject,
+        work: Callable[[], T],
+        *,
+        success: Callable[[T], None],
+        failure: Callable[[BaseException], None],
+    ) -> None:
+        if self._closed:
+            return
+
+        def job() -> None:
+            try:
+                result = work()
+            except Exception as error:  # every error is delivered; none escapes the thread
+                if not is_expected(error):
+                    log.exception("background work failed")
+                failed = error
+                self.delivered.emit(lambda: _call_if_alive(parent, failure, failed))
+                return
+            self.delivered.emit(lambda: _call_if_alive(parent, success, result))
+
+        self._executor.submit(job)
+
+    @Slot(object)
+    def on_self_delivered(self, callback: Callable[[], None]) -> None:
+        callback()
+
+    def close(self) -> None:
+        """On exit: let the running work finish (its timeouts bound it), drop the queued."""
+        self._closed = True
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
 class Op(Generic[T]):
     """One UI action run on the ledger thread: `runner.op(self, task).success(fn).run()`."""
 
-    def __init__(self, runner: LedgerRunner, parent: QObject, task: Callable[[Any], T]) -> None:
+    def __init__(self, runner: LedgerRunner, parent: QObject, task: LedgerTask[T]) -> None:
         self._runner = runner
         self._parent = parent
         self._task = task
@@ -153,7 +220,10 @@ class Op(Generic[T]):
         try:
             if self._runner.open_error is not None:
                 raise self._runner.open_error
-            result = self._task(self._runner.ledger)
+            ledger = self._runner.ledger
+            if ledger is None:  # never: opening is the thread's first job, and it sets one or the other
+                raise LedgerUnavailable()
+            result = self._task(ledger)
         except Exception as error:  # every error is delivered; none escapes the thread
             if not is_expected(error):
                 log.exception("operation failed on %s", thread)
@@ -179,6 +249,11 @@ class Op(Generic[T]):
             return
         title, message = friendly(error)
         self._runner.problem_raised.emit(title, message)
+
+
+def _call_if_alive(parent: QObject, callback: Callable[[A], None], value: A) -> None:
+    if _alive(parent):
+        callback(value)
 
 
 def _alive(obj: QObject) -> bool:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from desktop.ui.ops import Change
+
+if TYPE_CHECKING:
+    from sync.worker import SyncState, SyncWorker
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +32,8 @@ class SyncBridge(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.worker: Any = None
-        self.state: Any = None
+        self.worker: SyncWorker | None = None
+        self.state: SyncState | None = None
         self._pending_changes = Change.NONE
         self._coalesce = QTimer(self)
         self._coalesce.setSingleShot(True)
@@ -38,7 +41,7 @@ class SyncBridge(QObject):
         self._coalesce.timeout.connect(self.on_coalesce_timeout)
         self.state_reported.connect(self.on_self_state_reported)
 
-    def on_state(self, state: Any) -> None:
+    def on_state(self, state: SyncState) -> None:
         """The worker's callback; runs on the worker's thread, so it only emits."""
         self.state_reported.emit(state)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QRectF, QRegularExpression, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen, QRegularExpressionValidator
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QLineEdit, QPushButton, QSizePolicy, QWidget
 
 from desktop.ui import theme
+from desktop.ui.i18n import tr
 
 BANNER_SECONDS = 8
 
@@ -29,6 +30,52 @@ def restyle(widget: QWidget, object_name: str) -> None:
     widget.style().polish(widget)
 
 
+class ElidedLabel(QLabel):
+    """One line that ends in … when it is wider than its room (the whole text in its tooltip), so a
+    long message in another language never pushes a button out of the window."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setToolTip(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self.setToolTip(text)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(0, super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        room = self.contentsRect()
+        shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
+        flags = int(self.alignment() | Qt.AlignmentFlag.AlignVCenter)
+        self.style().drawItemText(
+            painter, room, flags, self.palette(), self.isEnabled(), shown, self.foregroundRole()
+        )
+        painter.end()
+
+
+class WholeNumberEdit(QLineEdit):
+    """A whole number typed as text: every keystroke stays (up to `digits` digits), so a value out
+    of range is shown as typed and judged by the form, never clamped or silently dropped."""
+
+    def __init__(self, parent: QWidget | None = None, *, signed: bool = False, digits: int = 9) -> None:
+        super().__init__(parent)
+        sign = "[+\u2212-]?" if signed else ""
+        pattern = QRegularExpression(f"^{sign}\\d{{0,{digits}}}$")
+        self.setValidator(QRegularExpressionValidator(pattern, self))
+        self.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
+
+    def number(self) -> int | None:
+        """The number typed, or None for nothing (or a lone sign)."""
+        text = self.text().strip().replace("\u2212", "-")
+        try:
+            return int(text)
+        except ValueError:
+            return None
+
+
 class StampCard(QWidget):
     """A stamp card drawn as circles: filled ones for stamps collected, empty ones still to get."""
 
@@ -37,11 +84,11 @@ class StampCard(QWidget):
         self.stamps = 0
         self.target = 10
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setAccessibleName("Stamp card")
+        self.setAccessibleName(tr("Stamp card"))
 
     def set_stamps(self, stamps: int, target: int) -> None:
         self.stamps, self.target = max(0, stamps), max(1, target)
-        self.setToolTip(f"{self.stamps} of {self.target} stamps")
+        self.setToolTip(tr("{count} of {target} stamps").format(count=self.stamps, target=self.target))
         self.setAccessibleDescription(self.toolTip())
         self.setFixedHeight(self.sizeHint().height())
         self.updateGeometry()
@@ -52,7 +99,13 @@ class StampCard(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         rows = -(-self.target // self._columns())
-        return QSize(10 * 52, rows * 52 + 8)
+        cell = theme.current().stamp
+        return QSize(10 * cell, rows * cell + 8)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.StyleChange:  # another class of screen: other stamp sizes
+            self.setFixedHeight(self.sizeHint().height())
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
         return self.sizeHint().height()
@@ -61,7 +114,7 @@ class StampCard(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         columns = self._columns()
-        cell = min(52.0, (self.width() - 8) / columns)
+        cell = min(float(theme.current().stamp), (self.width() - 8) / columns)
         diameter = cell * 0.8
         for index in range(self.target):
             row, column = divmod(index, columns)
@@ -87,43 +140,67 @@ class StampCard(QWidget):
 
 
 class Keypad(QWidget):
-    """Big digit keys for a touch screen; emits what was pressed."""
+    """Big digit keys for a touch screen; emits what was pressed. With `extra` (a decimal
+    separator, a minus sign), its bottom row is that key, 0 and delete, for a dialog's fields;
+    without, delete, 0 and OK, for the PIN."""
 
     digit_pressed = Signal(str)
     backspace_pressed = Signal()
     enter_pressed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, extra: str | None = None) -> None:
         super().__init__(parent)
         grid = QGridLayout(self)
-        grid.setSpacing(10)
-        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]
-        self.buttons: dict[str, QPushButton] = {}
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(8)
+        bottom = [extra, "0", "⌫"] if extra else ["⌫", "0", "OK"]
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", *bottom]
+        self.buttons: dict[str, QPushButton] = {}  # by key: "0".."9", "⌫", "OK" or the extra one
         for index, key in enumerate(keys):
-            button = QPushButton(key, self)
-            button.setObjectName("key_enter" if key == "OK" else "key")
-            button.setMinimumHeight(64)
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the PIN field keeps the keyboard
-            button.setAccessibleName({"⌫": "Delete", "OK": "Enter"}.get(key, key))
-            button.clicked.connect(lambda _=False, k=key: self._pressed(k))
+            enter = extra is None and key == "OK"
+            button = QPushButton(tr("OK") if enter else key, self)
+            button.setObjectName("key_enter" if enter else "key")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the field being typed keeps the keyboard
+            button.setAccessibleName(tr("Enter") if enter else tr("Delete") if key == "⌫" else key)
+            button.clicked.connect(lambda _=False, k=key, e=enter: self._pressed(k, enter=e))
             self.buttons[key] = button
             grid.addWidget(button, index // 3, index % 3)
 
-    def _pressed(self, key: str) -> None:
+    def _pressed(self, key: str, *, enter: bool) -> None:
         if key == "⌫":
             self.backspace_pressed.emit()
-        elif key == "OK":
+        elif enter:
             self.enter_pressed.emit()
         else:
             self.digit_pressed.emit(key)
 
+    def type_into_focus(self, window: QWidget) -> None:
+        """Keys type into whichever field of `window` has the keyboard focus (as a keyboard would)."""
+
+        def insert(text: str) -> None:
+            focus = window.focusWidget()
+            if isinstance(focus, QLineEdit) and focus.isEnabled():
+                focus.insert(text)
+
+        def backspace() -> None:
+            focus = window.focusWidget()
+            if isinstance(focus, QLineEdit) and focus.isEnabled():
+                focus.backspace()
+
+        self.digit_pressed.connect(insert)
+        self.backspace_pressed.connect(backspace)
+
 
 class Banner(QLabel):
-    """One line of feedback at the top of a screen: green for done, red for a refusal."""
+    """One line of feedback at the top of a screen: green for done, red for a refusal. It sits in a
+    place kept for it (the screen's message line), so showing it never moves anything else."""
+
+    visibility_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.kind = ""
@@ -136,19 +213,27 @@ class Banner(QLabel):
         self._show("banner_info", text)
 
     def show_problem(self, title: str, message: str) -> None:
-        self._show("banner_problem", f"{title}: {message}" if title else message)
+        self._show(
+            "banner_problem",
+            tr("{title}: {message}").format(title=title, message=message) if title else message,
+        )
 
     def clear(self) -> None:
         self.kind = ""
         self.setText("")
+        self.setToolTip("")
         self.hide()
+        self.visibility_changed.emit(False)
 
     def _show(self, kind: str, text: str) -> None:
         self.kind = kind
         restyle(self, kind)
         self.setText(text)
+        self.setToolTip(text)  # the whole of a message too long for the line
         self.setAccessibleName(text)
         self.show()
+        self.raise_()
+        self.visibility_changed.emit(True)
         self._timer.start(BANNER_SECONDS * 1000 * (2 if kind == "banner_problem" else 1))
 
     @Slot()

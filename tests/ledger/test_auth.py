@@ -8,9 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from desktop.ledger import Ledger, LockedOut, NotEnrolled, StaffInactive, UnknownStaff, WrongPin, open_ledger
+from desktop.ledger import (
+    Ledger,
+    LockedOut,
+    NotEnrolled,
+    NotFound,
+    Refused,
+    SessionLockedOut,
+    StaffInactive,
+    UnknownStaff,
+    WrongPin,
+    open_ledger,
+)
 from sync.protocol import Role
-from tests.ledger.conftest import IDENTITY, PIN, STAFF, FakeClock, pull_page
+from tests.ledger.conftest import IDENTITY, PIN, STAFF, FakeClock, pull_page, view_of
+
+STAFF_VIEWS = {member.id: view_of(member) for member in STAFF}
 
 
 def test_the_right_pin_logs_a_staff_member_in(ledger: Ledger) -> None:
@@ -70,15 +83,6 @@ def test_failures_are_counted_per_staff_member(ledger: Ledger) -> None:
     assert ledger.login(2, PIN).id == 2
 
 
-def test_verify_pin_for_an_authorisation_uses_the_same_checks_and_lockout(ledger: Ledger) -> None:
-    assert ledger.verify_pin(3, PIN).role == Role.MERCHANT_OWNER
-    with pytest.raises(WrongPin):
-        ledger.verify_pin(3, "9999")
-    with pytest.raises(WrongPin) as caught:
-        ledger.login(3, "9999")
-    assert caught.value.attempts_left == 1
-
-
 def test_unknown_inactive_and_other_store_staff_cannot_log_in(ledger: Ledger) -> None:
     with pytest.raises(UnknownStaff):
         ledger.login(99, PIN)
@@ -129,3 +133,63 @@ def test_login_before_enrolment_raises_not_enrolled(tmp_path: Path, clock: FakeC
             ledger.login(1, PIN)
     finally:
         ledger.close()
+
+
+def test_wrong_pins_of_an_approval_count_against_the_session_asking_not_the_approver(
+    ledger: Ledger, clock: FakeClock
+) -> None:
+    cashier = ledger.login(1, PIN)
+    with pytest.raises(WrongPin) as first:
+        ledger.approve(cashier, 3, "0000", at_least=Role.STORE_MANAGER)
+    with pytest.raises(WrongPin):
+        ledger.approve(cashier, 3, "0000", at_least=Role.STORE_MANAGER)
+    with pytest.raises(SessionLockedOut) as locked:
+        ledger.approve(cashier, 3, "0000", at_least=Role.STORE_MANAGER)
+
+    assert first.value.attempts_left == 2
+    assert locked.value.until == clock.now + timedelta(minutes=10)
+    assert ledger.login(3, PIN).role == Role.MERCHANT_OWNER  # the owner is not locked out
+    with pytest.raises(LockedOut):
+        ledger.login(1, PIN)  # the cashier who kept guessing is
+
+
+def test_an_approval_with_the_right_pin_names_the_approver_and_needs_their_role(ledger: Ledger) -> None:
+    cashier = ledger.login(1, PIN)
+    assert ledger.approve(cashier, 2, PIN, at_least=Role.STORE_MANAGER).id == 2
+    with pytest.raises(Refused):
+        ledger.approve(cashier, 1, PIN, at_least=Role.STORE_MANAGER)  # a cashier approves nothing
+
+
+def test_a_manager_unlocks_a_locked_out_cashier_and_the_till_keeps_who_did(
+    ledger: Ledger, clock: FakeClock, ledger_path: Path
+) -> None:
+    for _ in range(3):
+        with pytest.raises((WrongPin, LockedOut)):
+            ledger.login(1, "0000")
+    manager = ledger.login(2, PIN)
+    assert [(member.id, until) for member, until in ledger.locked_out_staff()] == [
+        (1, clock.now + timedelta(minutes=10))
+    ]
+
+    ledger.unlock_staff(manager, 1)
+
+    assert ledger.login(1, PIN).id == 1
+    assert ledger.locked_out_staff() == []
+    unlocks = ledger.staff_unlocks()
+    assert [(u.staff_id, u.unlocked_by, u.unlocked_at) for u in unlocks] == [(1, 2, clock.now)]
+    assert unlocks[0].locked_until == clock.now + timedelta(minutes=10)
+
+
+def test_only_a_manager_or_owner_unlocks_and_never_someone_above_them(ledger: Ledger) -> None:
+    for staff_id in (1, 3):
+        for _ in range(3):
+            with pytest.raises((WrongPin, LockedOut)):
+                ledger.login(staff_id, "0000")
+    cashier, manager = STAFF_VIEWS[1], ledger.login(2, PIN)
+    with pytest.raises(Refused):
+        ledger.unlock_staff(cashier, 1)
+    with pytest.raises(Refused):
+        ledger.unlock_staff(manager, 3)  # the owner is above a manager
+    with pytest.raises(NotFound):
+        ledger.unlock_staff(manager, 2)  # not locked out: nothing to unlock
+    assert ledger.staff_unlocks() == []

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from desktop.ledger import Ledger, NoProgram, NotEnrolled, open_ledger
-from desktop.ledger.db import open_database
+from desktop.ledger.db import HEAD_REVISION, open_database
 from tests.ledger.conftest import CASHIER, IDENTITY, OWNER, FakeClock
 
 
@@ -23,8 +23,17 @@ def test_open_creates_missing_folders_and_migrates_to_the_newest_schema(tmp_path
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
         rows = conn.execute(text("SELECT count(*) FROM device_state")).scalar_one()
     db.dispose()
-    assert {"device_state", "staff", "staff_logins", "cards", "transactions", "office_reviews"} <= tables
-    assert version == "0003"
+    expected = {
+        "device_state",
+        "staff",
+        "staff_logins",
+        "staff_unlocks",
+        "cards",
+        "transactions",
+        "office_reviews",
+    }
+    assert expected <= tables
+    assert version == HEAD_REVISION
     assert rows == 1
 
 

@@ -65,12 +65,31 @@ def test_today_totals_count_this_tills_store_local_day(ledger: Ledger, clock: Fa
     totals = ledger.today_totals()
     assert totals.day.isoformat() == "2026-03-02"
     assert totals.counts[T.CARD_CREATED] == 1
-    assert (totals.stamps_given, totals.points_given, totals.points_redeemed) == (1, 120, 50)
+    assert (totals.stamps_given, totals.points_given, totals.points_redeemed) == (1, 110, 50)
+    assert totals.points_voided == 10
     assert (totals.rewards_redeemed, totals.voids, totals.rejected) == (1, 1, 0)
     assert totals.transactions == 6
     assert totals.pending_count == 8  # every pending transaction, yesterday's included
     yesterday = ledger.today_totals(now=datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     assert yesterday.counts == {T.CARD_CREATED: 1, T.WELCOME_BONUS: 1}
+
+
+def test_today_nets_out_voids_and_counts_what_was_voided(ledger: Ledger) -> None:
+    ledger.enrol_card(CASHIER, "C-1")  # a welcome bonus of 20
+    purchase = ledger.earn_points(CASHIER, "C-1", purchase_amount_cents=1250, order_reference=None)
+    kept = ledger.earn_points(CASHIER, "C-1", purchase_amount_cents=500, order_reference=None)
+    stamp = ledger.add_stamp(CASHIER, "C-1")
+    ledger.add_stamp(CASHIER, "C-1")
+    ledger.void(MANAGER, purchase.transaction.id)  # the whole purchase: 125 points
+    ledger.void(MANAGER, kept.transaction.id, points=20)
+    ledger.void(MANAGER, stamp.transaction.id)
+
+    totals = ledger.today_totals()
+
+    assert (totals.points_given, totals.points_voided) == (20 + 125 + 50 - 145, 145)
+    assert (totals.stamps_given, totals.stamps_voided) == (1, 1)
+    assert totals.points_by_type[T.POINTS_VOIDED] == -145
+    assert totals.stamps_by_type[T.STAMP_EARNED] == 2
 
 
 def test_two_threads_recording_on_one_card_lose_nothing(ledger: Ledger, ledger_path: Path) -> None:

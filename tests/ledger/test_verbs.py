@@ -78,6 +78,31 @@ def test_a_malformed_card_number_or_overlong_contact_is_invalid_input(
     assert counts(ledger_path) == before
 
 
+@pytest.mark.parametrize(
+    ("email", "phone", "words"),
+    [
+        ("not-an-email", None, "email"),
+        ("ada@", None, "email"),
+        ("ada @example.org", None, "email"),
+        (None, "call me maybe", "phone"),
+        (None, "12", "phone"),
+    ],
+)
+def test_an_email_or_phone_that_is_not_one_is_refused_with_nothing_written(
+    ledger: Ledger, ledger_path: Path, email: str | None, phone: str | None, words: str
+) -> None:
+    before = counts(ledger_path)
+    with pytest.raises(InvalidInput) as caught:
+        ledger.enrol_card(CASHIER, "C-3", customer_name="Ada", email=email, phone=phone)
+    assert words in caught.value.message
+    assert counts(ledger_path) == before
+
+
+def test_an_email_and_a_phone_as_people_write_them_are_kept(ledger: Ledger) -> None:
+    ledger.enrol_card(CASHIER, "C-4", email="Ada.L+shop@example.co.uk", phone="+49 (30) 123-456 78")
+    ledger.enrol_card(CASHIER, "C-5", phone="087 123 4567")
+
+
 def test_a_stamp_is_added_to_the_view_and_stays_pending(ledger: Ledger) -> None:
     ledger.enrol_card(CASHIER, "C-1")
     recorded = ledger.add_stamp(CASHIER, "C-1")

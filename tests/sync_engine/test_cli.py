@@ -12,6 +12,7 @@ import pytest
 from desktop.cli import EXIT_FAILED, EXIT_NOT_ALLOWED, EXIT_OK, run
 from desktop.ledger import open_ledger
 from tests.support.live_server import REPO_ROOT, free_port
+from tests.support.private_files import exposed, usual_umask
 from tests.sync_engine.world import World, server_ledger
 
 
@@ -145,3 +146,23 @@ def test_the_command_line_never_imports_qt(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["enrolled"] is False
+
+
+def test_the_data_folder_and_every_file_in_it_are_private_after_enrolment_and_sync(
+    world: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir = tmp_path / "till"
+    with usual_umask():
+        enrol(world, data_dir, capsys)
+        assert exposed(data_dir) == []
+        record_purchases(world, data_dir, 2)
+        assert run(["--data-dir", str(data_dir), "sync"]) == EXIT_OK
+        assert exposed(data_dir) == []
+        ledger = open_ledger(data_dir / "ledger.db")  # open: its WAL and shared-memory files exist
+        try:
+            cashier = world.staff("staff", world.store_id(0))
+            ledger.enrol_card(ledger.login(cashier["id"], cashier["pin"]), "PRIVATE-1")
+            assert {"ledger.db-wal", "ledger.db-shm"} <= {p.name for p in data_dir.iterdir()}
+            assert exposed(data_dir) == []
+        finally:
+            ledger.close()

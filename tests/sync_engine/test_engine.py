@@ -204,3 +204,20 @@ def test_an_enrolment_whose_first_pull_fails_stands_and_the_next_sync_pulls(
         assert ledger.program() is not None
     finally:
         ledger.close()
+
+
+def test_the_transport_reads_the_servers_date_header_on_every_answer(till: Till, world: World) -> None:
+    import time
+    from datetime import UTC, datetime
+
+    identity = till.ledger.identity()
+    assert identity is not None
+    with SyncClient(world.server_url, identity.token) as client:
+        assert client.server_clock is None
+        client.pull(None, 1)
+        reading = client.server_clock
+        assert reading is not None
+        assert abs((reading.server_time - datetime.now(UTC)).total_seconds()) < 5
+        assert reading.monotonic_at <= time.monotonic()
+        assert client.card("NO-SUCH-CARD") is None  # a 404 has a Date too
+        assert client.server_clock is not None and client.server_clock.monotonic_at >= reading.monotonic_at

@@ -5,15 +5,17 @@ from __future__ import annotations
 import random
 import threading
 import uuid
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from desktop.cli import _export_parts, export_paths
-from sync.engine import BatchSizer
+from sync.engine import BatchSizer, _Pipeline
 from sync.lock import RoundLock, SyncBusy
 from sync.protocol import ImportRequest, PushResponse, PushResult, TransactionType, Tx, TxStatus
+from sync.report import Round
 from sync.transport import parse_retry_after, push_body
 from sync.worker import Backoff
 
@@ -167,3 +169,39 @@ def test_an_answer_must_give_one_result_per_transaction_in_order() -> None:
     assert not _answers_match(sent, _answer(first))
     assert not _answers_match(sent, _answer(first, second, str(uuid.uuid4())))
     assert not _answers_match(sent, _answer(first, "not-a-uuid"))
+
+
+class _FinishesWhileAsked(Future[None]):
+    """A failed commit of answers that completes between two looks: `done()` is False the first time."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__()
+        self.set_exception(error)
+        self.looks = 0
+
+    def done(self) -> bool:
+        self.looks += 1
+        return self.looks > 1
+
+
+class _NoLedger:
+    def apply_push_results(self, sent: object, results: object) -> None:
+        pass
+
+    def pending_transactions(self, limit: int, after_seq: int | None = None) -> list[Tx]:
+        return []
+
+
+def test_a_failed_commit_that_completes_between_two_looks_is_still_raised() -> None:
+    pipeline = _Pipeline(_NoLedger(), Round(started=0.0))  # type: ignore[arg-type]
+    failure = _FinishesWhileAsked(RuntimeError("the ledger refused the answers"))
+    pipeline._tasks.append(failure)
+    tx = make_tx(1)
+    answer = PushResponse(
+        results=[PushResult(id=str(tx.id), status=TxStatus.ACCEPTED)], server_time=datetime.now(UTC)
+    )
+
+    pipeline.apply([tx], answer)  # looks at the unfinished task once
+
+    with pytest.raises(RuntimeError, match="refused the answers"):
+        pipeline.close()

@@ -227,3 +227,19 @@ def test_stop_ends_the_thread_and_says_stopped(
     worker.stop()
     assert worker.state.kind is StateKind.STOPPED
     assert not any(t.name == "sync-worker" and t.is_alive() for t in threading.enumerate())
+
+
+def test_each_round_reads_the_servers_clock_and_says_how_far_the_tills_is_off(
+    till: Till, make_worker: Callable[..., SyncWorker], states: States
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    skew = timedelta(hours=13)
+    worker = make_worker(interval=3600, clock=lambda: datetime.now(UTC) + skew)
+    worker.start()
+
+    state = states.wait_for(online)
+
+    assert state.server_clock is not None
+    assert state.clock_offset is not None
+    assert abs(state.clock_offset - skew.total_seconds()) < 5  # the Date header's second, the round trip

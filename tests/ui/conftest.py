@@ -15,6 +15,8 @@ from desktop.app import Till
 from desktop.config import LEDGER_FILE, TillSettings
 from desktop.ledger import Ledger, open_ledger
 from desktop.ui.context import TillContext
+from desktop.ui.i18n import ENGLISH
+from desktop.ui.i18n import install as install_language
 from desktop.ui.main_window import MainWindow
 from desktop.ui.ops import LedgerRunner
 from desktop.ui.sync_bridge import SyncBridge
@@ -127,6 +129,7 @@ class TillUnderTest:
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         apply_theme(app)
+        install_language(app, settings.language or ENGLISH)
         self.runner = LedgerRunner(ledger)
         self.bridge = SyncBridge()
         self.context = TillContext(self.runner, self.bridge, settings=settings)
@@ -141,7 +144,7 @@ class TillUnderTest:
         return self
 
     def close(self) -> None:
-        self.context.lookup.close()
+        self.context.close()
         self.runner.close()
         self.window.close()
 
@@ -185,6 +188,16 @@ def scan(qtbot: QtBot, window: MainWindow, number: str) -> None:
     qtbot.keyClicks(screen.scan_edit, number)
     qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: screen.card is not None and screen.card.card_number == number, timeout=5000)
+
+
+def look_up_unknown(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    """Type what matches no card into the scan field and Enter; wait for the till to say so."""
+    from PySide6.QtCore import Qt
+
+    screen = window.card_screen
+    qtbot.keyClicks(screen.scan_edit, text)
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: screen.banner.isVisible())
 
 
 @pytest.fixture

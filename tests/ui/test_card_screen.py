@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from desktop.app import Till
 from desktop.config import LEDGER_FILE
 from desktop.ledger import open_ledger
-from tests.ui.conftest import TillUnderTest, focused, scan
+from tests.ui.conftest import TillUnderTest, focused, look_up_unknown, scan
 
 
 def test_a_scanned_card_number_with_enter_shows_the_customer(qtbot: QtBot, cashier: TillUnderTest) -> None:
@@ -221,3 +221,42 @@ def test_the_server_rows_of_another_card_or_a_card_no_longer_shown_are_not_shown
     qtbot.waitUntil(lambda: screen.history.row_texts() == [])
     cashier.context.lookup.found.emit("1001", [row(None)])
     assert screen.history.row_texts() == []
+
+
+def test_a_name_that_matches_nobody_is_not_offered_as_a_new_card_number(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    from desktop.ui.dialogs import EnrolCardDialog
+    from tests.ui.test_dialogs import opened
+
+    screen = cashier.window.card_screen
+    look_up_unknown(qtbot, cashier.window, "Smith")
+    assert "Smith" in screen.banner.text()
+    assert "F8" not in screen.banner.text()
+
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F8)
+
+    dialog = opened(qtbot, screen, EnrolCardDialog)
+    assert dialog.number_edit.text() == ""
+
+
+def test_a_saved_or_refused_banner_never_moves_a_control(qtbot: QtBot, cashier: TillUnderTest) -> None:
+    window = cashier.window
+    screen = window.card_screen
+    scan(qtbot, window, "1002")  # 5 stamps of 5: a second redemption is refused
+    controls = [screen.scan_edit, screen.tabs, screen.lock_button, *screen.buttons.values()]
+
+    def places() -> list[tuple[int, int, int, int]]:
+        return [(*c.mapTo(window, c.rect().topLeft()).toTuple(), c.width(), c.height()) for c in controls]
+
+    before = places()
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F2)  # saved
+    qtbot.waitUntil(lambda: screen.banner.isVisible() and "Saved" in screen.banner.text())
+    assert places() == before
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F4)
+    qtbot.waitUntil(lambda: screen.customer_panel.stamp_card.stamps == 1)
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_F4)  # refused: not enough stamps
+    qtbot.waitUntil(lambda: screen.banner.kind == "banner_problem")
+    assert places() == before
+    screen.banner.clear()
+    assert places() == before

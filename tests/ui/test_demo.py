@@ -9,6 +9,7 @@ from pytestqt.qtbot import QtBot
 from desktop.app import Till
 from desktop.config import TillSettings
 from desktop.demo import SEED_FILE
+from tests.support.private_files import exposed, usual_umask
 from tests.ui.conftest import scan, sign_in
 
 STARTUP_MS = 60_000  # seeding and starting a server on a loaded machine
@@ -50,3 +51,25 @@ def test_a_second_demo_run_reuses_the_demo_world(qtbot: QtBot, tmp_path: Path) -
         assert again.context.session.demo_hints
     finally:
         again.stop()
+
+
+def test_the_demos_folder_and_files_are_private(qtbot: QtBot, tmp_path: Path) -> None:
+    with usual_umask():
+        till = start_demo_till(qtbot, tmp_path / "demo")
+        try:
+            names = {path.name for path in (tmp_path / "demo").iterdir()}
+            assert {SEED_FILE, "demo-server.db", "demo-server.log", "ledger.db"} <= names
+            assert exposed(tmp_path / "demo") == []
+        finally:
+            till.stop()
+
+
+def test_a_german_demo_runs_the_berlin_shops_till() -> None:
+    from desktop.demo import demo_device
+
+    merchant = {
+        "stores": [{"id": 1, "timezone": "Europe/Dublin"}, {"id": 2, "timezone": "Europe/Berlin"}],
+        "devices": [{"device_id": "d1", "store_id": 1}, {"device_id": "d2", "store_id": 2}],
+    }
+    assert demo_device(merchant, "de")["device_id"] == "d2"
+    assert demo_device(merchant, "en")["device_id"] == "d1"

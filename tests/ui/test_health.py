@@ -159,3 +159,58 @@ def test_sync_states_from_the_worker_thread_reach_slots_on_the_gui_thread(
     qtbot.waitUntil(lambda: bool(seen_on))
     assert seen_on == [threading.main_thread().name]
     assert till.window.status_bar.state_label.text() == "⟳ Syncing…"
+
+
+def test_a_waiting_rejection_is_counted_on_its_tab_and_in_the_status_bar_until_acknowledged(
+    qtbot: QtBot, till: TillUnderTest
+) -> None:
+    cashier = till.ledger.login(1, "4321")
+    till.ledger.add_stamp(cashier, "1001")
+    till.ledger.add_stamp(cashier, "1002")
+    reject_pending(till, Reason.DAILY_STAMP_LIMIT)
+    report(till, StateKind.ONLINE, pending=0)
+    bar = till.window.status_bar
+    qtbot.waitUntil(lambda: "2 rejected" in bar.rejections_label.text())
+    assert bar.rejections_label.isVisible() and bar.rejections_label.objectName() == "sync_error"
+
+    sign_in(qtbot, till.window, "Mia Manager")
+    screen = till.window.card_screen
+    tabs = screen.tabs
+    qtbot.waitUntil(lambda: tabs.tabText(tabs.indexOf(screen.rejections)) == "Rejections (2)")
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: screen.rejections.acknowledge_button.isEnabled())
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+
+    qtbot.waitUntil(lambda: tabs.tabText(tabs.indexOf(screen.rejections)) == "Rejections (1)")
+    assert "1 rejected" in bar.rejections_label.text()
+    qtbot.waitUntil(lambda: screen.rejections.acknowledge_button.isEnabled())
+    qtbot.keyClick(screen.scan_edit, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: tabs.tabText(tabs.indexOf(screen.rejections)) == "Rejections")
+    qtbot.waitUntil(lambda: bar.rejections_label.isHidden())
+
+
+def test_the_history_keeps_every_column_in_sight_and_shows_purchases_and_rewards(
+    qtbot: QtBot, cashier: TillUnderTest
+) -> None:
+    window = cashier.window
+    window.resize(1024, 600)
+    screen = window.card_screen
+    staff = cashier.context.staff
+    cashier.ledger.earn_points(staff, "1001", purchase_amount_cents=1250, order_reference="R-9")
+    cashier.ledger.redeem_reward(staff, "1001", "cookie")
+    cashier.ledger.add_stamp(staff, "1001")
+    reject_pending(cashier, Reason.INVALID_POINTS)  # the longest reason a cashier reads
+    report(cashier, StateKind.ONLINE, pending=0)
+    scan(qtbot, window, "1001")
+    table = screen.history.table
+    qtbot.waitUntil(lambda: table.rowCount() == 3)
+    qtbot.wait(50)  # the layout settles
+
+    header = table.horizontalHeader()
+    for column in range(table.columnCount()):
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert 0 <= header.sectionViewportPosition(column) and right <= table.viewport().width(), column
+    texts = [" ".join(row) for row in screen.history.row_texts()]
+    assert any("EUR 12.50" in text for text in texts)
+    assert any("A cookie" in text for text in texts)
+    assert all(row[4] == "This till" for row in screen.history.row_texts())

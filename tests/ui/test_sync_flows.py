@@ -59,17 +59,23 @@ def enrolment_code(server: LiveServer, world: dict[str, Any], store_id: int) -> 
     return str(answer.json()["enrolment_code"])
 
 
+def fresh_till(qtbot: QtBot, data_dir: Path) -> Till:
+    """The whole app on an empty data folder, once it shows the enrolment screen (stop() it after)."""
+    app = Till(data_dir, demo=False)
+    qtbot.addWidget(app.window)
+    app.start()
+    qtbot.waitUntil(lambda: app.window.stack.currentWidget() is app.window.enrol_screen)
+    return app
+
+
 def test_a_fresh_till_is_enrolled_from_its_first_screen(
     qtbot: QtBot, tmp_path: Path, live_server_sqlite: Served
 ) -> None:
     server, world = live_server_sqlite
     code = enrolment_code(server, world, store_id=1)
-    app = Till(tmp_path / "fresh", demo=False)
-    qtbot.addWidget(app.window)
-    app.start()
+    app = fresh_till(qtbot, tmp_path / "fresh")
     try:
         screen = app.window.enrol_screen
-        qtbot.waitUntil(lambda: app.window.stack.currentWidget() is screen)
         qtbot.keyClicks(screen.url_edit, "ftp://nowhere")
         qtbot.mouseClick(screen.enrol_button, Qt.MouseButton.LeftButton)
         assert "starts with https://" in screen.message_label.text()
