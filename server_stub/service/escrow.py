@@ -24,6 +24,9 @@ class Held(NamedTuple):
     stamps: int = 0
 
 
+NOTHING = Held()
+
+
 @dataclass(frozen=True, slots=True)
 class OwnAllowance:
     """The submitting till's allowance on one card, as the batch found it."""
@@ -37,7 +40,7 @@ class Escrow:
     """The holds of the batch's cards, and the submitting till's own allowances, as items change them."""
 
     def __init__(self, held: dict[str, Held], own: dict[str, OwnAllowance]) -> None:
-        self.held = dict(held)  # by card number
+        self.held = {number: hold for number, hold in held.items() if hold != NOTHING}  # by card number
         self.own = own  # by card number
         self.left = {allowance.id: allowance.left for allowance in own.values()}
         self.changed_cards: set[str] = set()
@@ -45,7 +48,9 @@ class Escrow:
 
     def elsewhere(self, number: str) -> Held:
         """What the card holds for other tills: nothing of it may be taken here."""
-        held = self.held.get(number, Held())
+        held = self.held.get(number)
+        if held is None:  # most cards hold nothing
+            return NOTHING
         own = self._own_left(number)
         return Held(held.points - own.points, held.stamps - own.stamps)
 
@@ -63,9 +68,11 @@ class Escrow:
         """After an accepted item: a covered redemption spends its allowance; anything else that
         leaves the card short of its holds takes the shortfall from its own till's allowance."""
         number = tx.card_number
-        held = self.held.get(number, Held())
+        held = self.held.get(number)
+        if held is None:  # a card that holds nothing has nothing to spend or fall short of
+            return
         spent = Held(-tx.points_delta, -tx.stamps_delta) if covered else self._short(card, held)
-        if spent == Held():
+        if spent == NOTHING:
             return
         self.held[number] = Held(held.points - spent.points, held.stamps - spent.stamps)
         self.changed_cards.add(number)
@@ -81,4 +88,4 @@ class Escrow:
 
     def _own_left(self, number: str) -> Held:
         own = self.own.get(number)
-        return Held() if own is None else self.left[own.id]
+        return NOTHING if own is None else self.left[own.id]

@@ -132,7 +132,7 @@ class Judgement:
 class DayKey(NamedTuple):
     store_id: int  # 0: the server's own rows
     day: date  # the UTC day of transaction_at
-    type: str
+    type: TransactionType
 
 
 class Totals(NamedTuple):
@@ -157,7 +157,10 @@ def judge(
         last_activity={
             number: batch.activity[number] for number in batch.changed if number in batch.activity
         },
-        totals=batch.totals,
+        totals={
+            DayKey(submitter.store_id or 0, day, kind): Totals(*totals)
+            for (day, kind), totals in batch.counts.items()
+        },
         held={number: batch.escrow.held[number] for number in batch.escrow.changed_cards},
         allowances_left={
             allowance: batch.escrow.left[allowance] for allowance in batch.escrow.changed_allowances
@@ -184,7 +187,7 @@ class _Batch:
         self.activity = {
             number: card.last_activity_at for number, card in facts.cards.items() if card.last_activity_at
         }
-        self.totals: dict[DayKey, Totals] = {}
+        self.counts: dict[tuple[date, TransactionType], list[int]] = {}  # per (UTC day, type)
         self.escrow = Escrow(
             {number: card.held for number, card in facts.cards.items()}, facts.own_allowances
         )
@@ -275,16 +278,17 @@ class _Batch:
 
     def _count(self, tx: Tx, at: datetime) -> None:
         """An accepted item in the day's totals, and (but an expiry) as its card's activity."""
-        key = DayKey(self.submitter.store_id or 0, at.date(), tx.type.value)
-        count, stamps, points = self.totals.get(key, _NOTHING)
-        self.totals[key] = Totals(count + 1, stamps + tx.stamps_delta, points + tx.points_delta)
+        key = (at.date(), tx.type)
+        totals = self.counts.get(key)
+        if totals is None:
+            totals = self.counts[key] = [0, 0, 0]
+        totals[0] += 1
+        totals[1] += tx.stamps_delta
+        totals[2] += tx.points_delta
         if tx.type != T.POINTS_EXPIRED:
             last = self.activity.get(tx.card_number)
             if last is None or at > last:
                 self.activity[tx.card_number] = at
-
-
-_NOTHING = Totals(0, 0, 0)
 
 
 def _as_original(tx: Tx, *, accepted: bool) -> rules.Original:

@@ -141,13 +141,14 @@ _SPEND_ALLOWANCES = (
     " AS v(id, p, s)"
     " WHERE a.id = v.id"
 )
-# The cards the till's store saw (its regulars, for allowances), their last visit kept.
+# The cards the till's store saw (its regulars, for allowances): a card's visit is written once a
+# day at most (regulars are counted in days), so a batch's usual upsert changes no row.
 _VISITS = (
     "INSERT INTO store_regulars (store_id, card_id, merchant_id, last_at)"
     " SELECT %(store)s, v.card, %(merchant)s, v.at"
     " FROM unnest(CAST(%(cards)s AS integer[]), CAST(%(at)s AS timestamp[])) AS v(card, at) ORDER BY v.card"
-    " ON CONFLICT (store_id, card_id)"
-    " DO UPDATE SET last_at = GREATEST(store_regulars.last_at, excluded.last_at)"
+    " ON CONFLICT (store_id, card_id) DO UPDATE SET last_at = excluded.last_at"
+    " WHERE CAST(store_regulars.last_at AS date) < CAST(excluded.last_at AS date)"
 )
 # The submitting till's own allowances on the batch's cards (read after the cards are locked).
 _OWN_ALLOWANCES = (
@@ -342,7 +343,7 @@ def _totals(merchant_id: int, judgement: Judgement) -> dict[str, Any]:
         "merchant": merchant_id,
         "days": [key.day for key in keys],
         "stores": [key.store_id for key in keys],
-        "types": [key.type for key in keys],
+        "types": [key.type.value for key in keys],
         "n": [value.transactions for value in values],
         "s": [value.stamps_delta for value in values],
         "p": [value.points_delta for value in values],

@@ -227,7 +227,8 @@ class SqliteBackend:
 _NEW_VISIT = sqlite_insert(StoreRegular)
 _VISIT = _NEW_VISIT.on_conflict_do_update(
     index_elements=[StoreRegular.store_id, StoreRegular.card_id],
-    set_={"last_at": func.max(StoreRegular.last_at, _NEW_VISIT.excluded.last_at)},
+    set_={"last_at": _NEW_VISIT.excluded.last_at},
+    where=func.date(StoreRegular.last_at) < func.date(_NEW_VISIT.excluded.last_at),  # once a day at most
 )
 _OWN_ALLOWANCES = (
     select(Allowance.id, Card.card_number, Allowance.points, Allowance.stamps, Allowance.valid_until)
@@ -253,7 +254,9 @@ _ADD_TOTALS = _NEW_TOTALS.on_conflict_do_update(
 def _totals_row(merchant_id: int, key: DayKey, value: Totals) -> dict[str, Any]:
     return {
         "merchant_id": merchant_id,
-        **key._asdict(),
+        "store_id": key.store_id,
+        "day": key.day,
+        "type": key.type.value,
         "count": value.transactions,
         "stamps_delta": value.stamps_delta,
         "points_delta": value.points_delta,
