@@ -152,7 +152,7 @@ def _ledger(conn: psycopg.Connection[tuple[object, ...]], world: World, *, rows:
             s.staff_id, t.at, t.at::date, t.at + interval '1 minute'
         FROM generate_series(1, %(rows)s) AS i
         CROSS JOIN LATERAL (
-            SELECT CASE WHEN i <= %(cards)s THEN i ELSE (i * 7919) %% %(cards)s + 1 END AS c) AS k
+            SELECT CASE WHEN i <= %(cards)s THEN i ELSE (i::bigint * 7919) %% %(cards)s + 1 END AS c) AS k
         CROSS JOIN LATERAL (SELECT (%(devices)s::text[])[i %% %(tills)s + 1] AS device_id,
             (%(stores)s::int[])[i %% %(tills)s + 1] AS store_id,
             (%(staff)s::int[])[i %% %(tills)s + 1] AS staff_id) AS s
