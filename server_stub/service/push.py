@@ -1,5 +1,5 @@
 """The push path, top to bottom: claim the Idempotency-Key, answer its stored answer if it has one,
-lock the cards and gather the facts, judge, write, store the answer, commit.
+lock the cards and gather the facts, judge, write and store the answer, commit.
 
 The route has authenticated the device and validated the body; the office import runs the same
 steps for a till's exported file (`push_once`, in its own transaction with its audit row). Each
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from server_stub.db import Database
 from server_stub.service.auth import DeviceContext
 from server_stub.service.backend import AnswerRow, Backend
-from server_stub.service.judging import Submitter, Verdict, judge
+from server_stub.service.judging import Judgement, Submitter, Verdict, judge
 from sync.protocol import Tx, TxStatus, uuid_texts
 
 log = logging.getLogger(__name__)
@@ -116,27 +116,40 @@ def push_once(
             if claim.stored.request_hash != request_hash:
                 return PushOutcome(PushStatus.KEY_REUSED)
             return PushOutcome(PushStatus.REPLAYED, body=claim.stored.response)
-    applied = apply_batch(session, backend, submitter, txs, now=now)
-    if isinstance(applied, UnknownVersion):
-        return PushOutcome(PushStatus.UNKNOWN_VERSION, unknown_version=(applied.index, applied.version))
-    body = response_body(applied, server_time=now)
+    judgement = lock_gather_and_judge(session, backend, submitter, txs, now=now)
+    if isinstance(judgement, UnknownVersion):
+        return PushOutcome(PushStatus.UNKNOWN_VERSION, unknown_version=(judgement.index, judgement.version))
+    body = response_body(judgement.verdicts, server_time=now)
+    answer = None
     if key is not None:
         top_seq = max(tx.seq for tx in txs)
         answer = AnswerRow(submitter.device_id, key, submitter.merchant_id, request_hash, body, now, top_seq)
-        backend.store_answer(session, answer)
-    return PushOutcome(PushStatus.ANSWERED, body=body, verdicts=applied, server_time=now)
+    # The write and the stored answer go together (one round trip after the ledger's COPY), the
+    # merchant's change counter taken last in it: the commit follows at once, so the counter, which
+    # every batch of the merchant takes, is held for as little as the commit needs.
+    backend.write(session, submitter, judgement, now=now, answer=answer)
+    return PushOutcome(PushStatus.ANSWERED, body=body, verdicts=judgement.verdicts, server_time=now)
+
+
+def lock_gather_and_judge(
+    session: Session, backend: Backend, submitter: Submitter, txs: Sequence[Tx], *, now: datetime
+) -> Judgement | UnknownVersion:
+    """Lock the cards and gather the facts, then judge (pure)."""
+    ids = uuid_texts([tx.id for tx in txs])
+    facts = backend.lock_and_gather(session, submitter, txs, ids)
+    unknown = facts.unknown_version(txs)
+    if unknown is not None:
+        return UnknownVersion(*unknown)
+    return judge(txs, ids, facts, submitter=submitter, now=now)
 
 
 def apply_batch(
     session: Session, backend: Backend, submitter: Submitter, txs: Sequence[Tx], *, now: datetime
 ) -> list[Verdict] | UnknownVersion:
     """Lock the cards and gather the facts, judge, write (the caller commits)."""
-    ids = uuid_texts([tx.id for tx in txs])
-    facts = backend.lock_and_gather(session, submitter, txs, ids)
-    unknown = facts.unknown_version(txs)
-    if unknown is not None:
-        return UnknownVersion(*unknown)
-    judgement = judge(txs, ids, facts, submitter=submitter, now=now)
+    judgement = lock_gather_and_judge(session, backend, submitter, txs, now=now)
+    if isinstance(judgement, UnknownVersion):
+        return judgement
     backend.write(session, submitter, judgement, now=now)
     return judgement.verdicts
 

@@ -53,11 +53,17 @@ class Backend(Protocol):
     ) -> BatchFacts:
         """Lock the batch's cards (and what else its rules read), then read its facts."""
 
-    def write(self, session: Session, submitter: Submitter, judgement: Judgement, *, now: datetime) -> None:
-        """New cards, the ledger rows, the cards' states and change number, the device's seq."""
-
-    def store_answer(self, session: Session, answer: AnswerRow) -> None:
-        """Keep the answer for the Idempotency-Key (a replay answers it)."""
+    def write(
+        self,
+        session: Session,
+        submitter: Submitter,
+        judgement: Judgement,
+        *,
+        now: datetime,
+        answer: AnswerRow | None = None,
+    ) -> None:
+        """New cards, the ledger rows, the device's seq, the answer for the Idempotency-Key (a replay
+        answers it), and last the cards' states with the merchant's change number and day totals."""
 
     def lock_device(self, session: Session, device_id: str) -> None:
         """The till's own lock, held until commit (its pushes take it first too)."""

@@ -205,7 +205,15 @@ class PostgresBackend:
             facts.answer_cards.update({number: card.state for number, card in locked_cards(rows).items()})
         return facts
 
-    def write(self, session: Session, submitter: Submitter, judgement: Judgement, *, now: datetime) -> None:
+    def write(
+        self,
+        session: Session,
+        submitter: Submitter,
+        judgement: Judgement,
+        *,
+        now: datetime,
+        answer: AnswerRow | None = None,
+    ) -> None:
         new_ids = _insert_cards(session, submitter, judgement, now=now)
         rows = ledger_rows(submitter, judgement, received_at=now)
         if rows:
@@ -217,22 +225,23 @@ class PostgresBackend:
         cards = card_rows(judgement, new_ids)
         visits = store_visits(submitter, judgement, new_ids)
         touch = {"device": submitter.device_id, "top": judgement.max_seq, "now": _naive(now)}
-        writes: dict[str, Statement | None] = {  # in the lock order: cards, counter, the rest
+        # One round trip; the merchant's change counter (in the card update) and the day's totals,
+        # which every batch of the merchant or store takes, come last: the commit follows at once.
+        writes: dict[str, Statement | None] = {
             "device": (_TOUCH_DEVICE, {**touch, "calling": submitter.calling})
             if submitter.device_id is not None and judgement.max_seq is not None
             else None,
-            "cards": (_UPDATE_CARDS, _card_update(submitter.merchant_id, cards, now=now)) if cards else None,
-            "totals": (_ADD_TOTALS, _totals(submitter.merchant_id, judgement)) if judgement.totals else None,
             "allowances": (_SPEND_ALLOWANCES, _spent(judgement)) if judgement.allowances_left else None,
             "visits": (_VISITS, _visits(submitter, visits)) if visits else None,
+            "answer": (_STORE_ANSWER, {**answer._asdict(), "created_at": _naive(answer.created_at)})
+            if answer is not None
+            else None,
+            "cards": (_UPDATE_CARDS, _card_update(submitter.merchant_id, cards, now=now)) if cards else None,
+            "totals": (_ADD_TOTALS, _totals(submitter.merchant_id, judgement)) if judgement.totals else None,
         }
         changed = _run_writes_named(session, writes)
         if cards and changed["cards"] != len(cards):
             raise LookupError(f"merchant {submitter.merchant_id} has no change counter, or a card vanished")
-
-    def store_answer(self, session: Session, answer: AnswerRow) -> None:
-        row = answer._asdict()
-        _run_writes(session, [(_STORE_ANSWER, {**row, "created_at": _naive(answer.created_at)})])
 
 
 def _lock_statements(wanted: Wanted) -> dict[str, Statement | None]:

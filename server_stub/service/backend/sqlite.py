@@ -165,8 +165,18 @@ class SqliteBackend:
             facts.answer_cards.update({number: card.state for number, card in answers.items()})
         return facts
 
-    def write(self, session: Session, submitter: Submitter, judgement: Judgement, *, now: datetime) -> None:
+    def write(
+        self,
+        session: Session,
+        submitter: Submitter,
+        judgement: Judgement,
+        *,
+        now: datetime,
+        answer: AnswerRow | None = None,
+    ) -> None:
         new_ids = _insert_cards(session, submitter, judgement, now=now)
+        if answer is not None:
+            session.execute(insert(IdempotencyKey).values(**answer._asdict()))
         rows = ledger_rows(submitter, judgement, received_at=now)
         if rows:
             session.execute(insert(LedgerTransaction), [_ledger_values(row) for row in rows])
@@ -219,9 +229,6 @@ class SqliteBackend:
                     for key, value in sorted(judgement.totals.items())
                 ],
             )
-
-    def store_answer(self, session: Session, answer: AnswerRow) -> None:
-        session.execute(insert(IdempotencyKey).values(**answer._asdict()))
 
 
 _NEW_VISIT = sqlite_insert(StoreRegular)
