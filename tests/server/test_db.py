@@ -53,3 +53,11 @@ def test_a_connection_back_a_moment_ago_is_not_pinged_and_is_replaced_after_its_
     with pytest.raises(OperationalError):
         _backend_pid(pool_of_one)
     assert _backend_pid(pool_of_one) != first
+
+
+def test_the_schema_head_the_server_checks_is_the_migrations_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from server_stub.db import MIGRATIONS_DIR, SCHEMA_HEAD
+
+    assert ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head() == SCHEMA_HEAD
