@@ -54,7 +54,11 @@ def main() -> int:
     parser.add_argument("--csv-rows", type=int, default=2_000_000, help="rows of the full CSV read")
     parser.add_argument("--seconds", type=float, default=10.0, help="each concurrent-tills run")
     parser.add_argument("--workers", type=int, default=2, help="server processes")
-    parser.add_argument("--keep", action="store_true", help="keep the databases for a later run")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the databases for a later run (which reuses them: its expiry finds what is left)",
+    )
     args = parser.parse_args()
     sizes = {"small": (args.small_cards, args.small_rows), "large": (args.cards, args.rows)}
     figures: dict[str, Figure] = {}

@@ -63,8 +63,11 @@ def build_world(name: str, *, cards: int, rows: int) -> World:
     if exists:
         with psycopg.connect(dsn) as conn:
             kept = conn.execute("SELECT value FROM bench_world").fetchone()
-        if kept is not None:
-            return World(**json.loads(kept[0]))
+            tops = dict(conn.execute("SELECT id, last_seq FROM devices").fetchall())
+        if kept is not None:  # the tills go on from the seqs they used (its idle cards may have expired)
+            world = World(**json.loads(kept[0]))
+            world.next_seq = [int(str(tops[device])) + 1 for device in world.devices]
+            return world
         drop_database(name)
     with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
