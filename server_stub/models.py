@@ -229,6 +229,15 @@ class LedgerTransaction(Base):
             postgresql_where=REJECTED,
             sqlite_where=REJECTED,
         ),
+        # The rejections inbox by card (a rejection is one row in a hundred: a small index).
+        Index(
+            "ix_transactions_rejected_card",
+            "merchant_id",
+            "card_number",
+            "id",
+            postgresql_where=REJECTED,
+            sqlite_where=REJECTED,
+        ),
         Index("ix_transactions_voids", "related_transaction_id", postgresql_where=VOIDS, sqlite_where=VOIDS),
         Index(
             "uq_transactions_order_reference",

@@ -48,16 +48,16 @@ Note = Annotated[str, Form(max_length=2000)]
 def inbox_query(merchant_id: int, state: TableState) -> Select[*tuple[Any, ...]]:
     """The merchant's rejections as the table asks for them.
 
-    Newest first, the rows come from the rejections' own partial index, stopping at the page's
-    end. Sorted otherwise, the rejections (a small part of the ledger) are read first through
-    that index and then sorted: left to itself, the planner walked the card index of the whole
-    ledger for the card order, skipping a hundred accepted rows for each rejected one."""
+    Newest first or by card, the rows come in order from the rejections' own partial indexes,
+    stopping at the page's end. Sorted otherwise, the rejections (a small part of the ledger) are
+    read first through those indexes and then sorted: left to itself, the planner walked an index
+    of the whole ledger, skipping a hundred accepted rows for each rejected one."""
     conditions = [Tx.merchant_id == merchant_id, Tx.status == "rejected"]
     if state.q:
         needle = state.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(Tx.card_number.like(f"{needle}%", escape="\\"))
     row: Any = Tx
-    if state.sort != "received_at":
+    if state.sort not in ("received_at", "card_number"):
         row = aliased(Tx, select(Tx).where(*conditions).cte("rejected").prefix_with("MATERIALIZED"))
     query = (
         select(
@@ -85,7 +85,7 @@ def inbox_query(merchant_id: int, state: TableState) -> Select[*tuple[Any, ...]]
     column: ColumnElement[Any] = sorts[state.sort]
     order = column.desc() if state.descending else column.asc()
     tiebreak = row.id.desc() if state.descending else row.id.asc()
-    nulls = order.nulls_last() if state.sort != "received_at" else order
+    nulls = order.nulls_last() if row is not Tx else order
     return query.order_by(nulls, tiebreak).limit(ROW_LIMIT + 1)
 
 
