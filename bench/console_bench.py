@@ -29,9 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from server_stub.console.accounts import OfficeRole, create_office_user  # noqa: E402
 from server_stub.db import create_database, migrate  # noqa: E402
+from server_stub.models import Merchant  # noqa: E402
 from server_stub.service.programs import save_program_version  # noqa: E402
 from server_stub.service.world import (  # noqa: E402
     create_admin_token,
@@ -287,7 +289,10 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="keep the database (its URL is printed)")
+    parser.add_argument("--reuse", metavar="DATABASE", help="measure a database kept by an earlier --keep")
     args = parser.parse_args()
+    if args.reuse:
+        return measure_kept(args.reuse, args.repeat)
     name, dsn = create_bench_database()
     try:
         started = time.perf_counter()
@@ -306,6 +311,28 @@ def main() -> int:
             print(f"kept: {dsn}")
         else:
             drop_bench_database(name)
+    return 0
+
+
+def measure_kept(name: str, repeat: int) -> int:
+    """The pages of a kept world again (after a change to the server), with a new admin token."""
+    dsn = f"{ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
+    url = dsn.replace("postgresql://", "postgresql+psycopg://", 1)
+    database = create_database(url, pool_size=1)
+    with database.session() as session, session.begin():
+        merchant_id = session.execute(select(Merchant.id).order_by(Merchant.id).limit(1)).scalar_one()
+        token = create_admin_token(
+            session, merchant_id=merchant_id, name="bench again", now=datetime.now(UTC)
+        ).token
+        busy_card = session.execute(
+            text("SELECT card_number FROM transactions GROUP BY card_number ORDER BY count(*) DESC LIMIT 1")
+        ).scalar_one()
+    database.dispose()
+    server = start_server(url)
+    try:
+        measure(server.url, token, busy_card, repeat)
+    finally:
+        server.stop()
     return 0
 
 

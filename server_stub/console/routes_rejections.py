@@ -48,17 +48,29 @@ Note = Annotated[str, Form(max_length=2000)]
 def inbox_query(merchant_id: int, state: TableState) -> Select[*tuple[Any, ...]]:
     """The merchant's rejections as the table asks for them.
 
-    Newest first or by card, the rows come in order from the rejections' own partial indexes,
-    stopping at the page's end. Sorted otherwise, the rejections (a small part of the ledger) are
-    read first through those indexes and then sorted: left to itself, the planner walked an index
-    of the whole ledger, skipping a hundred accepted rows for each rejected one."""
+    Newest first or by card, the page's rows are found in order in the rejections' own partial
+    indexes (with their reviews' states: a filter on the state is checked there), stopping at the
+    page's end, and only they are read whole. Sorted otherwise, the rejections (a small part of
+    the ledger) are read first through those indexes and then sorted: left to itself, the planner
+    walked an index of the whole ledger, skipping a hundred accepted rows for each rejected one."""
     conditions = [Tx.merchant_id == merchant_id, Tx.status == "rejected"]
     if state.q:
         needle = state.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conditions.append(Tx.card_number.like(f"{needle}%", escape="\\"))
+    wanted = state.filters.get("state")
+    if wanted == ReviewState.OPEN.value:
+        conditions.append(RejectionReview.state.is_(None))
+    elif wanted in {item.value for item in ReviewState}:
+        conditions.append(RejectionReview.state == wanted)
+    in_order = state.sort in ("received_at", "card_number")
     row: Any = Tx
-    if state.sort not in ("received_at", "card_number"):
-        row = aliased(Tx, select(Tx).where(*conditions).cte("rejected").prefix_with("MATERIALIZED"))
+    if not in_order:
+        rejected = select(Tx).outerjoin(RejectionReview, RejectionReview.transaction_id == Tx.id)
+        row = aliased(Tx, rejected.where(*conditions).cte("rejected").prefix_with("MATERIALIZED"))
+    sorts: dict[str, Any] = {**SORTS, "received_at": row.received_at, "card_number": row.card_number}
+    column: ColumnElement[Any] = sorts[state.sort]
+    order = column.desc() if state.descending else column.asc()
+    tiebreak = row.id.desc() if state.descending else row.id.asc()
     query = (
         select(
             row,
@@ -74,19 +86,16 @@ def inbox_query(merchant_id: int, state: TableState) -> Select[*tuple[Any, ...]]
         .outerjoin(Staff, Staff.id == row.staff_id)
         .outerjoin(RejectionReview, RejectionReview.transaction_id == row.id)
     )
-    if row is Tx:
-        query = query.where(*conditions)
-    wanted = state.filters.get("state")
-    if wanted == ReviewState.OPEN.value:
-        query = query.where(RejectionReview.state.is_(None))
-    elif wanted in {item.value for item in ReviewState}:
-        query = query.where(RejectionReview.state == wanted)
-    sorts: dict[str, Any] = {**SORTS, "received_at": row.received_at, "card_number": row.card_number}
-    column: ColumnElement[Any] = sorts[state.sort]
-    order = column.desc() if state.descending else column.asc()
-    tiebreak = row.id.desc() if state.descending else row.id.asc()
-    nulls = order.nulls_last() if row is not Tx else order
-    return query.order_by(nulls, tiebreak).limit(ROW_LIMIT + 1)
+    if in_order:
+        page = (
+            select(Tx.id)
+            .outerjoin(RejectionReview, RejectionReview.transaction_id == Tx.id)
+            .where(*conditions)
+            .order_by(order, tiebreak)
+            .limit(ROW_LIMIT + 1)
+        )
+        return query.where(Tx.id.in_(page)).order_by(order, tiebreak)
+    return query.order_by(order.nulls_last(), tiebreak).limit(ROW_LIMIT + 1)
 
 
 def inbox_rows(session: Session, merchant_id: int, state: TableState) -> tuple[list[dict[str, Any]], bool]:
