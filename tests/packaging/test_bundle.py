@@ -85,11 +85,13 @@ def test_the_bundle_knows_the_project_version(bundle: Path) -> None:
     assert (result.returncode, result.stdout.strip()) == (0, f"{NAME} {version}")
 
 
-def test_the_bundle_carries_no_unused_qt_modules_plugins_or_translations(bundle: Path) -> None:
+def test_the_bundle_carries_no_unused_qt_modules_plugins_or_translations_but_the_tills_own(bundle: Path) -> None:
     files = [path.relative_to(bundle).as_posix() for path in bundle.rglob("*")]
 
     assert not [f for f in files for module in UNUSED_QT if f"Qt6{module}" in f or f"Qt{module}." in f]
-    assert not [f for f in files if "/translations/" in f or f.endswith(".qm")]
+    qt_translations = [f for f in files if "/translations/" in f or (f.endswith(".qm") and "/PySide6/" in f)]
+    assert not qt_translations, "Qt's own translations are left out"
+    assert "_internal/desktop/ui/languages/till_de.qm" in files, "the till's German is carried"
     plugins = {f.split("/plugins/")[1] for f in files if "/plugins/" in f and f.endswith(".so")}
     assert "platforms/libqxcb.so" in plugins and "platforms/libqwayland.so" in plugins
     assert "platforms/libqoffscreen.so" in plugins and "imageformats/libqsvg.so" in plugins
