@@ -84,8 +84,13 @@ def _push_today(server_url: str, merchant: dict[str, Any]) -> None:
         items += [
             {"type": "card_created", "card_number": card, "customer": {"name": name}},
             {"type": "welcome_bonus", "card_number": card, "points_delta": 50},
-            {"type": "points_earned", "card_number": card, "points_delta": 45 * index,
-             "purchase_amount_cents": 450 * index, "order_reference": f"demo-{uuid.uuid4().hex[:10]}"},
+            {
+                "type": "points_earned",
+                "card_number": card,
+                "points_delta": 45 * index,
+                "purchase_amount_cents": 450 * index,
+                "order_reference": f"demo-{uuid.uuid4().hex[:10]}",
+            },
         ]
     stamped = f"BT-D{today:%m%d}-1"
     items += [{"type": "stamp_earned", "card_number": stamped, "stamps_delta": 1} for _ in range(4)]

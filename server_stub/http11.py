@@ -34,6 +34,7 @@ class ProblemH11Protocol(H11Protocol):
         if connection is not None and connection.family in (socket.AF_INET, socket.AF_INET6):
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         super().connection_made(transport)  # type: ignore[arg-type]
+
     def send_400_response(self, msg: str) -> None:
         headers = [
             (b"content-type", PROBLEM_CONTENT_TYPE.encode()),

@@ -85,6 +85,7 @@ class SyncEngine:
         self.pull_page_size = pull_page_size
         self._clock = clock or (lambda: datetime.now(UTC))
         self._keys: dict[tuple[uuid.UUID, ...], str] = {}
+        self._allowances_supported = True
 
     def close(self) -> None:
         self.client.close()
@@ -113,6 +114,7 @@ class SyncEngine:
             finally:
                 committing.close()  # already closed unless the pull failed early
             mismatches = self._reconcile(progress)
+            self._sync_allowances(progress)
         except SyncError as error:
             self.ledger.record_sync(at=self._clock(), succeeded=False, message=error.message)
             raise
@@ -231,6 +233,26 @@ class SyncEngine:
         # is always safe because applying a page only sets confirmed states.
         log.warning("the server refused our pull cursor; pulling everything again")
         return self.client.pull(None, self.pull_page_size)
+
+    # --- allowances (protocol v1.1) ----------------------------------------------------------
+
+    def _sync_allowances(self, progress: Round) -> None:
+        """Last in a round, with every answer committed: the till's allowances released, renewed
+        and granted, and kept in the ledger. The request's seq covers everything recorded, sent or
+        not: the server releases an ended allowance only if it has stored all of it. A v1 server
+        (no such endpoint) is not asked again by this engine."""
+        if not self._allowances_supported:
+            return
+        request = self.ledger.allowance_request()
+        if request is None:
+            return
+        answer = self.client.allowances(request)
+        if answer is None:
+            self._allowances_supported = False
+            log.info("the server grants no allowances (a v1 server)")
+            return
+        self.ledger.apply_allowances(answer)
+        progress.allowances = len(answer.allowances)
 
     # --- convergence ------------------------------------------------------------------------
 

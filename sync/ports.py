@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sync.protocol import CardState, PullResponse, PushResult, Tx
+from sync.protocol import AllowanceRequest, AllowanceResponse, CardState, PullResponse, PushResult, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,4 +77,13 @@ class LedgerPort(Protocol):
 
     def record_sync(self, *, at: datetime, succeeded: bool, message: str | None = None) -> None:
         """Remember the outcome of a sync round (last success time, last error)."""
+        ...
+
+    def allowance_request(self) -> AllowanceRequest | None:
+        """What to tell the server when asking for this till's allowances (its clock, read first,
+        and the highest seq it has recorded), or None when there is nothing to ask (protocol v1.1)."""
+        ...
+
+    def apply_allowances(self, answer: AllowanceResponse) -> None:
+        """The till's allowances become the answer's, atomically."""
         ...

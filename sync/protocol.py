@@ -459,6 +459,9 @@ class AllowanceOut(OutModel):
 class AllowanceResponse(OutModel):
     allowances: list[AllowanceOut]
     server_time: datetime
+    # The highest seq of this till the server had stored when it counted what is left: the till
+    # takes its own later spends (seq above it) off what it was told (docs/allowances.md).
+    stored_seq: int | None = None
 
 
 class Health(OutModel):

@@ -35,6 +35,7 @@ class SyncReport:
     mismatches: tuple[Mismatch, ...] = ()
     rejections: tuple[Rejection, ...] = ()
     seconds: float = 0.0
+    allowances: int | None = None  # the allowances the till now holds (None: not asked this round)
 
     def summary(self) -> str:
         text = (
@@ -46,6 +47,8 @@ class SyncReport:
             text += ", a new program"
         if self.staff_updated:
             text += ", the staff list"
+        if self.allowances is not None:
+            text += f"; {self.allowances} allowance(s) held"
         return text + f"; {len(self.mismatches)} mismatch(es) repaired ({self.seconds:.2f} s)"
 
 
@@ -64,6 +67,7 @@ class Round:
     staff_updated: bool = False
     server_cards: dict[str, CardState] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
+    allowances: int | None = None
 
 
 def count_results(progress: Round, batch: Sequence[Tx], response: PushResponse) -> None:
@@ -91,5 +95,6 @@ def build_report(progress: Round, mismatches: tuple[Mismatch, ...]) -> SyncRepor
         staff_updated=progress.staff_updated,
         mismatches=mismatches,
         rejections=tuple(progress.rejections),
+        allowances=progress.allowances,
         seconds=time.monotonic() - progress.started,
     )

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ValidationError
 
 from sync.errors import AuthFailed, EnrolmentRefused, Offline, ProtocolError
 from sync.protocol import (
+    AllowanceRequest,
+    AllowanceResponse,
     CardDetail,
     PullResponse,
     PushRequest,
@@ -155,6 +157,17 @@ class SyncClient:
         if cursor is not None:
             params["cursor"] = cursor
         return _parse(self._send("GET", "/v1/sync/pull", params=params), PullResponse)
+
+    def allowances(self, request: AllowanceRequest) -> AllowanceResponse | None:
+        """This till's allowances, released, renewed and granted (protocol v1.1), or None from a
+        server that has no such endpoint (a v1 server: 404 or 405)."""
+        try:
+            response = self._send("POST", "/v1/sync/allowances", content=request.model_dump_json().encode())
+        except ProtocolError as error:
+            if error.status in (404, 405):
+                return None
+            raise
+        return _parse(response, AllowanceResponse)
 
     def card(self, number: str) -> CardDetail | None:
         """A card's server state and latest transactions, or None when the server does not know it."""

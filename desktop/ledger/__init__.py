@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from desktop.ledger.errors import (
     ApprovalNeeded,
+    AtRiskForbidden,
+    AtRiskNeedsApproval,
     ClockWrong,
     InvalidInput,
     LedgerError,
@@ -21,6 +23,8 @@ from desktop.ledger.errors import (
 from desktop.ledger.ledger import Ledger, open_ledger
 from desktop.ledger.views import (
     CardView,
+    Coverage,
+    CoverageKind,
     PurchaseLimit,
     Recorded,
     StaffUnlock,
@@ -32,8 +36,12 @@ from desktop.ledger.views import (
 
 __all__ = [
     "ApprovalNeeded",
+    "AtRiskForbidden",
+    "AtRiskNeedsApproval",
     "CardView",
     "ClockWrong",
+    "Coverage",
+    "CoverageKind",
     "InvalidInput",
     "Ledger",
     "LedgerError",

@@ -68,6 +68,29 @@ class ApprovalNeeded(LedgerError):
         self.limit_cents = limit_cents
 
 
+class AtRiskNeedsApproval(LedgerError):
+    """An offline redemption no allowance covers: the server may refuse it later, so a manager
+    approves it with their PIN (docs/allowances.md)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Not covered: a manager must approve",
+            "The till is offline and this redemption is beyond the card's offline allowance: the "
+            "server may refuse it later. A manager approves it with their PIN.",
+        )
+
+
+class AtRiskForbidden(LedgerError):
+    """An offline redemption no allowance covers, and the programme forbids those."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Not covered offline",
+            "The till is offline and this redemption is beyond the card's offline allowance. The "
+            "programme allows only covered redemptions offline: redeem when the till is online again.",
+        )
+
+
 class ClockWrong(LedgerError):
     """The till's clock is too far from the server's: what it records would carry a wrong time."""
 

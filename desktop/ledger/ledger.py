@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
-from desktop.ledger import auth, outbox, queries, verbs
+from desktop.ledger import allowances, auth, outbox, queries, verbs
 from desktop.ledger.context import Clock, ConfigCache, Context, utc_now
 from desktop.ledger.db import Database, open_database
 from desktop.ledger.errors import NotFound, Refused
 from desktop.ledger.models import REJECTED, transactions
 from desktop.ledger.views import (
     CardView,
+    Coverage,
     PurchaseLimit,
     Recorded,
     StaffUnlock,
@@ -26,7 +27,18 @@ from desktop.ledger.views import (
     TransactionView,
 )
 from sync.ports import DeviceIdentity, LedgerPort, Mismatch, PendingSummary
-from sync.protocol import CardState, ImportRequest, Program, PullResponse, PushResult, Reason, Role, Tx
+from sync.protocol import (
+    AllowanceRequest,
+    AllowanceResponse,
+    CardState,
+    ImportRequest,
+    Program,
+    PullResponse,
+    PushResult,
+    Reason,
+    Role,
+    Tx,
+)
 
 if TYPE_CHECKING:
     from sync.transport import ServerClock
@@ -97,8 +109,12 @@ class Ledger:
     def add_stamp(self, staff: StaffView, card_number: str) -> Recorded:
         return verbs.add_stamp(self._ctx, staff, card_number)
 
-    def redeem_stamps(self, staff: StaffView, card_number: str) -> Recorded:
-        return verbs.redeem_stamps(self._ctx, staff, card_number)
+    def redeem_stamps(
+        self, staff: StaffView, card_number: str, *, approved_by: StaffView | None = None
+    ) -> Recorded:
+        """Offline and beyond the card's allowance: AtRiskNeedsApproval (a manager's approval
+        needed, `approved_by`) or AtRiskForbidden (the programme allows only covered ones)."""
+        return verbs.redeem_stamps(self._ctx, staff, card_number, approved_by=approved_by)
 
     def earn_points(
         self,
@@ -124,8 +140,11 @@ class Ledger:
         """The purchase above which a manager must approve (see queries.purchase_limit)."""
         return queries.purchase_limit(self._ctx, configured_cents)
 
-    def redeem_reward(self, staff: StaffView, card_number: str, reward_id: str) -> Recorded:
-        return verbs.redeem_reward(self._ctx, staff, card_number, reward_id)
+    def redeem_reward(
+        self, staff: StaffView, card_number: str, reward_id: str, *, approved_by: StaffView | None = None
+    ) -> Recorded:
+        """As redeem_stamps: covered by the till's allowance on the card, online, or at risk."""
+        return verbs.redeem_reward(self._ctx, staff, card_number, reward_id, approved_by=approved_by)
 
     def void(self, staff: StaffView, transaction_id: str, *, points: int | None = None) -> Recorded:
         return verbs.void(self._ctx, staff, transaction_id, points=points)
@@ -154,6 +173,10 @@ class Ledger:
     def program(self) -> Program | None:
         with self._ctx.db.read() as conn:
             return self._ctx.config.current(conn).program
+
+    def coverage(self, card_number: str) -> Coverage:
+        """This till's allowance on the card now: what a redemption would be (docs/allowances.md)."""
+        return allowances.coverage(self._ctx, card_number)
 
     def find_card(self, card_number: str) -> CardView | None:
         return queries.find_card(self._ctx, card_number)
@@ -211,6 +234,12 @@ class Ledger:
 
     def record_sync(self, *, at: datetime, succeeded: bool, message: str | None = None) -> None:
         outbox.record_sync(self._ctx, at=at, succeeded=succeeded, message=message)
+
+    def allowance_request(self) -> AllowanceRequest | None:
+        return allowances.allowance_request(self._ctx)
+
+    def apply_allowances(self, answer: AllowanceResponse) -> None:
+        allowances.apply_allowances(self._ctx, answer)
 
     def export_pending(self) -> ImportRequest:
         return outbox.export_pending(self._ctx)

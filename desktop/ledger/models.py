@@ -170,6 +170,13 @@ class TransactionRow(Base):
             sqlite_where=text("related_transaction_id IS NOT NULL"),
         ),
         Index("ix_transactions_transaction_at", "transaction_at"),
+        # What this till spent of each allowance (allowances.py): only redemptions it covered.
+        Index(
+            "ix_transactions_allowance",
+            "allowance_id",
+            "seq",
+            sqlite_where=text("allowance_id IS NOT NULL"),
+        ),
         CheckConstraint("sync_state IN ('pending', 'accepted', 'rejected')", name="ck_tx_sync_state"),
     )
 
@@ -203,6 +210,27 @@ class TransactionRow(Base):
     acknowledged: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("0"))
     acknowledged_by: Mapped[int | None] = mapped_column(Integer)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A redemption this till covered with an allowance (docs/allowances.md); null: not covered.
+    allowance_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class AllowanceRow(Base):
+    """An allowance this till holds, as the server last told it (POST /v1/sync/allowances).
+
+    `points` and `stamps` are what was left of it when the server had stored this till's seqs up
+    to `stored_seq`; what the till has covered since (its redemptions citing it with a higher seq,
+    not rejected) is taken off them. The whole table is replaced by each answer."""
+
+    __tablename__ = "allowances"
+    __table_args__ = (Index("ix_allowances_card", "card_number"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    card_number: Mapped[str] = mapped_column(String(32), nullable=False)
+    points: Mapped[int] = mapped_column(Integer, nullable=False)
+    stamps: Mapped[int] = mapped_column(Integer, nullable=False)
+    valid_until: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
+    stored_seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, nullable=False)
 
 
 class OfficeReviewRow(Base):
@@ -224,6 +252,7 @@ staff_unlocks = cast(Table, StaffUnlockRow.__table__)
 cards = cast(Table, CardRow.__table__)
 transactions = cast(Table, TransactionRow.__table__)
 office_reviews = cast(Table, OfficeReviewRow.__table__)
+allowances = cast(Table, AllowanceRow.__table__)
 
 # A row as read (RowMapping) or as about to be written (a dict of column values).
 RowLike = Mapping[Any, Any]

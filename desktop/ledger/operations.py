@@ -15,16 +15,24 @@ from pydantic import ValidationError
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from desktop.ledger.allowances import coverage_in
 from desktop.ledger.cardstate import SELECT_CARD, UPDATE_VIEW, card_view, view_state
 from desktop.ledger.context import BUMP_SEQ, Context, TillConfig, store_day_bounds
-from desktop.ledger.errors import InvalidInput, NoProgram, NotEnrolled, Refused
+from desktop.ledger.errors import (
+    AtRiskForbidden,
+    AtRiskNeedsApproval,
+    InvalidInput,
+    NoProgram,
+    NotEnrolled,
+    Refused,
+)
 from desktop.ledger.models import PENDING, REJECTED, RowLike, cards, transactions
 from desktop.ledger.rawsql import RawStatement
 from desktop.ledger.views import Recorded, StaffView
 from desktop.ledger.wire import transaction_view
 from sync import rules
 from sync.ports import DeviceIdentity
-from sync.protocol import Program, TransactionType, Tx
+from sync.protocol import Program, Role, TransactionType, Tx
 
 log = logging.getLogger(__name__)
 T = TransactionType
@@ -104,6 +112,8 @@ class Step:
     fields: RowLike = field(default_factory=dict)
     facts: RowLike = field(default_factory=dict)
     reward_description: str | None = None
+    # A redemption no allowance covers, offline: the manager who approved it (docs/allowances.md).
+    approved_by: StaffView | None = None
 
 
 Plan = Callable[[Work, rules.CardState | None], list[Step]]
@@ -130,12 +140,33 @@ def record(ctx: Context, staff: StaffView, card_number: str, plan: Plan) -> Reco
             if decision.reason is not None:
                 raise Refused(decision.reason)
             assert decision.card is not None
+            if tx.type in rules.REDEMPTION_TYPES:
+                tx = _spend(work, tx, step.approved_by)
             state = decision.card
             values.append(_row_values(work, tx, state, step))
         assert state is not None and values, "a plan has at least one step"
         card = _write_card(work, row, state, values)
         RAW_INSERT_TX.run_each(cursor, values)
     return Recorded(transaction=transaction_view(values[-1]), card=card_view(card))
+
+
+def _spend(work: Work, tx: Tx, approved_by: StaffView | None) -> Tx:
+    """A redemption the rules allow, counted against the till's allowance on the card when it fits
+    (the Tx then cites it); otherwise, offline, it is at risk: refused when the programme forbids
+    that, else only with a manager's approval. Decided under the write lock: two redemptions at
+    this till never both spend one remainder."""
+    cover = coverage_in(work.cursor, work.program, tx.card_number, work.now)
+    kind = cover.kind(points=-tx.points_delta, stamps=-tx.stamps_delta)
+    if kind == "covered":
+        assert cover.allowance_id is not None
+        return tx.model_copy(update={"allowance_id": uuid.UUID(cover.allowance_id)})
+    if kind == "at_risk":
+        if not cover.at_risk_allowed:
+            raise AtRiskForbidden()
+        if approved_by is None or not approved_by.role.at_least(Role.STORE_MANAGER):
+            raise AtRiskNeedsApproval()
+        log.info("a redemption not covered offline approved by staff %s", approved_by.id)
+    return tx
 
 
 def _start(ctx: Context, cursor: sqlite3.Cursor) -> Work:
@@ -220,6 +251,7 @@ def _row_values(work: Work, tx: Tx, after: rules.CardState, step: Step) -> dict[
         "acknowledged": False,
         "acknowledged_by": None,
         "acknowledged_at": None,
+        "allowance_id": str(tx.allowance_id) if tx.allowance_id else None,
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, or_, select
 
+from desktop.ledger.allowances import pending_redemptions
 from desktop.ledger.cardstate import SELECT_CARD, card_view
 from desktop.ledger.context import Context, store_day_bounds
 from desktop.ledger.models import PENDING, REJECTED, cards, device_state, office_reviews, transactions
@@ -232,7 +233,10 @@ def sync_status(ctx: Context) -> SyncStatus:
                 transactions.c.sync_state == REJECTED, transactions.c.acknowledged.is_(False)
             )
         ).scalar_one()
+    covered, at_risk = pending_redemptions(ctx)
     return SyncStatus(
+        pending_covered=covered,
+        pending_at_risk=at_risk,
         pending_count=count,
         oldest_pending_at=oldest,
         last_sync_at=state["last_sync_at"],

@@ -87,9 +87,15 @@ def add_stamp(ctx: Context, staff: StaffView, card_number: str) -> Recorded:
     return record(ctx, staff, number, plan)
 
 
-def redeem_stamps(ctx: Context, staff: StaffView, card_number: str) -> Recorded:
+def redeem_stamps(
+    ctx: Context, staff: StaffView, card_number: str, *, approved_by: StaffView | None = None
+) -> Recorded:
+    """A stamp card's reward; offline beyond the allowance only as operations._spend allows."""
+
     def plan(work: Work, card: rules.CardState | None) -> list[Step]:
-        return [Step(T.STAMP_REDEEMED, {"stamps_delta": -work.program.stamps_target})]
+        return [
+            Step(T.STAMP_REDEEMED, {"stamps_delta": -work.program.stamps_target}, approved_by=approved_by)
+        ]
 
     return record(ctx, staff, card_number.strip(), plan)
 
@@ -124,12 +130,17 @@ def earn_points(
     return record(ctx, staff, card_number.strip(), plan)
 
 
-def redeem_reward(ctx: Context, staff: StaffView, card_number: str, reward_id: str) -> Recorded:
+def redeem_reward(
+    ctx: Context, staff: StaffView, card_number: str, reward_id: str, *, approved_by: StaffView | None = None
+) -> Recorded:
+    """A points reward; offline beyond the allowance only as operations._spend allows."""
+
     def plan(work: Work, card: rules.CardState | None) -> list[Step]:
         reward = work.program.reward(reward_id)
         cost = reward.points_cost if reward is not None else UNKNOWN_REWARD_COST
         fields = {"points_delta": -cost, "reward_id": reward_id}
-        return [Step(T.POINTS_REDEEMED, fields, reward_description=reward.name if reward else None)]
+        name = reward.name if reward else None
+        return [Step(T.POINTS_REDEEMED, fields, reward_description=name, approved_by=approved_by)]
 
     return record(ctx, staff, card_number.strip(), plan)
 

@@ -10,6 +10,9 @@ from typing import Literal
 from sync.protocol import Reason, Role, TransactionType
 
 SyncState = Literal["pending", "accepted", "rejected"]
+# What a redemption is at this till now (docs/allowances.md): within its allowance (covered), sent
+# at once (online), neither (at risk: a manager's PIN, or refused), or the programme has none (off).
+CoverageKind = Literal["covered", "online", "at_risk", "off"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,34 @@ class CardView:
     has_pending: bool
     confirmed_stamp_count: int
     confirmed_points_balance: int
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """This till's allowance on one card, as it stands now (docs/allowances.md).
+
+    `points` and `stamps` are what is left of it, by the till's clock (0 once it has ended);
+    `valid_until` is None when there is none. `online`: the till's last sync succeeded moments ago.
+    """
+
+    allowances_on: bool  # the programme grants allowances, or this till still holds some
+    allowance_id: str | None
+    points: int
+    stamps: int
+    valid_until: datetime | None
+    online: bool
+    at_risk_allowed: bool  # the programme allows at-risk redemptions (with a manager's PIN)
+
+    def covers(self, *, points: int = 0, stamps: int = 0) -> bool:
+        """A redemption of `points` and `stamps` fits in what is left of the allowance."""
+        return self.allowance_id is not None and 0 <= points <= self.points and 0 <= stamps <= self.stamps
+
+    def kind(self, *, points: int = 0, stamps: int = 0) -> CoverageKind:
+        if self.covers(points=points, stamps=stamps):
+            return "covered"
+        if not self.allowances_on:
+            return "off"
+        return "online" if self.online else "at_risk"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,3 +155,6 @@ class SyncStatus:
     last_sync_error: str | None
     cursor: str | None
     rejections_open: int = 0  # rejected by the server, not yet acknowledged by a manager
+    # Redemptions waiting to sync: within an allowance (the server accepts them), and not.
+    pending_covered: int = 0
+    pending_at_risk: int = 0

@@ -31,6 +31,7 @@ WIRE_COLUMNS = (
     "customer_email",
     "customer_phone",
     "program_version",
+    "allowance_id",
 )
 
 
@@ -59,6 +60,7 @@ def wire_tx_of(row: Sequence[Any]) -> Tx:
         customer_email,
         customer_phone,
         program_version,
+        allowance_id,
     ) = row
     customer = None
     if kind == _CARD_CREATED and (customer_name or customer_email or customer_phone):
@@ -79,7 +81,7 @@ def wire_tx_of(row: Sequence[Any]) -> Tx:
         notes=notes,
         customer=customer,
         program_version=program_version,
-        allowance_id=None,
+        allowance_id=uuid.UUID(allowance_id) if allowance_id else None,
     )
 
 

@@ -79,6 +79,7 @@ def sync_allowances(
             for a in sorted(kept.values(), key=lambda a: a.card_id)
         ],
         server_time=now,
+        stored_seq=last_seq,
     )
 
 
