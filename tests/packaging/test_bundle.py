@@ -85,7 +85,7 @@ def test_the_bundle_knows_the_project_version(bundle: Path) -> None:
     assert (result.returncode, result.stdout.strip()) == (0, f"{NAME} {version}")
 
 
-def test_the_bundle_carries_no_unused_qt_modules_plugins_or_translations_but_the_tills_own(bundle: Path) -> None:
+def test_the_bundle_carries_no_unused_qt_modules_plugins_or_translations_but_its_own(bundle: Path) -> None:
     files = [path.relative_to(bundle).as_posix() for path in bundle.rglob("*")]
 
     assert not [f for f in files for module in UNUSED_QT if f"Qt6{module}" in f or f"Qt{module}." in f]
