@@ -122,7 +122,7 @@ def earn_dialog(till: Any) -> QDialog:
 
 def take(till: Any, root: Path, language: str) -> None:
     from desktop.demo import start_server
-    from desktop.ui.dialogs import RewardDialog
+    from desktop.ui.redeem_dialogs import RewardDialog
 
     window, screen = till.window, till.window.card_screen
     wait_until(lambda: bool(window.lock_screen.staff_buttons), timeout=60)

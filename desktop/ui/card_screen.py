@@ -28,12 +28,14 @@ from desktop.input_checks import looks_like_card_number
 from desktop.ui.actions import ACTIONS, enabled_actions
 from desktop.ui.context import TillContext
 from desktop.ui.correction_dialogs import AdjustDialog, VoidDialog
+from desktop.ui.coverage import CoverageLine
 from desktop.ui.customer_panel import CustomerPanel
-from desktop.ui.dialogs import ActionDialog, ConfirmDialog, EarnPointsDialog, EnrolCardDialog, RewardDialog
+from desktop.ui.dialogs import ActionDialog, ConfirmDialog, EarnPointsDialog, EnrolCardDialog
 from desktop.ui.format import deltas_text, role_text, type_text
 from desktop.ui.history import HistoryTable, RejectionsView, TodayPanel
 from desktop.ui.i18n import QT_TR_NOOP, tr
 from desktop.ui.ops import Change, LedgerTask, friendly
+from desktop.ui.redeem_dialogs import RedeemStampsDialog, RewardDialog, needs_approval
 from desktop.ui.staff_dialogs import UnlockDialog
 from desktop.ui.widgets import Banner, styled
 from sync.protocol import CARD_NUMBER_PATTERN, Role
@@ -124,6 +126,8 @@ class CardScreen(QWidget):
         self.results_list.hide()
         left.addWidget(self.results_list, 1)
         self.customer_panel = CustomerPanel(self)
+        self.coverage_line = CoverageLine(self.context, self)
+        self.customer_panel.add_note(self.coverage_line)
         left.addWidget(self.customer_panel, 2)
         return left
 
@@ -204,6 +208,7 @@ class CardScreen(QWidget):
         changed = card is None or self.card is None or card.card_number != self.card.card_number
         self.card = card
         self.customer_panel.show_card(card, self.context.program)
+        self.coverage_line.show_card(card.card_number if card is not None else None)
         if changed:
             self.history.show_card(card.card_number if card is not None else None)
         self._update_actions()
@@ -299,7 +304,7 @@ class CardScreen(QWidget):
         if key == "stamp":
             self._record(lambda ledger: ledger.add_stamp(staff, number))
         elif key == "redeem_stamps":
-            self._record(lambda ledger: ledger.redeem_stamps(staff, number))
+            self._record(lambda ledger: ledger.redeem_stamps(staff, number), at_risk=card)
         elif key == "activation":
             self._toggle_activation(card, staff)
         else:
@@ -355,12 +360,13 @@ class CardScreen(QWidget):
         )
         self._open_dialog(dialog)
 
-    def _record(self, task: LedgerTask[Recorded]) -> None:
+    def _record(self, task: LedgerTask[Recorded], *, at_risk: CardView | None = None) -> None:
+        """Record at once; a redemption the ledger finds at risk opens a dialog for a manager's PIN."""
         for button in self.buttons.values():
             button.setEnabled(False)
-        self.context.op(self, task).success(self._recorded).failure(self._refused).changes(
-            Change.RECORDED
-        ).run()
+        self.context.op(self, task).success(self._recorded).failure(
+            lambda error: self._refused(error, at_risk=at_risk)
+        ).changes(Change.RECORDED).run()
 
     def _recorded(self, recorded: Recorded) -> None:
         tx = recorded.transaction
@@ -371,8 +377,11 @@ class CardScreen(QWidget):
         self.scan_edit.clear()
         self.scan_edit.setFocus()
 
-    def _refused(self, error: BaseException) -> None:
+    def _refused(self, error: BaseException, *, at_risk: CardView | None = None) -> None:
         self._update_actions()
+        if needs_approval(error) and at_risk is not None:  # F4 offline, beyond the allowance
+            self._open_dialog(RedeemStampsDialog(self.context, at_risk, self))
+            return
         self.banner.show_problem(*friendly(error))
         self.scan_edit.setFocus()
 

@@ -62,6 +62,12 @@ class CustomerPanel(QFrame):
         layout.addStretch(1)
         self.show_card(None, None)
 
+    def add_note(self, widget: QWidget) -> None:
+        """A line of the screen's own below the balances (what a redemption would be here)."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(layout.count() - 1, widget)  # above the stretch
+
     def show_card(self, card: CardView | None, program: Program | None) -> None:
         self.card = card
         has_card = card is not None

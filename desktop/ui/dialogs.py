@@ -1,4 +1,5 @@
-"""Action dialogs that record one transaction: earn points, redeem a reward, enrol a card, confirm."""
+"""Action dialogs that record one transaction: earn points, enrol a card, confirm (redemptions:
+redeem_dialogs)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 from desktop.input_checks import EMAIL_PROBLEM, contact_problem
 from desktop.ui.approval import ApprovalRows
 from desktop.ui.context import TillContext
-from desktop.ui.format import money, number, points_text, signed_number
+from desktop.ui.format import money, points_text, signed_number
 from desktop.ui.i18n import tr
 from desktop.ui.ops import Change, LedgerTask, friendly
 from desktop.ui.widgets import Keypad, styled
@@ -134,6 +133,18 @@ class ActionDialog(QDialog):
     def show_problem(self, message: str) -> None:
         self.problem_label.setText(message)
         self.problem_label.setVisible(bool(message))
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """Grow to the height the wrapped lines need at this width (a window's minimum size does
+        not follow its labels' wrapping: a long message would be squeezed into one line). Before
+        the dialog is shown, its first size is made from its contents anyway."""
+        if not self.isVisible():
+            return
+        self.body.activate()
+        needed = self.body.totalMinimumHeightForWidth(self.width())
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _recorded(self, result: Any) -> None:
         self.recorded = result
@@ -261,71 +272,6 @@ class EarnPointsDialog(ActionDialog):
         self.show_problem(above.format(amount=amount, limit=money(limit, currency)))
         self.approval.ask()
         self.adjustSize()
-
-
-class RewardDialog(ActionDialog):
-    """The programme's rewards; those the card cannot afford are greyed out with the reason."""
-
-    def __init__(self, context: TillContext, card: CardView, parent: QWidget | None = None) -> None:
-        super().__init__(context, tr("Redeem a reward"), parent)
-        self.card = card
-        self.reward_list = QListWidget(self)
-        self.reward_list.setMinimumHeight(240)
-        self.reward_list.itemActivated.connect(self.on_reward_list_item_activated)
-        self.body.insertWidget(
-            1,
-            styled(
-                QLabel(
-                    tr("{points} on the card").format(points=points_text(card.points_balance, signed=False)),
-                    self,
-                ),
-                "subtitle",
-            ),
-        )
-        self.body.insertWidget(2, self.reward_list)
-        program = context.program
-        rewards = program.rewards if program is not None else []
-        for reward in sorted(rewards, key=lambda r: r.points_cost):
-            shortfall = reward.points_cost - card.points_balance
-            text = f"{reward.name} — {points_text(reward.points_cost, signed=False)}"
-            needs = tr("{text} — needs {count} more points").format(text=text, count=number(shortfall))
-            item = QListWidgetItem(text if shortfall <= 0 else needs)
-            item.setData(Qt.ItemDataRole.UserRole, reward.id)
-            if shortfall > 0:
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled & ~Qt.ItemFlag.ItemIsSelectable)
-                item.setToolTip(tr("Not enough points: needs {count} more.").format(count=number(shortfall)))
-            self.reward_list.addItem(item)
-        first = next(
-            (
-                self.reward_list.item(i)
-                for i in range(self.reward_list.count())
-                if self.reward_list.item(i).flags() & Qt.ItemFlag.ItemIsEnabled
-            ),
-            None,
-        )
-        if first is not None:
-            self.reward_list.setCurrentItem(first)
-        else:
-            self.show_problem(tr("No reward is affordable with this card's points yet."))
-            self.ok_button.setEnabled(False)
-
-    def first_input(self) -> QWidget:
-        return self.reward_list
-
-    @Slot(QListWidgetItem)
-    def on_reward_list_item_activated(self, _item: QListWidgetItem) -> None:
-        self.on_ok_button_clicked()
-
-    def task(self) -> LedgerTask[Any] | None:
-        item = self.reward_list.currentItem()
-        if item is None or not item.flags() & Qt.ItemFlag.ItemIsEnabled:
-            self.show_problem(tr("Pick a reward the card can afford."))
-            return None
-        reward_id = str(item.data(Qt.ItemDataRole.UserRole))
-        staff, number = self.signed_in_staff(), self.card.card_number
-        if staff is None:
-            return None
-        return lambda ledger: ledger.redeem_reward(staff, number, reward_id)
 
 
 class EnrolCardDialog(ActionDialog):

@@ -107,6 +107,20 @@ WORDS: dict[str, Callable[[BaseException], tuple[str, str]]] = {
         tr("A manager must approve this"),
         tr("The purchase is above this till's limit; a manager approves it with their PIN."),
     ),
+    "AtRiskNeedsApproval": lambda e: (
+        tr("Not covered: a manager must approve"),
+        tr(
+            "The till is offline and this redemption is beyond the card's offline allowance: the "
+            "server may refuse it later. A manager approves it with their PIN."
+        ),
+    ),
+    "AtRiskForbidden": lambda e: (
+        tr("Not covered offline"),
+        tr(
+            "The till is offline and this redemption is beyond the card's offline allowance. The "
+            "programme allows only covered redemptions offline: redeem when the till is online again."
+        ),
+    ),
     "NotFound": lambda e: (tr("Not found"), tr("That was not found on this till.")),
     "Offline": lambda e: (
         tr("Offline"),

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
 
 from desktop.ui.context import TillContext
 from desktop.ui.format import age_text, local_time, number, offset_text
-from desktop.ui.i18n import tr
+from desktop.ui.i18n import QT_TR_NOOP, tr
 from desktop.ui.ops import Change
 from desktop.ui.sync_bridge import kind_of
 from desktop.ui.widgets import ElidedLabel, restyle, styled
@@ -66,6 +66,22 @@ def rejections_text(count: int) -> str:
     return "⚠ " + tr("{count} rejected").format(count=count) if count else ""
 
 
+REDEMPTIONS_EXPLAINED = QT_TR_NOOP(
+    "Redemptions recorded here and not yet synced. Covered: within an offline allowance, the server "
+    "accepts them. At risk: the server may still refuse them."
+)
+
+
+def redemptions_text(covered: int, at_risk: int) -> str:
+    """Of what waits to sync, 'Redemptions: 2 covered · 1 at risk' (the non-zero counts; '' when none)."""
+    parts = []
+    if covered:
+        parts.append(tr("{count} covered").format(count=number(covered)))
+    if at_risk:
+        parts.append(tr("{count} at risk").format(count=number(at_risk)))
+    return tr("Redemptions: {counts}").format(counts=" · ".join(parts)) if parts else ""
+
+
 def pending_text(count: int, oldest: datetime | None) -> str:
     if count == 0:
         return tr("All synced")
@@ -91,6 +107,8 @@ class TillStatusBar(QStatusBar):
             tr("Transactions the server refused: a manager reviews them (Ctrl+R).")
         )
         self.rejections_label.hide()
+        self.redemptions_label = ElidedLabel("", self)  # shares the room left on a 1024 px till
+        self.redemptions_label.hide()
         self.clock_label = styled(QLabel("", self), "sync_error")
         self.clock_label.hide()
         self.last_sync_label = QLabel("", self)
@@ -100,6 +118,7 @@ class TillStatusBar(QStatusBar):
         self.addWidget(self.state_label)
         self.addWidget(self.pending_label)
         self.addWidget(self.rejections_label)
+        self.addWidget(self.redemptions_label)
         self.addWidget(self.clock_label)
         self.addPermanentWidget(self.last_sync_label)
         self.addPermanentWidget(self.sync_button)
@@ -125,6 +144,10 @@ class TillStatusBar(QStatusBar):
         self.last_sync_label.setText(last_sync_text(last))
         self.rejections_label.setText(rejections_text(status.rejections_open))
         self.rejections_label.setVisible(status.rejections_open > 0)
+        redemptions = redemptions_text(status.pending_covered, status.pending_at_risk)
+        self.redemptions_label.setText(redemptions)
+        self.redemptions_label.setToolTip(f"{redemptions}\n{tr(REDEMPTIONS_EXPLAINED)}")
+        self.redemptions_label.setVisible(bool(redemptions))
         self.status_loaded.emit(status)
 
     @Slot(object)

@@ -80,6 +80,9 @@ QLabel#banner_info {{ background: {ACCENT_SOFT}; color: {ACCENT_DARK}; border-ra
 QLabel#banner_problem {{ background: {DANGER_SOFT}; color: {DANGER}; border-radius: 8px;
                          padding: 2px 12px; font-weight: 600; font-size: {pt - 1}pt; }}
 QLabel#inline_problem {{ color: {DANGER}; font-weight: 600; }}
+QLabel#coverage_covered {{ color: {ACCENT_DARK}; font-weight: 600; }}
+QLabel#coverage_online {{ color: {MUTED}; }}
+QLabel#coverage_at_risk {{ color: {WARN}; font-weight: 600; }}
 QPushButton {{ background: {PANEL}; border: 1px solid {LINE}; border-radius: 8px;
                min-height: {touch}px; padding: 2px 14px; }}
 QPushButton:hover {{ border-color: {ACCENT}; }}

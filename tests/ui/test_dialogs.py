@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.ui.correction_dialogs import AdjustDialog, VoidDialog
-from desktop.ui.dialogs import ConfirmDialog, EarnPointsDialog, EnrolCardDialog, RewardDialog
+from desktop.ui.dialogs import ConfirmDialog, EarnPointsDialog, EnrolCardDialog
+from desktop.ui.redeem_dialogs import RewardDialog
 from tests.ui.conftest import (
     OWNER_PIN,
     TillUnderTest,

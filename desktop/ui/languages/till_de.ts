@@ -320,6 +320,10 @@
         <translation>{amount} liegt über der Grenze dieser Kasse von {limit}. Prüfen Sie den Betrag; stimmt er, gibt die Leitung ihn mit ihrer PIN frei.</translation>
     </message>
     <message>
+        <source>The manager types their PIN to approve this redemption.</source>
+        <translation>Die Leitung gibt ihre PIN ein, um diese Einlösung freizugeben.</translation>
+    </message>
+    <message>
         <source>Redeem a reward</source>
         <translation>Prämie einlösen</translation>
     </message>
@@ -612,6 +616,22 @@
         <translation>Der Einkauf liegt über der Grenze dieser Kasse; die Leitung gibt ihn mit ihrer PIN frei.</translation>
     </message>
     <message>
+        <source>Not covered: a manager must approve</source>
+        <translation>Nicht abgedeckt: die Leitung muss freigeben</translation>
+    </message>
+    <message>
+        <source>The till is offline and this redemption is beyond the card&apos;s offline allowance: the server may refuse it later. A manager approves it with their PIN.</source>
+        <translation>Die Kasse ist offline und diese Einlösung übersteigt das Offline-Kontingent der Karte: Der Server kann sie später ablehnen. Die Leitung gibt sie mit ihrer PIN frei.</translation>
+    </message>
+    <message>
+        <source>Not covered offline</source>
+        <translation>Offline nicht abgedeckt</translation>
+    </message>
+    <message>
+        <source>The till is offline and this redemption is beyond the card&apos;s offline allowance. The programme allows only covered redemptions offline: redeem when the till is online again.</source>
+        <translation>Die Kasse ist offline und diese Einlösung übersteigt das Offline-Kontingent der Karte. Das Programm erlaubt offline nur abgedeckte Einlösungen: Lösen Sie ein, wenn die Kasse wieder online ist.</translation>
+    </message>
+    <message>
         <source>Not found</source>
         <translation>Nicht gefunden</translation>
     </message>
@@ -842,6 +862,46 @@
     <message>
         <source>{count} stamps</source>
         <translation>{count} Stempel</translation>
+    </message>
+    <message>
+        <source>{points} and {stamps}</source>
+        <translation>{points} und {stamps}</translation>
+    </message>
+    <message>
+        <source>Covered offline: up to {amount} until {time}</source>
+        <translation>Offline abgedeckt: bis zu {amount}, gültig bis {time}</translation>
+    </message>
+    <message>
+        <source>Online: checked by the server</source>
+        <translation>Online: Der Server prüft</translation>
+    </message>
+    <message>
+        <source>Not covered offline: redeem when the till is online again</source>
+        <translation>Offline nicht abgedeckt: einlösen, wenn die Kasse wieder online ist</translation>
+    </message>
+    <message>
+        <source>Not covered: the server may refuse this</source>
+        <translation>Nicht abgedeckt: Der Server kann das ablehnen</translation>
+    </message>
+    <message>
+        <source>Covered: within the card&apos;s offline allowance (until {time}).</source>
+        <translation>Abgedeckt: im Offline-Kontingent der Karte (bis {time}).</translation>
+    </message>
+    <message>
+        <source>Online: the server checks this redemption now.</source>
+        <translation>Online: Der Server prüft diese Einlösung sofort.</translation>
+    </message>
+    <message>
+        <source>Not covered offline: the programme allows only redemptions within the card&apos;s offline allowance while the till is offline. Redeem when it is online again.</source>
+        <translation>Offline nicht abgedeckt: Solange die Kasse offline ist, erlaubt das Programm nur Einlösungen im Offline-Kontingent der Karte. Lösen Sie ein, wenn sie wieder online ist.</translation>
+    </message>
+    <message>
+        <source>Not covered: the till is offline and this is beyond the card&apos;s offline allowance, so the server may refuse it later. A manager approves it with their PIN.</source>
+        <translation>Nicht abgedeckt: Die Kasse ist offline und dies übersteigt das Offline-Kontingent der Karte, daher kann der Server es später ablehnen. Die Leitung gibt es mit ihrer PIN frei.</translation>
+    </message>
+    <message>
+        <source>Covered: the server accepts a redemption within this till&apos;s allowance on the card, even offline. Not covered: offline, the server may refuse it after the customer has gone; a manager approves it.</source>
+        <translation>Abgedeckt: Eine Einlösung im Kontingent dieser Kasse auf der Karte nimmt der Server an, auch offline. Nicht abgedeckt: Offline kann der Server sie ablehnen, wenn der Kunde schon gegangen ist; die Leitung gibt sie frei.</translation>
     </message>
     <message>
         <source>{count} point</source>
@@ -1106,6 +1166,22 @@
     <message>
         <source>{count} rejected</source>
         <translation>{count} abgelehnt</translation>
+    </message>
+    <message>
+        <source>Redemptions recorded here and not yet synced. Covered: within an offline allowance, the server accepts them. At risk: the server may still refuse them.</source>
+        <translation>Hier erfasste, noch nicht synchronisierte Einlösungen. Abgedeckt: im Offline-Kontingent, der Server nimmt sie an. Mit Risiko: Der Server kann sie noch ablehnen.</translation>
+    </message>
+    <message>
+        <source>{count} covered</source>
+        <translation>{count} abgedeckt</translation>
+    </message>
+    <message>
+        <source>{count} at risk</source>
+        <translation>{count} mit Risiko</translation>
+    </message>
+    <message>
+        <source>Redemptions: {counts}</source>
+        <translation>Einlösungen: {counts}</translation>
     </message>
     <message>
         <source>All synced</source>
