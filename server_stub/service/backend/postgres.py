@@ -7,9 +7,9 @@ batch that committed while this one waited for its locks.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
@@ -45,7 +45,7 @@ _LOCK_KEYS = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(%(keys)s A
 _LOCK_CARDS = (
     "SELECT c.id, c.card_number, c.stamp_count, c.points_balance, c.is_active, c.welcome_bonus_granted,"
     " c.last_activity_at, c.held_points, c.held_stamps"
-    " FROM unnest(CAST(%(numbers)s AS varchar[])) AS n(number)"
+    " FROM unnest(string_to_array(%(numbers)s, ',')) AS n(number)"
     " JOIN cards AS c ON c.merchant_id = %(merchant)s AND c.card_number = n.number"
     " ORDER BY c.id FOR UPDATE OF c"
 )
@@ -62,7 +62,7 @@ _PROGRAMS = (
 _USED_SEQS = "SELECT seq FROM transactions WHERE device_id = %(device)s AND seq BETWEEN %(low)s AND %(high)s"
 _STORED = (
     "SELECT t.id, t.device_id, t.card_number, t.status, t.reason"
-    " FROM unnest(CAST(%(ids)s AS varchar[])) AS i(id) JOIN transactions AS t ON t.id = i.id"
+    " FROM unnest(string_to_array(%(ids)s, ',')) AS i(id) JOIN transactions AS t ON t.id = i.id"
 )
 _ORDER_REFERENCES = (
     "SELECT order_reference FROM transactions WHERE merchant_id = %(merchant)s"
@@ -70,7 +70,7 @@ _ORDER_REFERENCES = (
 )
 _STAMPS_PER_DAY = (
     "SELECT card_number, local_date, count(*) FROM transactions"
-    " WHERE merchant_id = %(merchant)s AND card_number = ANY(CAST(%(numbers)s AS varchar[]))"
+    " WHERE merchant_id = %(merchant)s AND card_number = ANY(string_to_array(%(numbers)s, ','))"
     " AND type = 'stamp_earned' AND status = 'accepted' AND local_date = ANY(%(days)s)"
     " GROUP BY card_number, local_date"
 )
@@ -86,7 +86,7 @@ _VOIDED = (
 _CARDS = (
     "SELECT id, card_number, stamp_count, points_balance, is_active, welcome_bonus_granted, last_activity_at,"
     " held_points, held_stamps FROM cards"
-    " WHERE merchant_id = %(merchant)s AND card_number = ANY(CAST(%(numbers)s AS varchar[]))"
+    " WHERE merchant_id = %(merchant)s AND card_number = ANY(string_to_array(%(numbers)s, ','))"
 )
 _KEY = "SELECT request_hash, response FROM idempotency_keys WHERE device_id = %(device)s AND key = %(key)s"
 _INSERT_CARDS = (
@@ -125,13 +125,16 @@ _UPDATE_CARDS = (
     "WITH counter AS (UPDATE change_counters SET value = value + 1 WHERE merchant_id = %(merchant)s"
     " RETURNING value),"
     " logged AS (INSERT INTO card_changes (merchant_id, change_no, card_ids)"
-    " SELECT %(merchant)s, value, CAST(%(ids)s AS integer[]) FROM counter)"
+    " SELECT %(merchant)s, value, CAST(string_to_array(%(ids)s, ',') AS integer[]) FROM counter)"
     " UPDATE cards AS c SET stamp_count = v.s, points_balance = v.p, is_active = v.a,"
     " welcome_bonus_granted = v.w, last_activity_at = v.l, points_active_on = v.d, held_points = v.hp,"
     " held_stamps = v.hs, updated_at = %(now)s, change_no = counter.value"
-    " FROM counter, unnest(CAST(%(ids)s AS integer[]), CAST(%(s)s AS bigint[]), CAST(%(p)s AS bigint[]),"
-    " CAST(%(a)s AS boolean[]), CAST(%(w)s AS boolean[]), CAST(%(l)s AS timestamp[]), CAST(%(d)s AS date[]),"
-    " CAST(%(hp)s AS bigint[]), CAST(%(hs)s AS bigint[])) AS v(id, s, p, a, w, l, d, hp, hs)"
+    " FROM counter, unnest(CAST(string_to_array(%(ids)s, ',') AS integer[]),"
+    " CAST(string_to_array(%(s)s, ',') AS bigint[]), CAST(string_to_array(%(p)s, ',') AS bigint[]),"
+    " CAST(string_to_array(%(a)s, ',') AS boolean[]), CAST(string_to_array(%(w)s, ',') AS boolean[]),"
+    " CAST(string_to_array(%(l)s, ',', '') AS timestamp[]), CAST(string_to_array(%(d)s, ',', '') AS date[]),"
+    " CAST(string_to_array(%(hp)s, ',') AS bigint[]), CAST(string_to_array(%(hs)s, ',') AS bigint[]))"
+    " AS v(id, s, p, a, w, l, d, hp, hs)"
     " WHERE c.id = v.id"
 )
 # This till's allowances that the batch's covered redemptions spent (what is left of each).
@@ -146,7 +149,8 @@ _SPEND_ALLOWANCES = (
 _VISITS = (
     "INSERT INTO store_regulars (store_id, card_id, merchant_id, last_at)"
     " SELECT %(store)s, v.card, %(merchant)s, v.at"
-    " FROM unnest(CAST(%(cards)s AS integer[]), CAST(%(at)s AS timestamp[])) AS v(card, at) ORDER BY v.card"
+    " FROM unnest(CAST(string_to_array(%(cards)s, ',') AS integer[]),"
+    " CAST(string_to_array(%(at)s, ',') AS timestamp[])) AS v(card, at) ORDER BY v.card"
     " ON CONFLICT (store_id, card_id) DO UPDATE SET last_at = excluded.last_at"
     " WHERE CAST(store_regulars.last_at AS date) < CAST(excluded.last_at AS date)"
 )
@@ -155,7 +159,7 @@ _OWN_ALLOWANCES = (
     "SELECT a.id, c.card_number, a.points, a.stamps, a.valid_until FROM allowances AS a"
     " JOIN cards AS c ON c.id = a.card_id"
     " WHERE a.device_id = %(device)s AND a.released_at IS NULL AND c.merchant_id = %(merchant)s"
-    " AND c.card_number = ANY(CAST(%(numbers)s AS varchar[]))"
+    " AND c.card_number = ANY(string_to_array(%(numbers)s, ','))"
 )
 # The batch's accepted items added to the day's totals per store and type (the rows locked in key
 # order, after the change counter: every batch of the merchant holds that first, so no deadlock).
@@ -200,7 +204,7 @@ class PostgresBackend:
         facts = facts_of(FactRows(**{name: found[name] for name in FactRows._fields}), wanted)
         others = cards_to_answer(facts)
         if others:  # rare: a replay's card the batch does not name, read (only answered) after the locks
-            params = {"merchant": submitter.merchant_id, "numbers": sorted(others)}
+            params = {"merchant": submitter.merchant_id, "numbers": joined(sorted(others))}
             [rows] = _run(session, [(_CARDS, params)])
             facts.answer_cards.update({number: card.state for number, card in locked_cards(rows).items()})
         return facts
@@ -254,7 +258,7 @@ def _lock_statements(wanted: Wanted) -> dict[str, Statement | None]:
     keys += sorted(advisory_key("card-number", merchant, number) for number in wanted.new_numbers)
     return {
         "keys": (_LOCK_KEYS, {"keys": keys}) if keys else None,
-        "cards": (_LOCK_CARDS, {"merchant": merchant, "numbers": wanted.numbers}),
+        "cards": (_LOCK_CARDS, {"merchant": merchant, "numbers": joined(wanted.numbers)}),
         "staff": (_LOCK_STAFF, {"merchant": merchant, "ids": wanted.staff_ids}),
     }
 
@@ -269,13 +273,13 @@ def _fact_statements(wanted: Wanted) -> dict[str, Statement | None]:
         "used_seqs": (_USED_SEQS, {"device": wanted.device_id, "low": min(seqs), "high": max(seqs)})
         if seqs
         else None,
-        "stored": (_STORED, {"ids": wanted.ids}),
+        "stored": (_STORED, {"ids": joined(wanted.ids)}),
         "order_references": (_ORDER_REFERENCES, {"merchant": merchant, "references": wanted.order_references})
         if wanted.order_references
         else None,
         "stamps_per_day": (
             _STAMPS_PER_DAY,
-            {"merchant": merchant, "numbers": wanted.numbers, "days": wanted.stamp_days},
+            {"merchant": merchant, "numbers": joined(wanted.numbers), "days": wanted.stamp_days},
         )
         if wanted.stamp_days
         else None,
@@ -283,7 +287,7 @@ def _fact_statements(wanted: Wanted) -> dict[str, Statement | None]:
         "voided": (_VOIDED, related) if wanted.related else None,
         "own_allowances": (
             _OWN_ALLOWANCES,
-            {"device": wanted.device_id, "merchant": merchant, "numbers": wanted.numbers},
+            {"device": wanted.device_id, "merchant": merchant, "numbers": joined(wanted.numbers)},
         )
         if wanted.device_id is not None
         else None,
@@ -314,15 +318,15 @@ def _card_update(merchant_id: int, cards: Sequence[Any], *, now: datetime) -> di
     return {
         "merchant": merchant_id,
         "now": _naive(now),
-        "ids": [card.id for card in cards],
-        "s": [card.stamp_count for card in cards],
-        "p": [card.points_balance for card in cards],
-        "a": [card.is_active for card in cards],
-        "w": [card.welcome_bonus_granted for card in cards],
-        "l": [_naive(card.last_activity_at) if card.last_activity_at else None for card in cards],
-        "d": [card.points_active_on for card in cards],
-        "hp": [card.held_points for card in cards],
-        "hs": [card.held_stamps for card in cards],
+        "ids": joined_numbers(card.id for card in cards),
+        "s": joined_numbers(card.stamp_count for card in cards),
+        "p": joined_numbers(card.points_balance for card in cards),
+        "a": joined_flags(card.is_active for card in cards),
+        "w": joined_flags(card.welcome_bonus_granted for card in cards),
+        "l": joined_times(card.last_activity_at for card in cards),
+        "d": joined_times(card.points_active_on for card in cards),
+        "hp": joined_numbers(card.held_points for card in cards),
+        "hs": joined_numbers(card.held_stamps for card in cards),
     }
 
 
@@ -340,8 +344,8 @@ def _visits(submitter: Submitter, visits: dict[int, datetime]) -> dict[str, Any]
     return {
         "store": submitter.store_id,
         "merchant": submitter.merchant_id,
-        "cards": cards,
-        "at": [_naive(visits[card]) for card in cards],
+        "cards": joined_numbers(cards),
+        "at": joined_times(visits[card] for card in cards),
     }
 
 
@@ -357,6 +361,40 @@ def _totals(merchant_id: int, judgement: Judgement) -> dict[str, Any]:
         "s": [value.stamps_delta for value in values],
         "p": [value.points_delta for value in values],
     }
+
+
+def joined(values: Sequence[str]) -> str:
+    """Texts that hold no comma (ids, card numbers), as one text parameter the statement splits
+    with `string_to_array(..., ',')`: psycopg adapts a list element by element in Python, a string
+    at once (a thousand ids: 1.1 ms against 0.15 ms a statement). Refuses a value with a comma."""
+    text = ",".join(values)
+    if values and text.count(",") != len(values) - 1:
+        raise ValueError("a value holds the separator")
+    return text
+
+
+def joined_numbers(values: Iterable[int]) -> str:
+    """Integers as `joined` texts (split and cast by the statement)."""
+    return ",".join(map(str, values))
+
+
+def joined_flags(values: Iterable[bool]) -> str:
+    """Booleans as `joined` texts ('t' and 'f', cast by the statement)."""
+    return ",".join("t" if value else "f" for value in values)
+
+
+def joined_times(values: Iterable[datetime | date | None]) -> str:
+    """Times (as the naive UTC the columns hold) or dates as `joined` ISO texts, a None as an empty
+    text (the statement splits with `string_to_array(..., ',', '')`: an empty one is NULL)."""
+    return ",".join(_iso(value) for value in values)
+
+
+def _iso(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return _naive(value).isoformat(sep=" ")
+    return value.isoformat()
 
 
 def _naive(moment: datetime) -> datetime:
