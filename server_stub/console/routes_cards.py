@@ -1,4 +1,5 @@
-"""`/office/cards`: find a card by number, name or email; its page: balance, full history, admin actions."""
+"""`/office/cards`: find a card by number, name or email; its page: balance, what is held for tills'
+offline use, full history, admin actions."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from server_stub.console.actions import ActionRefused, change_card
 from server_stub.console.formatting import reason_text
+from server_stub.console.holds import card_holds, release_card_holds
 from server_stub.console.routes_rejections import describe
 from server_stub.console.tables import Column, Table, render_or_csv, sort_rows, table_state
 from server_stub.console.web import Admin, CsrfField, DbSession, PageError, User, check_csrf, page
@@ -162,7 +164,14 @@ def _card_page(
         render=lambda: page(
             request,
             "card.html",
-            {"card": card, "table": table, "program": program, "form_id": str(uuid.uuid4()), **extra},
+            {
+                "card": card,
+                "holds": card_holds(session, user.merchant_id, card.id),
+                "table": table,
+                "program": program,
+                "form_id": str(uuid.uuid4()),
+                **extra,
+            },
             status=status,
         ),
     )
@@ -171,6 +180,34 @@ def _card_page(
 @router.get("/cards/{number}")
 def card_page(request: Request, number: str, user: User, session: DbSession) -> Response:
     return _card_page(request, user, session, number)
+
+
+@router.get("/cards/{number}/release")
+def confirm_release(request: Request, number: str, user: Admin, session: DbSession) -> Response:
+    """A page that asks first: the till's covered redemptions not yet synced become at risk."""
+    card = _card(session, user.merchant_id, number)
+    holds = card_holds(session, user.merchant_id, card.id)
+    return page(request, "release.html", {"card": card, "holds": holds})
+
+
+# Before the card's other actions: "/cards/{number}/{action}" would take this path too.
+@router.post("/cards/{number}/release")
+def release(
+    request: Request, number: str, user: Admin, session: DbSession, csrf_token: CsrfField = None
+) -> Response:
+    check_csrf(user, csrf_token)
+    card = _card(session, user.merchant_id, number)
+    released = release_card_holds(session, user, card, now=datetime.now(UTC))
+    session.expire_all()
+    if not released.allowances:
+        return _card_page(
+            request, user, session, number, flash="Nothing is held on this card: nothing changed."
+        )
+    done = (
+        f"Released {released.allowances:,} allowance{'s' if released.allowances != 1 else ''}: "
+        f"{released.points:,} points and {released.stamps:,} stamps are available again."
+    )
+    return _card_page(request, user, session, number, flash=done)
 
 
 @router.post("/cards/{number}/{action}")

@@ -28,6 +28,7 @@ PROGRAM_COLUMNS = [
     Column("stamps_target", "Stamps for a reward", "number"),
     Column("welcome_bonus_points", "Welcome bonus", "number"),
     Column("rewards", "Rewards", sortable=False),
+    Column("allowance", "Offline allowance", sortable=False),
 ]
 AUDIT_COLUMNS = [
     Column("at", "When", "time"),
@@ -44,8 +45,15 @@ NUMBER_FIELDS = (
     "welcome_bonus_points",
     "pin_max_attempts",
     "pin_lockout_minutes",
+    "allowance_points",
+    "allowance_stamps",
+    "allowance_hours",
+    "allowance_cards",
+    "allowance_regular_days",
 )
 OPTIONAL_NUMBER_FIELDS = ("points_expiration_days", "max_daily_stamps")
+# A select, not a checkbox: a form without the field is an error, never a silent "false".
+AT_RISK_CHOICES = {"true": True, "false": False}
 
 
 def _history(session: Session, merchant_id: int) -> list[dict[str, Any]]:
@@ -63,9 +71,21 @@ def _history(session: Session, merchant_id: int) -> list[dict[str, Any]]:
                 "stamps_target": program.stamps_target,
                 "welcome_bonus_points": program.welcome_bonus_points,
                 "rewards": ", ".join(f"{reward.name} ({reward.points_cost:,})" for reward in program.rewards),
+                "allowance": allowance_text(program),
             }
         )
     return found
+
+
+def allowance_text(program: ProgramFields) -> str:
+    """'300 points, 0 stamps for 12 h; at-risk allowed' or 'none; at-risk refused'."""
+    at_risk = "at-risk allowed" if program.at_risk_redemptions else "at-risk refused"
+    if not program.allowance_points and not program.allowance_stamps:
+        return f"none; {at_risk}"
+    return (
+        f"{program.allowance_points:,} points, {program.allowance_stamps:,} stamps "
+        f"for {program.allowance_hours} h; {at_risk}"
+    )
 
 
 def _page(request: Request, user: Any, session: Session, *, status: int = 200, **extra: Any) -> Response:
@@ -129,6 +149,10 @@ def program_fields(form: dict[str, str]) -> ProgramFields:
     for name in OPTIONAL_NUMBER_FIELDS:
         text = form.get(name, "").strip()
         values[name] = _number(text, name) if text else None
+    at_risk = form.get("at_risk_redemptions", "")
+    if at_risk not in AT_RISK_CHOICES:
+        raise ValueError("at risk redemptions: choose allowed or refused")
+    values["at_risk_redemptions"] = AT_RISK_CHOICES[at_risk]
     values["rewards"] = parse_rewards(form.get("rewards", ""))
     return ProgramFields.model_validate(values, strict=False)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html import unescape
 from typing import Any
 
@@ -180,14 +181,39 @@ def rejected_push(
     return device, tx_id
 
 
+def push_txs(
+    world: ConsoleWorld, merchant: Merchant, device: dict[str, Any], card: str, txs: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The till pushes `txs` on one card (seq 1 up, made now by a cashier of its store): the results."""
+    cashier = merchant.staff("staff", device["store"]["id"])["id"]
+    now = datetime.now(UTC).isoformat()
+    body = [
+        {
+            "id": str(uuid.uuid4()),
+            "seq": seq,
+            "card_number": card,
+            "staff_id": cashier,
+            "transaction_at": now,
+            **tx,
+        }
+        for seq, tx in enumerate(txs, start=1)
+    ]
+    answer = world.till(device["token"]).post(
+        "/v1/sync/push", json={"transactions": body}, headers={"Idempotency-Key": str(uuid.uuid4())}
+    )
+    assert answer.status_code == 200, answer.text
+    return list(answer.json()["results"])
+
+
 def enrol_device(world: ConsoleWorld, merchant: Merchant, store_index: int = 0) -> dict[str, Any]:
     code = world.api(merchant).post(
         "/v1/office/enrolment-codes", json={"store_id": merchant.store_id(store_index)}
     )
     assert code.status_code == 201, code.text
+    name = f"Till {uuid.uuid4().hex[:4]}"
     registered = httpx.post(
         f"{world.url}/v1/devices/register",
-        json={"enrolment_code": code.json()["enrolment_code"], "device_name": f"Till {uuid.uuid4().hex[:4]}"},
+        json={"enrolment_code": code.json()["enrolment_code"], "device_name": name},
     )
     assert registered.status_code == 201, registered.text
-    return dict(registered.json())
+    return {**registered.json(), "device_name": name}

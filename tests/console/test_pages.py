@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from server_stub.console.dashboard import FIGURE_LABELS
-from tests.console.helpers import ConsoleWorld, Merchant, enrol_device, page_text
+from tests.console.helpers import ConsoleWorld, Merchant, enrol_device, page_text, push_txs
 
 
 def figures_from_api(api: httpx.Client, merchant: Merchant, *, days: int) -> dict[str, int]:
@@ -46,10 +46,7 @@ def shown_figures(html: str) -> dict[str, int]:
 
 def sell(console: ConsoleWorld, merchant: Merchant, device: dict[str, Any]) -> None:
     """Today's sales at a till: a card, its welcome bonus, a purchase, a stamp, a reward."""
-    store = device["store"]["id"]
-    cashier = merchant.staff("staff", store)["id"]
     card = f"D-{uuid.uuid4().hex[:8]}"
-    now = datetime.now(UTC).isoformat()
     txs = [
         {"type": "card_created", "customer": {"name": "Dana"}},
         {"type": "welcome_bonus", "points_delta": 50},
@@ -57,21 +54,7 @@ def sell(console: ConsoleWorld, merchant: Merchant, device: dict[str, Any]) -> N
         {"type": "stamp_earned", "stamps_delta": 1},
         {"type": "points_redeemed", "points_delta": -150, "reward_id": "muffin"},
     ]
-    body = [
-        {
-            "id": str(uuid.uuid4()),
-            "seq": seq,
-            "card_number": card,
-            "staff_id": cashier,
-            "transaction_at": now,
-            **tx,
-        }
-        for seq, tx in enumerate(txs, start=1)
-    ]
-    answer = console.till(device["token"]).post(
-        "/v1/sync/push", json={"transactions": body}, headers={"Idempotency-Key": str(uuid.uuid4())}
-    )
-    assert answer.status_code == 200, answer.text
+    push_txs(console, merchant, device, card, txs)
 
 
 def test_the_dashboard_shows_the_apis_figures_for_each_period(console: ConsoleWorld) -> None:
@@ -190,6 +173,7 @@ def test_the_program_form_is_validated_as_the_api_validates(console: ConsoleWorl
         "pin_max_attempts": "5",
         "pin_lockout_minutes": "15",
         "rewards": "book | A book | 500\nmug | A mug | 300",
+        **{k: str(v).lower() for k, v in before.items() if k.startswith(("allowance_", "at_risk_"))},
     }
     refused = admin.post("/office/program", {**form, "pin_max_attempts": "0"})
     assert refused.status_code == 422 and "pin_max_attempts" in page_text(refused.text)

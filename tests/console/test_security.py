@@ -93,6 +93,7 @@ CHANGING_FORMS = [
     ("/office/rejections/{rejection}/owed", {"points": "1", "note": "owes"}),
     ("/office/cards/{card}/adjust", {"points": "5", "reason": "goodwill"}),
     ("/office/cards/{card}/deactivate", {}),
+    ("/office/cards/{card}/release", {}),
     ("/office/staff", {"name": "Mallory", "role": "staff", "store_id": ""}),
     ("/office/staff/{staff}/pin", {}),
     ("/office/staff/{staff}/change", {"role": "merchant_owner", "store_id": ""}),
