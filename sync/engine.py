@@ -32,6 +32,9 @@ MAX_PULL_PAGES = 10_000
 # Answers are committed locally once the oldest has waited this long or this many wait (and
 # at the end of the push): fewer local commits; after a crash the uncommitted are replayed.
 COMMIT_SECONDS = 2.0
+# How often a till online asks for its allowances when it spent none of them (they last hours; the
+# server renews one when that moves its end on by a tenth of its validity).
+ALLOWANCE_ASK_INTERVAL = 300.0
 COMMIT_AT = 5 * MAX_BATCH_ITEMS
 
 
@@ -77,6 +80,7 @@ class SyncEngine:
         pull_page_size: int = PULL_PAGE_SIZE,
         clock: Callable[[], datetime] | None = None,
         lock: RoundLock | None = None,
+        allowance_interval: float = ALLOWANCE_ASK_INTERVAL,
     ) -> None:
         self.ledger = ledger
         self.lock = lock
@@ -86,6 +90,8 @@ class SyncEngine:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._keys: dict[tuple[uuid.UUID, ...], str] = {}
         self._allowances_supported = True
+        self._allowances_asked: float | None = None  # time.monotonic() of the last answer
+        self._allowance_interval = allowance_interval
 
     def close(self) -> None:
         self.client.close()
@@ -239,9 +245,15 @@ class SyncEngine:
     def _sync_allowances(self, progress: Round) -> None:
         """Last in a round, with every answer committed: the till's allowances released, renewed
         and granted, and kept in the ledger. The request's seq covers everything recorded, sent or
-        not: the server releases an ended allowance only if it has stored all of it. A v1 server
-        (no such endpoint) is not asked again by this engine."""
+        not: the server releases an ended allowance only if it has stored all of it. Asked in the
+        first round, after a round that pushed redemptions citing an allowance (to top them up),
+        and otherwise every `allowance_interval` seconds: allowances last hours, and an ask reads every
+        one the till holds. A v1 server (no such endpoint) is not asked again by this engine."""
         if not self._allowances_supported:
+            return
+        asked = self._allowances_asked
+        due = asked is None or time.monotonic() - asked >= self._allowance_interval
+        if not due and progress.spent_allowances == 0:
             return
         request = self.ledger.allowance_request()
         if request is None:
@@ -252,6 +264,7 @@ class SyncEngine:
             log.info("the server grants no allowances (a v1 server)")
             return
         self.ledger.apply_allowances(answer)
+        self._allowances_asked = time.monotonic()
         progress.allowances = len(answer.allowances)
 
     # --- convergence ------------------------------------------------------------------------

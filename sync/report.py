@@ -68,12 +68,15 @@ class Round:
     server_cards: dict[str, CardState] = field(default_factory=dict)
     rejections: list[Rejection] = field(default_factory=list)
     allowances: int | None = None
+    spent_allowances: int = 0  # pushed redemptions that cited an allowance
 
 
 def count_results(progress: Round, batch: Sequence[Tx], response: PushResponse) -> None:
     progress.batches += 1
     progress.pushed += len(batch)
     for tx, result in zip(batch, response.results, strict=True):
+        if tx.allowance_id is not None:
+            progress.spent_allowances += 1
         if result.status is TxStatus.ACCEPTED:
             progress.accepted += 1
         else:

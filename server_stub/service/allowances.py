@@ -5,9 +5,11 @@ with the till's own lock (its pushes wait) and then the cards' locks in id order
 1. its allowances that have ended by its own clock are released, if the server has stored every
    seq the till says it recorded (a till holding unsent transactions keeps its escrow);
 2. the store's regulars (accepted activity there within the programme's days, most recent first,
-   up to its cap of cards) get an allowance, or have theirs renewed and topped up, from what the
-   card holds for no other till. An allowance never shrinks here: a till may already have
-   counted on what it was told.
+   up to its cap of cards) get an allowance, or have theirs renewed (when that moves its end on
+   by a tenth of its validity or more) and topped up, from what the card holds for no other
+   till. An allowance never shrinks here: a till may already have counted on what it was told.
+Only the cards whose allowance changes are locked and written: an ask that changes nothing is a
+few reads.
 Head office releases a card's holds from the console, and revoking a till releases all of its own.
 """
 
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import uuid6
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from server_stub.models import Allowance, Card, Device, StoreRegular
@@ -48,39 +50,220 @@ def sync_allowances(
     till_time: datetime,
     now: datetime,
 ) -> AllowanceResponse:
-    """Release what has ended, then renew, top up and grant; the till's allowances as they now are."""
+    """Release what has ended, then renew, top up and grant; the till's allowances as they now are.
+
+    What the till holds is read first, without the cards' locks (the till's own lock keeps its
+    pushes out); only the cards whose allowance would change are locked, read again and written.
+    An ask that changes nothing writes nothing."""
     backend.lock_device(session, device.device_id)
     program = current_program(session, device.merchant_id)
     regulars = _regulars(session, device, program, now=now) if _grants(program) else []
-    cards = _lock(session, {a.card_id for a in _held(session, device_id=device.device_id)} | set(regulars))
-    held = _held(session, device_id=device.device_id)  # again, under the cards' locks
     last_seq = session.execute(select(Device.last_seq).where(Device.id == device.device_id)).scalar_one()
     synced = recorded_seq is None or (last_seq is not None and last_seq >= recorded_seq)
-    ending = [a for a in held if synced and a.valid_until <= till_time]
-    cards.update(_lock(session, {a.card_id for a in held} - set(cards)))  # one granted meanwhile (rare)
-    release(session, ending, cards, why="ended", now=now)
-    kept = {a.card_id: a for a in held if a not in ending}
     until = now + timedelta(hours=program.allowance_hours)
-    for card_id in regulars:
-        card = cards[card_id]
-        own = kept.get(card_id)
-        if card.active:
-            kept[card_id] = _top_up(session, device, program, card, own, until=until, now=now)
-    _write_holds(session, cards.values())
+    plan = _Plan(program, set(regulars), synced=synced, till_time=till_time, until=until)
+    told = {row.card_id: row for row in _holding(session, device.device_id)}
+    changing = {card_id for card_id, row in told.items() if plan.changes(row)}
+    changing |= set(regulars) - set(told)
+    changed = _change(session, device, plan, sorted(changing), now=now) if changing else {}
+    kept = {card_id: row.out() for card_id, row in told.items() if card_id not in changing}
+    kept.update(changed)
     return AllowanceResponse(
-        allowances=[
-            AllowanceOut(
-                id=a.id,
-                card_number=cards[a.card_id].number,
-                points=a.points,
-                stamps=a.stamps,
-                valid_until=a.valid_until,
-            )
-            for a in sorted(kept.values(), key=lambda a: a.card_id)
-        ],
+        allowances=[kept[card_id] for card_id in sorted(kept)],
         server_time=now,
         stored_seq=last_seq,
     )
+
+
+def _change(
+    session: Session, device: DeviceContext, plan: _Plan, card_ids: list[int], *, now: datetime
+) -> dict[int, AllowanceOut]:
+    """Under the cards' locks, with the till's allowances on them read again: release the ended,
+    then renew, top up and grant for the store's active regulars, in a few set-wise statements.
+    What they now hold, by card."""
+    cards = _lock(session, card_ids)
+    held = {hold.card_id: hold for hold in _holds_on(session, device.device_id, card_ids)}
+    ended = [hold for hold in held.values() if plan.ends(hold)]
+    for hold in ended:
+        cards[hold.card_id].held_points -= hold.points
+        cards[hold.card_id].held_stamps -= hold.stamps
+        del held[hold.card_id]
+    granted: list[_Hold] = []
+    renewed: list[_Hold] = []
+    for card_id in card_ids:
+        card = cards[card_id]
+        if card_id in plan.regulars and card.active:
+            own = held.get(card_id)
+            held[card_id] = _topped_up(plan, card, own)
+            (granted if own is None else renewed).append(held[card_id])
+    for start in range(0, len(ended), 1000):
+        ids = [hold.id for hold in ended[start : start + 1000]]
+        session.execute(
+            update(Allowance).where(Allowance.id.in_(ids)).values(released_at=now, released_why="ended")
+        )
+    if renewed:
+        session.execute(
+            update(Allowance),
+            [
+                {"id": h.id, "points": h.points, "stamps": h.stamps, "valid_until": h.valid_until}
+                for h in renewed
+            ],
+        )
+    if granted:
+        session.execute(
+            insert(Allowance),
+            [
+                {
+                    "id": h.id,
+                    "merchant_id": device.merchant_id,
+                    "device_id": device.device_id,
+                    "store_id": device.store_id,
+                    "card_id": h.card_id,
+                    "points": h.points,
+                    "stamps": h.stamps,
+                    "valid_until": h.valid_until,
+                    "granted_at": now,
+                }
+                for h in granted
+            ],
+        )
+    _write_holds(session, cards.values())
+    return {
+        card_id: AllowanceOut(
+            id=h.id,
+            card_number=cards[card_id].number,
+            points=h.points,
+            stamps=h.stamps,
+            valid_until=h.valid_until,
+        )
+        for card_id, h in held.items()
+    }
+
+
+@dataclass(frozen=True)
+class _Hold:
+    """One of the till's allowances on a card (not released)."""
+
+    id: str
+    card_id: int
+    points: int
+    stamps: int
+    valid_until: datetime
+
+
+def _holds_on(session: Session, device_id: str, card_ids: Sequence[int]) -> list[_Hold]:
+    """The till's allowances not released on these cards, read as they are now."""
+    found: list[_Hold] = []
+    for start in range(0, len(card_ids), 1000):
+        rows = session.execute(
+            select(
+                Allowance.id, Allowance.card_id, Allowance.points, Allowance.stamps, Allowance.valid_until
+            ).where(
+                Allowance.device_id == device_id,
+                Allowance.released_at.is_(None),
+                Allowance.card_id.in_(card_ids[start : start + 1000]),
+            )
+        )
+        found.extend(_Hold(*row) for row in rows)
+    return found
+
+
+def _topped_up(plan: _Plan, card: _Card, own: _Hold | None) -> _Hold:
+    """The till's allowance on the card (locked) renewed and topped up to the programme's amounts,
+    from what the card holds for no other till; never less than it was. The card's holds follow."""
+    left_points = own.points if own is not None else 0
+    left_stamps = own.stamps if own is not None else 0
+    free_points = card.points - (card.held_points - left_points)
+    free_stamps = card.stamps - (card.held_stamps - left_stamps)
+    points = max(left_points, min(plan.program.allowance_points, free_points))
+    stamps = max(left_stamps, min(plan.program.allowance_stamps, free_stamps))
+    card.held_points += points - left_points
+    card.held_stamps += stamps - left_stamps
+    if own is None:
+        return _Hold(str(uuid6.uuid7()), card.id, points, stamps, plan.until)
+    return _Hold(own.id, card.id, points, stamps, max(own.valid_until, plan.until))
+
+
+# An allowance is renewed when that moves its end on by at least this share of its validity (12
+# hours: about every 72 minutes), so most asks of a till online all day change nothing.
+RENEW_STEP = 0.1
+
+
+@dataclass(frozen=True)
+class _Told:
+    """One of the till's allowances with its card, as read before any lock."""
+
+    id: str
+    card_id: int
+    card_number: str
+    points: int
+    stamps: int
+    valid_until: datetime
+    card_points: int
+    card_stamps: int
+    card_held_points: int
+    card_held_stamps: int
+    card_active: bool
+
+    def out(self) -> AllowanceOut:
+        return AllowanceOut(
+            id=self.id,
+            card_number=self.card_number,
+            points=self.points,
+            stamps=self.stamps,
+            valid_until=self.valid_until,
+        )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What an ask does to each allowance: the same tests before the locks (to choose the cards
+    to lock) and under them (to act)."""
+
+    program: Program
+    regulars: set[int]
+    synced: bool
+    till_time: datetime
+    until: datetime
+
+    def ends(self, allowance: _Hold | _Told) -> bool:
+        return self.synced and allowance.valid_until <= self.till_time
+
+    def changes(self, told: _Told) -> bool:
+        if self.ends(told):
+            return True
+        if told.card_id not in self.regulars or not told.card_active:
+            return False
+        step = timedelta(hours=self.program.allowance_hours * RENEW_STEP)
+        if told.valid_until <= self.until - step:
+            return True
+        free_points = told.card_points - (told.card_held_points - told.points)
+        free_stamps = told.card_stamps - (told.card_held_stamps - told.stamps)
+        return min(self.program.allowance_points, free_points) > told.points or (
+            min(self.program.allowance_stamps, free_stamps) > told.stamps
+        )
+
+
+def _holding(session: Session, device_id: str) -> list[_Told]:
+    """The till's allowances not released, each with its card (no lock)."""
+    rows = session.execute(
+        select(
+            Allowance.id,
+            Allowance.card_id,
+            Card.card_number,
+            Allowance.points,
+            Allowance.stamps,
+            Allowance.valid_until,
+            Card.points_balance,
+            Card.stamp_count,
+            Card.held_points,
+            Card.held_stamps,
+            Card.is_active,
+        )
+        .join(Card, Card.id == Allowance.card_id)
+        .where(Allowance.device_id == device_id, Allowance.released_at.is_(None))
+    )
+    return [_Told(*row) for row in rows]
 
 
 def _grants(program: Program) -> bool:
@@ -139,45 +322,6 @@ def _lock(session: Session, card_ids: Iterable[int]) -> dict[int, _Card]:
         ).all()
         cards.update({row[0]: _Card(*row) for row in rows})
     return cards
-
-
-def _top_up(
-    session: Session,
-    device: DeviceContext,
-    program: Program,
-    card: _Card,
-    own: Allowance | None,
-    *,
-    until: datetime,
-    now: datetime,
-) -> Allowance:
-    """The till's allowance on the card renewed and topped up to the programme's amounts, from what
-    the card holds for no other till; never less than it was."""
-    left_points = own.points if own is not None else 0
-    left_stamps = own.stamps if own is not None else 0
-    free_points = card.points - (card.held_points - left_points)
-    free_stamps = card.stamps - (card.held_stamps - left_stamps)
-    points = max(left_points, min(program.allowance_points, free_points))
-    stamps = max(left_stamps, min(program.allowance_stamps, free_stamps))
-    card.held_points += points - left_points
-    card.held_stamps += stamps - left_stamps
-    if own is None:
-        own = Allowance(
-            id=str(uuid6.uuid7()),
-            merchant_id=device.merchant_id,
-            device_id=device.device_id,
-            store_id=device.store_id,
-            card_id=card.id,
-            points=points,
-            stamps=stamps,
-            valid_until=until,
-            granted_at=now,
-        )
-        session.add(own)
-    else:
-        own.points, own.stamps = points, stamps
-        own.valid_until = max(own.valid_until, until)
-    return own
 
 
 def release(

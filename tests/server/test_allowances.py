@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from server_stub.models import Allowance, Card
 from server_stub.service.expiry import expire_points
@@ -205,3 +205,40 @@ def test_a_program_without_allowances_grants_none(world: World) -> None:
     with world.database.session() as session:
         held = session.execute(select(Card.held_points).where(Card.card_number == card)).scalar_one()
     assert held == 0
+
+
+def stored_allowance(world: World, allowance_id: str) -> tuple[int, datetime]:
+    with world.database.session() as session:
+        row = session.execute(
+            select(Allowance.points, Allowance.valid_until).where(Allowance.id == allowance_id)
+        ).one()
+    return row[0], row[1]
+
+
+def test_an_ask_that_changes_nothing_writes_nothing_and_a_spent_or_aging_allowance_is_renewed(
+    allowing: World,
+) -> None:
+    world = allowing
+    north = world.tills[0]
+    card = world.new_card(points=1000)
+    regular(world, card)
+    held = allowances(north)[card]
+    first = stored_allowance(world, held["id"])
+    again = allowances(north)[card]
+    assert again == held and stored_allowance(world, held["id"]) == first, "nothing to change: not rewritten"
+    # Spent: topped up at the next ask (and, written anyway, renewed).
+    [answer] = north.push_ok([redeem(north, card, world.staff["staff0"], held["id"])])
+    assert answer["status"] == "accepted"
+    assert stored_allowance(world, held["id"])[0] == ALLOWANCE - 100
+    topped = allowances(north)[card]
+    assert (topped["id"], topped["points"]) == (held["id"], ALLOWANCE)
+    assert topped["valid_until"] >= held["valid_until"]
+    # Aging: with less than 12 h - 72 min left, the next ask moves its end on to 12 hours from now.
+    with world.database.session() as session, session.begin():
+        aged = datetime.now(UTC) + timedelta(hours=10)
+        session.execute(update(Allowance).where(Allowance.id == held["id"]).values(valid_until=aged))
+    renewed = allowances(north)[card]
+    end = datetime.fromisoformat(renewed["valid_until"])
+    assert renewed["id"] == held["id"] and end > datetime.now(UTC) + timedelta(hours=11, minutes=59)
+    assert north.card(card)["held_points"] == ALLOWANCE
+    assert balances_match_ledger(world.database, world.merchant_id)

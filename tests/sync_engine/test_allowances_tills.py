@@ -249,3 +249,27 @@ def test_a_till_killed_mid_redemption_loses_nothing_covered(
     for number in numbers:
         balance, accepted_sum, held, _ = ledger_truth(dsn, number)
         assert balance == accepted_sum >= 0 and balance >= held
+
+
+def test_a_till_asks_for_allowances_first_then_after_spending_one_or_once_an_interval(
+    world: World, tills: dict[str, Till]
+) -> None:
+    dublin, berlin = tills["dublin"], tills["berlin"]
+    number = card_with(world, dublin, cents=30_000, others=[berlin])
+    engine = dublin.engine(allowance_interval=3600.0)
+    try:
+        assert engine.run_once().allowances is not None, "the first round asks"
+        dublin.earn(number, cents=500)
+        assert engine.run_once().allowances is None, "an earning pushed: nothing spent, not asked"
+        assert engine.run_once().allowances is None, "a quiet round: not asked"
+        dublin.ledger.redeem_reward(dublin.staff, number, COFFEE)
+        assert dublin.ledger.coverage(number).points == 0
+        assert engine.run_once().allowances is not None, "a covered redemption pushed: asked, topped up"
+        assert dublin.ledger.coverage(number).points == ALLOWANCE
+    finally:
+        engine.close()
+    engine = dublin.engine(allowance_interval=0.0)
+    try:
+        assert all(engine.run_once().allowances is not None for _ in range(2)), "the interval passed: asked"
+    finally:
+        engine.close()

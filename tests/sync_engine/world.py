@@ -64,11 +64,13 @@ class Till:
     staff: StaffView
     manager: StaffView
 
-    def engine(self, *, url: str | None = None, timeout: float = TIMEOUT, batch: int = 250) -> SyncEngine:
+    def engine(
+        self, *, url: str | None = None, timeout: float = TIMEOUT, batch: int = 250, **options: Any
+    ) -> SyncEngine:
         identity = self.ledger.identity()
         assert identity is not None
         client = SyncClient(url or identity.server_url, identity.token, timeout=timeout)
-        return SyncEngine(self.ledger, client, sizer=BatchSizer(size=batch))
+        return SyncEngine(self.ledger, client, sizer=BatchSizer(size=batch), **options)
 
     def sync(self, **options: Any) -> SyncReport:
         engine = self.engine(**options)
