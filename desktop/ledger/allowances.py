@@ -4,9 +4,12 @@ The server sets aside part of a card's balance for this till until a stated time
 within what is left of it, while the till's clock is before that time, is *covered*: the server
 accepts it whatever happened elsewhere. The till keeps the allowances as the server last told them
 (`allowances` table, replaced by each answer), each with the highest seq of this till the server
-had stored when it counted what was left (`stored_seq`). What is left now is that, less this
-till's redemptions citing the allowance with a higher seq that were not rejected: the ones the
-server had not yet counted. A verb decides under the ledger's write lock (BEGIN IMMEDIATE), so two
+had stored when it counted what was left (`stored_seq`). What is left now is that, less what this
+till took from the card with a higher seq and that was not rejected: the redemptions citing the
+allowance, and anything else that takes points or stamps (an at-risk redemption recorded before
+the allowance came, a void), which the server takes from the till's own allowance when the rest of
+the card cannot pay for it. The server has counted none of these yet. A verb decides under the
+ledger's write lock (BEGIN IMMEDIATE), so two
 redemptions at one till can never both spend the same remainder.
 """
 
@@ -49,12 +52,15 @@ RAW_ALLOWANCE_OF_CARD = RawStatement(
     .order_by(allowances.c.valid_until.desc())
     .limit(1)
 )
+# What this till took from the card after the server last counted its allowance: the redemptions
+# citing it, and anything else that takes points or stamps (an at-risk redemption, a void), which
+# the server may take from this till's own allowance if the rest of the card cannot pay for it.
 RAW_SPENT_SINCE = RawStatement(
     select(
-        func.coalesce(func.sum(-transactions.c.points_delta), 0).label("points"),
-        func.coalesce(func.sum(-transactions.c.stamps_delta), 0).label("stamps"),
+        func.coalesce(func.sum(func.max(-transactions.c.points_delta, 0)), 0).label("points"),
+        func.coalesce(func.sum(func.max(-transactions.c.stamps_delta, 0)), 0).label("stamps"),
     ).where(
-        transactions.c.allowance_id == bindparam("id"),
+        transactions.c.card_number == bindparam("card_number"),
         transactions.c.seq > bindparam("stored_seq"),
         transactions.c.sync_state != REJECTED,
     )
@@ -91,7 +97,7 @@ def coverage_in(cursor: sqlite3.Cursor, program: Program | None, card_number: st
     at_risk_allowed = program.at_risk_redemptions if program is not None else True
     if held is None or held["valid_until"] <= to_db_time(now):
         return Coverage(on, None, 0, 0, None, online=online, at_risk_allowed=at_risk_allowed)
-    spent = RAW_SPENT_SINCE.first(cursor, {"id": held["id"], "stored_seq": held["stored_seq"]})
+    spent = RAW_SPENT_SINCE.first(cursor, {"card_number": card_number, "stored_seq": held["stored_seq"]})
     assert spent is not None
     return Coverage(
         allowances_on=on,

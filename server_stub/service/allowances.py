@@ -175,8 +175,12 @@ def _topped_up(plan: _Plan, card: _Card, own: _Hold | None) -> _Hold:
     left_stamps = own.stamps if own is not None else 0
     free_points = card.points - (card.held_points - left_points)
     free_stamps = card.stamps - (card.held_stamps - left_stamps)
-    points = max(left_points, min(plan.program.allowance_points, free_points))
-    stamps = max(left_stamps, min(plan.program.allowance_stamps, free_stamps))
+    if own is None:  # a grant: what the card can spare, up to the programme's amounts
+        points = max(0, min(plan.program.allowance_points, free_points))
+        stamps = max(0, min(plan.program.allowance_stamps, free_stamps))
+    else:
+        points = topped(left_points, plan.program.allowance_points, free_points)
+        stamps = topped(left_stamps, plan.program.allowance_stamps, free_stamps)
     card.held_points += points - left_points
     card.held_stamps += stamps - left_stamps
     if own is None:
@@ -239,9 +243,19 @@ class _Plan:
             return True
         free_points = told.card_points - (told.card_held_points - told.points)
         free_stamps = told.card_stamps - (told.card_held_stamps - told.stamps)
-        return min(self.program.allowance_points, free_points) > told.points or (
-            min(self.program.allowance_stamps, free_stamps) > told.stamps
+        return topped(told.points, self.program.allowance_points, free_points) > told.points or (
+            topped(told.stamps, self.program.allowance_stamps, free_stamps) > told.stamps
         )
+
+
+def topped(left: int, amount: int, free: int) -> int:
+    """An allowance's new amount: the programme's `amount` if the card's `free` balance allows, else
+    what is free, but raised only when that fills it or adds at least half the amount (a card
+    earning a little at a time is not rewritten at every ask); never less than `left`."""
+    wanted = min(amount, free)
+    if wanted >= amount or wanted - left >= amount / 2:
+        return max(left, wanted)
+    return left
 
 
 def _holding(session: Session, device_id: str) -> list[_Told]:

@@ -192,6 +192,22 @@ def test_what_is_left_counts_only_the_spends_the_server_had_not_counted(
     assert allowing.coverage(CARD).points == 70, "a rejected spend takes nothing from the allowance"
 
 
+def test_an_at_risk_take_the_server_had_not_counted_counts_against_the_allowance(
+    allowing: Ledger, clock: FakeClock
+) -> None:
+    """The server takes an uncited redemption from the till's own allowance when the rest of the
+    card cannot pay for it: until it has counted one, the till must not spend that part again."""
+    allowing.redeem_reward(CASHIER, CARD, "mug", approved_by=MANAGER)  # seq 3: at risk, no allowance
+    allowing.earn_points(
+        CASHIER, CARD, purchase_amount_cents=1000, order_reference="r1"
+    )  # seq 4: earning takes nothing
+    grant(allowing, clock, stored_seq=2)  # asked before seq 3 reached the server
+    assert allowing.coverage(CARD).points == 70
+    [at_risk, _] = allowing.pending_transactions(10)
+    allowing.apply_push_results([at_risk], [reject(at_risk, Reason.INSUFFICIENT_POINTS, None)])
+    assert allowing.coverage(CARD).points == 120, "a refused take took nothing"
+
+
 def test_a_new_answer_replaces_every_allowance_the_till_held(allowing: Ledger, clock: FakeClock) -> None:
     grant(allowing, clock, stored_seq=2)
     grant(allowing, clock, points=10, stamps=0, stored_seq=2, card="C-2")

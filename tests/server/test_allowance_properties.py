@@ -113,11 +113,9 @@ class Chain:
                 now=self.now,
             )
         held = [a for a in answer.allowances if a.card_number == CARD]
-        spent = 100 * sum(
-            1
-            for tx in model.pending
-            if tx.allowance_id is not None and held and str(tx.allowance_id) == held[0].id
-        )
+        # Unsent takes from the card count against what the till was told, cited or not (the
+        # server takes an uncited one from the till's own allowance when the card is short).
+        spent = sum(-tx.points_delta for tx in model.pending if tx.points_delta < 0)
         model.allowance = (
             {"id": held[0].id, "left": held[0].points - spent, "valid_until": held[0].valid_until}
             if held
@@ -144,6 +142,7 @@ class Chain:
         if covered:
             assert allowance is not None
             fields["allowance_id"] = allowance["id"]
+        if allowance is not None:  # covered or not, it counts against what is left
             allowance["left"] = int(str(allowance["left"])) - 100
         model.pending.append(model.record(T.POINTS_REDEEMED, self.now, **fields))
 
@@ -157,11 +156,15 @@ class Chain:
             model.pending = []
 
     def redeem_online(self, till: int) -> None:
+        """Online: a redemption citing no allowance, judged at once. Like every take the till sent
+        after its last answer, it counts against what the till was told is left."""
         model = self.tills[till]
         if not model.revoked:
             tx = model.record(T.POINTS_REDEEMED, self.now, points_delta=-100, reward_id="coffee")
             self._push(model, [*model.pending, tx])
             model.pending = []
+            if model.allowance is not None:
+                model.allowance["left"] = int(str(model.allowance["left"])) - 100
 
     def time_passes(self, hours: int) -> None:
         self.now += timedelta(hours=hours)
@@ -287,6 +290,10 @@ CHECKS = (
 # Two stories always told, beside the random ones: a till that asks again, past its allowance's end,
 # before sending what it covered; two tills spending offline while a third spends online.
 @example(events=[("sync", 0), ("redeem_offline", 0), ("time_passes", 13), ("ask_before_sending", 0)])
+# An at-risk redemption recorded before the till's allowance came, sent after a covered one.
+@example(
+    events=[("sync", 0), ("sync", 2), ("redeem_offline", 1), ("ask_before_sending", 1), ("redeem_offline", 1)]
+)
 @example(
     events=[
         ("sync", 1),
