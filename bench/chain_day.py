@@ -17,15 +17,17 @@ one visit in ten redeems); the rest buy (1.50 to 6.50 euros). `--offline-share` 
 their line for `--offline-hours` at a random time (just after a good round). Online, a till runs
 a sync round every 15 minutes and around each redemption (one just before, standing for the
 worker's minute round, and one right after, as the worker does), so an online redemption is
-judged while the customer is there; every round with allowances on ends asking for them.
+judged while the customer is there; with allowances on, a till's engine asks for them as a
+till's does (its first round, after a round that pushed redemptions citing one, and every 5
+minutes of its clock).
 A till's manager approves every redemption no allowance covers offline (at risk). The same
 customers come, in the same order, with allowances on and off; each run has fresh databases.
 
 Time: the tills and the engine run on a simulated clock (the ledger's `clock=`); the server keeps
 its own. The day is placed in the 13 hours before the run, so every transaction time is in the
 server's past, and an allowance (valid 12 hours from its last renewal, at the server's now) never
-ends during the day: as in a real day, where an online till renews its allowances every minute
-and a 4-hour outage ends long before them.
+ends during the day: as in a real day, where an online till has its allowances renewed well
+before they end, and a 4-hour outage ends long before them.
 
 This machine's PostgreSQL runs without autovacuum (a CI setting), so the day runs VACUUM ANALYZE
 every simulated hour in its stead: otherwise the allowances table, filled during the day, keeps

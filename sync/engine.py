@@ -90,7 +90,7 @@ class SyncEngine:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._keys: dict[tuple[uuid.UUID, ...], str] = {}
         self._allowances_supported = True
-        self._allowances_asked: float | None = None  # time.monotonic() of the last answer
+        self._allowances_asked: datetime | None = None  # the engine's clock at the last answer
         self._allowance_interval = allowance_interval
 
     def close(self) -> None:
@@ -252,7 +252,8 @@ class SyncEngine:
         if not self._allowances_supported:
             return
         asked = self._allowances_asked
-        due = asked is None or time.monotonic() - asked >= self._allowance_interval
+        since = (self._clock() - asked).total_seconds() if asked is not None else None
+        due = since is None or not 0 <= since < self._allowance_interval  # a clock set back: due too
         if not due and progress.spent_allowances == 0:
             return
         request = self.ledger.allowance_request()
@@ -264,7 +265,7 @@ class SyncEngine:
             log.info("the server grants no allowances (a v1 server)")
             return
         self.ledger.apply_allowances(answer)
-        self._allowances_asked = time.monotonic()
+        self._allowances_asked = self._clock()
         progress.allowances = len(answer.allowances)
 
     # --- convergence ------------------------------------------------------------------------
