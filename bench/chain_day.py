@@ -8,7 +8,8 @@ The chain: `--tills` tills at `--stores` stores (till i at store i mod stores, s
 two), each store with its regulars (cards with a purchase there in the last 25 days) and travellers
 that are regulars of two to four stores; every card opens the day with 0 to 600 points (plus
 last month's). The programme: 10 points a euro, a free coffee for 300 points; with allowances on,
-each till holds one coffee's worth on each of its store's regulars (what no other till holds).
+each till may hold one coffee's worth on each of its store's regulars (of what no other till holds,
+beyond one coffee's worth kept free for anyone: docs/allowances.md).
 
 The day (12 hours, simulated): each till serves `--visits` customers (scaled down from a busy
 shop's 300 or so, to run in a few minutes), regulars of its store, at random times. A customer

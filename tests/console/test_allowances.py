@@ -16,7 +16,9 @@ from server_stub.console.formatting import local_time_text
 from server_stub.models import Allowance
 from tests.console.helpers import ConsoleWorld, Merchant, enrol_device, page_text, push_txs
 
-ALLOWANCE_POINTS = 60  # the card gets 170 points: 60 held for each of two tills, 50 left available
+# The card gets 230 points and 3 stamps: 60 points and a stamp held for each of two tills, and what
+# is left (110 points, a stamp) available; a till holds only beyond one allowance's worth.
+ALLOWANCE_POINTS = 60
 ALLOWANCE_STAMPS = 1
 
 
@@ -66,13 +68,14 @@ def sync_allowances(console: ConsoleWorld, device: dict[str, Any], recorded_seq:
 
 
 def held_at_two_tills(console: ConsoleWorld, merchant: Merchant) -> Held:
-    """A new card, a regular at two stores (170 points, 2 stamps), and each store's new till's allowance."""
+    """A new card, a regular at two stores (230 points, 3 stamps), and each store's new till's allowance."""
     devices = [enrol_device(console, merchant, 0), enrol_device(console, merchant, 1)]
     card = f"H-{uuid.uuid4().hex[:8]}"
     first = [
         {"type": "card_created", "customer": {"name": "Hana"}},
         {"type": "welcome_bonus", "points_delta": 50},
-        {"type": "points_earned", "points_delta": 120, "purchase_amount_cents": 1200},
+        {"type": "points_earned", "points_delta": 180, "purchase_amount_cents": 1800},
+        {"type": "stamp_earned", "stamps_delta": 1},
         {"type": "stamp_earned", "stamps_delta": 1},
     ]
     push(console, merchant, devices[0], card, first)
@@ -134,9 +137,9 @@ def test_the_card_page_shows_what_is_held_where_and_what_is_available(
     held = held_at_two_tills(console, allowing)
     html = console.signed_in(allowing.analyst).get(f"/office/cards/{held.card}").text
     shown = {key: figure(html, key) for key in ("points", "held-points", "available-points")}
-    assert shown == {"points": 170, "held-points": 120, "available-points": 50}
+    assert shown == {"points": 230, "held-points": 120, "available-points": 110}
     shown = {key: figure(html, key) for key in ("stamps", "held-stamps", "available-stamps")}
-    assert shown == {"stamps": 2, "held-stamps": 2, "available-stamps": 0}
+    assert shown == {"stamps": 3, "held-stamps": 2, "available-stamps": 1}
     expected = []
     for device, granted in zip(held.devices, held.granted, strict=True):
         store = device["store"]
@@ -174,7 +177,7 @@ def test_an_admin_releases_what_a_card_holds_and_the_till_is_no_longer_told_of_i
 
     assert done.status_code == 200, done.text[:500]
     assert "Released 2 allowances: 120 points and 2 stamps are available again." in page_text(done.text)
-    assert (figure(done.text, "held-points"), figure(done.text, "available-points")) == (0, 170)
+    assert (figure(done.text, "held-points"), figure(done.text, "available-points")) == (0, 230)
     assert "Nothing is held on this card for offline use." in page_text(done.text)
     ids = [granted["id"] for granted in held.granted]
     assert stored_allowances(console, ids) == dict.fromkeys(ids, (True, "head office"))

@@ -88,14 +88,14 @@ def test_two_offline_tills_spend_within_their_allowances_whatever_a_third_did_on
 def test_redemptions_beyond_an_allowance_are_at_risk_and_refused_as_before(allowing: World) -> None:
     world = allowing
     north, west = world.tills
-    card = world.new_card(points=600)
+    card = world.new_card(points=900)
     regular(world, card)
     held = allowances(north)[card]
-    assert allowances(west)[card]["points"] == ALLOWANCE  # 600: 300 each, nothing left for anyone else
+    assert allowances(west)[card]["points"] == ALLOWANCE  # 900: 300 each, 300 free for anyone
     covered = [redeem(north, card, world.staff["staff0"], held["id"]) for _ in range(3)]
-    at_risk = [redeem(north, card, world.staff["staff0"]) for _ in range(2)]
+    at_risk = [redeem(north, card, world.staff["staff0"]) for _ in range(5)]
     answers = north.push_ok(covered + at_risk)
-    assert [a["reason"] for a in answers] == [None, None, None, "insufficient_points", "insufficient_points"]
+    assert [a["reason"] for a in answers] == [None] * 6 + ["insufficient_points"] * 2
     assert north.card(card)["card"]["points_balance"] == 300  # west's hold, untouched
 
 
@@ -116,15 +116,16 @@ def test_a_covered_redemption_holds_through_the_cards_deactivation_meanwhile(all
 def test_a_citation_that_does_not_fit_its_allowance_is_at_risk(allowing: World) -> None:
     world = allowing
     north, west = world.tills
-    card = world.new_card(points=300)
+    card = world.new_card(points=600)
     regular(world, card)
-    held = allowances(north)[card]  # all 300 held for north
+    held = allowances(north)[card]  # 300 held for north, 300 free
     late = (datetime.fromisoformat(held["valid_until"]) + timedelta(minutes=1)).isoformat()
     tries = [
+        *(redeem(west, card, world.staff["staff1"]) for _ in range(3)),  # the free 300
         redeem(west, card, world.staff["staff1"], held["id"]),  # another till's allowance
         redeem(west, card, world.staff["staff1"], str(uuid.uuid4())),  # no such allowance
     ]
-    assert [a["reason"] for a in west.push_ok(tries)] == ["insufficient_points"] * 2
+    assert [a["reason"] for a in west.push_ok(tries)] == [None] * 3 + ["insufficient_points"] * 2
     [after] = north.push_ok([redeem(north, card, world.staff["staff0"], held["id"], transaction_at=late)])
     assert after["status"] == "accepted"  # at risk, but the points are its own till's to spend
     assert north.card(card)["held_points"] == 200  # taken from its own hold
@@ -157,7 +158,7 @@ def test_escrow_is_released_only_once_the_till_is_past_the_end_and_has_sent_ever
 def test_a_revoked_tills_escrow_goes_back_to_the_card(allowing: World) -> None:
     world = allowing
     north, west = world.tills
-    card = world.new_card(points=300)
+    card = world.new_card(points=600)
     regular(world, card)
     assert allowances(west)[card]["points"] == ALLOWANCE
     assert west.card(card)["held_points"] == ALLOWANCE
@@ -165,10 +166,8 @@ def test_a_revoked_tills_escrow_goes_back_to_the_card(allowing: World) -> None:
     assert office.post(f"/v1/office/devices/{west.device_id}/revoke").status_code == 204
     detail = north.card(card)
     assert (detail["held_points"], detail["holds"]) == (0, [])
-    assert (
-        north.push_ok([redeem(north, card, world.staff["staff0"]) for _ in range(3)])[2]["status"]
-        == "accepted"
-    )
+    answers = north.push_ok([redeem(north, card, world.staff["staff0"]) for _ in range(6)])
+    assert [a["reason"] for a in answers] == [None] * 6, "the released 300 spent too"
 
 
 def test_held_points_do_not_expire(allowing: World) -> None:
@@ -242,3 +241,15 @@ def test_an_ask_that_changes_nothing_writes_nothing_and_a_spent_or_aging_allowan
     assert renewed["id"] == held["id"] and end > datetime.now(UTC) + timedelta(hours=11, minutes=59)
     assert north.card(card)["held_points"] == ALLOWANCE
     assert balances_match_ledger(world.database, world.merchant_id)
+
+
+def test_a_till_holds_only_what_a_card_has_beyond_one_allowance_free_for_anyone(allowing: World) -> None:
+    world = allowing
+    north, west = world.tills
+    card = world.new_card(points=500)
+    regular(world, card)
+    assert allowances(north)[card]["points"] == 200, "500 less the 300 kept free"
+    assert allowances(west)[card]["points"] == 0, "nothing beyond the free 300 is left"
+    [third] = extra_tills(world, 1)
+    answers = third.push_ok([redeem(third, card, world.staff["manager0"]) for _ in range(4)])
+    assert [a["reason"] for a in answers] == [None] * 3 + ["insufficient_points"], "300 free"

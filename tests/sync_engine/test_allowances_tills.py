@@ -166,7 +166,7 @@ def test_offline_redemptions_beyond_the_allowances_are_at_risk_and_refused_as_be
     world: World, dsn: str, tills: dict[str, Till]
 ) -> None:
     dublin, berlin, third = tills["dublin"], tills["berlin"], tills["dublin_2"]
-    number = card_with(world, dublin, cents=6_000, others=[berlin, third])  # 650 + 20 points
+    number = card_with(world, dublin, cents=9_000, others=[berlin, third])  # 950 + 20 points
     go_offline(dublin)
     go_offline(berlin)
     recorded = {}
@@ -191,7 +191,8 @@ def test_offline_redemptions_beyond_the_allowances_are_at_risk_and_refused_as_be
 
 def test_a_revoked_tills_escrow_goes_back_to_the_card(world: World, dsn: str, tills: dict[str, Till]) -> None:
     dublin, berlin = tills["dublin"], tills["berlin"]
-    number = card_with(world, dublin, cents=3_000, others=[berlin])  # 350 + 10 points: 360
+    # 650 + 10 points: 660, of which 300 stay free (one allowance's worth) and 360 may be held
+    number = card_with(world, dublin, cents=6_000, others=[berlin])
     held_by_dublin = dublin.ledger.coverage(number).points
     held_by_berlin = berlin.ledger.coverage(number).points
     assert held_by_dublin == ALLOWANCE and held_by_berlin == 60, "what no other till held"
@@ -214,7 +215,7 @@ def test_a_till_killed_mid_redemption_loses_nothing_covered(
     dublin = tills["dublin"]
     numbers = [new_card(dublin) for _ in range(40)]
     for number in numbers:
-        dublin.earn(number, cents=5_000)  # 500 + 20 points each
+        dublin.earn(number, cents=6_000)  # 600 + 20 points each: 300 held, the rest free
     dublin.sync()  # the push makes them regulars; the same round's allowance call covers them
     assert all(dublin.ledger.coverage(number).points == ALLOWANCE for number in numbers)
     go_offline(dublin)
