@@ -167,7 +167,10 @@ def record_backlog(ledger: Ledger, chain: Chain, *, count: int, seed: int) -> in
 
 def prepare(workdir: Path, names: list[str], args: argparse.Namespace) -> tuple[Chain, dict[str, World]]:
     base = new_database(names)
-    plan = ChainPlan(stores=1, tills=2, regulars_per_store=args.cards, others=args.cards // 5)
+    # Cards that can each spare a whole allowance (a till holds only beyond one kept free for anyone).
+    plan = ChainPlan(
+        stores=1, tills=2, regulars_per_store=args.cards, others=args.cards // 5, opening=(600, 1500)
+    )
     print(f"building the world: {args.cards} regulars, {args.cards // 5} other cards ...", flush=True)
     chain = build_chain(base, plan)
     worlds = {}

@@ -61,10 +61,10 @@ def sync_allowances(
     last_seq = session.execute(select(Device.last_seq).where(Device.id == device.device_id)).scalar_one()
     synced = recorded_seq is None or (last_seq is not None and last_seq >= recorded_seq)
     until = now + timedelta(hours=program.allowance_hours)
-    plan = _Plan(program, set(regulars), synced=synced, till_time=till_time, until=until)
+    plan = _Plan(program, {r.card_id for r in regulars}, synced=synced, till_time=till_time, until=until)
     told = {row.card_id: row for row in _holding(session, device.device_id)}
     changing = {card_id for card_id, row in told.items() if plan.changes(row)}
-    changing |= set(regulars) - set(told)
+    changing |= {r.card_id for r in regulars if r.card_id not in told and plan.grants(r)}
     changed = _change(session, device, plan, sorted(changing), now=now) if changing else {}
     kept = {card_id: row.out() for card_id, row in told.items() if card_id not in changing}
     kept.update(changed)
@@ -94,8 +94,11 @@ def _change(
         card = cards[card_id]
         if card_id in plan.regulars and card.active:
             own = held.get(card_id)
-            held[card_id] = _topped_up(plan, card, own)
-            (granted if own is None else renewed).append(held[card_id])
+            hold = _topped_up(plan, card, own)
+            if own is None and hold.points == hold.stamps == 0:
+                continue  # nothing to hold: no allowance
+            held[card_id] = hold
+            (granted if own is None else renewed).append(hold)
     for start in range(0, len(ended), 1000):
         ids = [hold.id for hold in ended[start : start + 1000]]
         session.execute(
@@ -243,6 +246,13 @@ class _Plan:
     def ends(self, allowance: _Hold | _Told) -> bool:
         return self.synced and allowance.valid_until <= self.till_time
 
+    def grants(self, regular: _Regular) -> bool:
+        """A regular without an allowance would get one (something to hold)."""
+        return regular.active and (
+            spare(regular.points, regular.held_points, self.program.allowance_points) > 0
+            or spare(regular.stamps, regular.held_stamps, self.program.allowance_stamps) > 0
+        )
+
     def changes(self, told: _Told) -> bool:
         if self.ends(told):
             return True
@@ -324,17 +334,36 @@ def _held(
     return list(session.scalars(query.execution_options(populate_existing=True)))
 
 
-def _regulars(session: Session, device: DeviceContext, program: Program, *, now: datetime) -> list[int]:
+@dataclass(frozen=True)
+class _Regular:
+    """One of the store's regulars, with its card as read before any lock."""
+
+    card_id: int
+    points: int
+    stamps: int
+    held_points: int
+    held_stamps: int
+    active: bool
+
+
+def _regulars(session: Session, device: DeviceContext, program: Program, *, now: datetime) -> list[_Regular]:
     """The store's cards seen within the programme's days, most recent first, up to its cap."""
     since = now - timedelta(days=program.allowance_regular_days)
-    return list(
-        session.scalars(
-            select(StoreRegular.card_id)
-            .where(StoreRegular.store_id == device.store_id, StoreRegular.last_at >= since)
-            .order_by(StoreRegular.last_at.desc())
-            .limit(program.allowance_cards)
+    rows = session.execute(
+        select(
+            StoreRegular.card_id,
+            Card.points_balance,
+            Card.stamp_count,
+            Card.held_points,
+            Card.held_stamps,
+            Card.is_active,
         )
+        .join(Card, Card.id == StoreRegular.card_id)
+        .where(StoreRegular.store_id == device.store_id, StoreRegular.last_at >= since)
+        .order_by(StoreRegular.last_at.desc())
+        .limit(program.allowance_cards)
     )
+    return [_Regular(*row) for row in rows]
 
 
 def _lock(session: Session, card_ids: Iterable[int]) -> dict[int, _Card]:
