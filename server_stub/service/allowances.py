@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import uuid6
-from sqlalchemy import BigInteger, Integer, String, column, insert, select, update, values
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from server_stub.models import Allowance, Card, Device, StoreRegular, UtcDateTime
+from server_stub.db import is_postgres
+from server_stub.models import Allowance, Card, Device, StoreRegular
 from server_stub.service.auth import DeviceContext
-from server_stub.service.backend import Backend
+from server_stub.service.backend import AllowanceAmounts, Backend, CardHolds, backend_for
 from server_stub.service.programs import current_program
 from sync.protocol import AllowanceOut, AllowanceResponse, Program
 
@@ -65,7 +66,7 @@ def sync_allowances(
     told = {row.card_id: row for row in _holding(session, device.device_id)}
     changing = {card_id for card_id, row in told.items() if plan.changes(row)}
     changing |= {r.card_id for r in regulars if r.card_id not in told and plan.grants(r)}
-    changed = _change(session, device, plan, sorted(changing), now=now) if changing else {}
+    changed = _change(session, backend, device, plan, sorted(changing), now=now) if changing else {}
     kept = {card_id: row.out() for card_id, row in told.items() if card_id not in changing}
     kept.update(changed)
     return AllowanceResponse(
@@ -76,7 +77,13 @@ def sync_allowances(
 
 
 def _change(
-    session: Session, device: DeviceContext, plan: _Plan, card_ids: list[int], *, now: datetime
+    session: Session,
+    backend: Backend,
+    device: DeviceContext,
+    plan: _Plan,
+    card_ids: list[int],
+    *,
+    now: datetime,
 ) -> dict[int, AllowanceOut]:
     """Under the cards' locks, with the till's allowances on them read again: release the ended,
     then renew, top up and grant for the store's active regulars, in a few set-wise statements.
@@ -104,24 +111,9 @@ def _change(
         session.execute(
             update(Allowance).where(Allowance.id.in_(ids)).values(released_at=now, released_why="ended")
         )
-    for start in range(0, len(renewed), 1000):
-        rows = (
-            values(
-                column("id", String),
-                column("points", BigInteger),
-                column("stamps", BigInteger),
-                column("valid_until", UtcDateTime),
-                name="renewed",
-            )
-            .data([(h.id, h.points, h.stamps, h.valid_until) for h in renewed[start : start + 1000]])
-            .cte("renewed")
-        )
-        session.execute(
-            update(Allowance)
-            .where(Allowance.id == rows.c.id)
-            .values(points=rows.c.points, stamps=rows.c.stamps, valid_until=rows.c.valid_until)
-            .execution_options(synchronize_session=False)
-        )
+    backend.write_allowances(
+        session, [AllowanceAmounts(h.id, h.points, h.stamps, h.valid_until) for h in renewed]
+    )
     if granted:
         session.execute(
             insert(Allowance),
@@ -140,7 +132,7 @@ def _change(
                 for h in granted
             ],
         )
-    _write_holds(session, cards.values())
+    _write_holds(session, backend, cards.values())
     return {
         card_id: AllowanceOut(
             id=h.id,
@@ -402,27 +394,9 @@ def release(
     session.flush()
 
 
-def _write_holds(session: Session, cards: Iterable[_Card]) -> None:
-    """The cards' holds written, a thousand cards a statement."""
-    found = [(c.id, c.held_points, c.held_stamps) for c in cards]
+def _write_holds(session: Session, backend: Backend, cards: Iterable[_Card]) -> None:
     session.flush()
-    for start in range(0, len(found), 1000):
-        rows = (
-            values(
-                column("id", Integer),
-                column("held_points", BigInteger),
-                column("held_stamps", BigInteger),
-                name="holds",
-            )
-            .data(found[start : start + 1000])
-            .cte("holds")
-        )
-        session.execute(
-            update(Card)
-            .where(Card.id == rows.c.id)
-            .values(held_points=rows.c.held_points, held_stamps=rows.c.held_stamps)
-            .execution_options(synchronize_session=False)
-        )
+    backend.write_holds(session, [CardHolds(c.id, c.held_points, c.held_stamps) for c in cards])
 
 
 def release_holds(
@@ -443,5 +417,5 @@ def release_holds(
         session, merchant_id=merchant_id, card_id=card_id, device_id=device_id
     )  # under the locks
     release(session, allowances, cards, why=why, now=now)
-    _write_holds(session, cards.values())
+    _write_holds(session, backend_for(postgres=is_postgres(session)), cards.values())
     return len(allowances)

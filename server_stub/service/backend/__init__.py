@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from server_stub.service.backend.base import AnswerRow, Backend, KeyClaim, StoredAnswer
+from server_stub.service.backend.base import (
+    AllowanceAmounts,
+    AnswerRow,
+    Backend,
+    CardHolds,
+    KeyClaim,
+    StoredAnswer,
+)
 from server_stub.service.backend.postgres import PostgresBackend
 from server_stub.service.backend.sqlite import SqliteBackend
 
 __all__ = [
+    "AllowanceAmounts",
     "AnswerRow",
+    "CardHolds",
     "Backend",
     "KeyClaim",
     "PostgresBackend",

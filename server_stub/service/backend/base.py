@@ -68,6 +68,25 @@ class Backend(Protocol):
     def lock_device(self, session: Session, device_id: str) -> None:
         """The till's own lock, held until commit (its pushes take it first too)."""
 
+    def write_holds(self, session: Session, holds: Sequence[CardHolds]) -> None:
+        """The cards' held points and stamps (the cards locked by the caller), set-wise."""
+
+    def write_allowances(self, session: Session, allowances: Sequence[AllowanceAmounts]) -> None:
+        """The allowances' amounts and ends (their cards locked by the caller), set-wise."""
+
+
+class CardHolds(NamedTuple):
+    card_id: int
+    held_points: int
+    held_stamps: int
+
+
+class AllowanceAmounts(NamedTuple):
+    id: str
+    points: int
+    stamps: int
+    valid_until: datetime
+
 
 @dataclass(frozen=True, slots=True)
 class Wanted:

@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from server_stub.models import LedgerTransaction, UtcDateTime
 from server_stub.service.backend.base import (
     LEDGER_COLUMNS,
+    AllowanceAmounts,
     AnswerRow,
+    CardHolds,
     FactRows,
     KeyClaim,
     StoredAnswer,
@@ -185,9 +187,46 @@ _STORE_ANSWER = (
 )
 
 
+# Cards' holds and allowances' amounts, a whole list in one statement (the rows locked already).
+_SET_HOLDS = (
+    "UPDATE cards SET held_points = v.p, held_stamps = v.s"
+    " FROM unnest(CAST(string_to_array(%(ids)s, ',') AS integer[]),"
+    " CAST(string_to_array(%(points)s, ',') AS bigint[]),"
+    " CAST(string_to_array(%(stamps)s, ',') AS bigint[])) AS v(id, p, s)"
+    " WHERE cards.id = v.id"
+)
+_SET_ALLOWANCES = (
+    "UPDATE allowances SET points = v.p, stamps = v.s, valid_until = v.until"
+    " FROM unnest(string_to_array(%(ids)s, ','),"
+    " CAST(string_to_array(%(points)s, ',') AS bigint[]),"
+    " CAST(string_to_array(%(stamps)s, ',') AS bigint[]),"
+    " CAST(string_to_array(%(until)s, ',') AS timestamp[])) AS v(id, p, s, until)"
+    " WHERE allowances.id = v.id"
+)
+
+
 class PostgresBackend:
     def lock_device(self, session: Session, device_id: str) -> None:
         _run(session, [(_LOCK_KEYS, {"keys": [advisory_key("device", device_id)]})])
+
+    def write_holds(self, session: Session, holds: Sequence[CardHolds]) -> None:
+        if holds:
+            params = {
+                "ids": joined_numbers(h.card_id for h in holds),
+                "points": joined_numbers(h.held_points for h in holds),
+                "stamps": joined_numbers(h.held_stamps for h in holds),
+            }
+            _run_writes(session, [(_SET_HOLDS, params)])
+
+    def write_allowances(self, session: Session, allowances: Sequence[AllowanceAmounts]) -> None:
+        if allowances:
+            params = {
+                "ids": joined([a.id for a in allowances]),
+                "points": joined_numbers(a.points for a in allowances),
+                "stamps": joined_numbers(a.stamps for a in allowances),
+                "until": joined_times(_naive(a.valid_until) for a in allowances),
+            }
+            _run_writes(session, [(_SET_ALLOWANCES, params)])
 
     def claim_key(self, session: Session, *, device_id: str, key: str) -> KeyClaim:
         """A transaction-long advisory lock on the key (tried, never waited for), then its answer."""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.models import (
     Allowance,
+    Base,
     Card,
     CardChange,
     DailyTotal,
@@ -25,10 +26,13 @@ from server_stub.models import (
     ProgramVersion,
     Staff,
     StoreRegular,
+    UtcDateTime,
 )
 from server_stub.service.backend.base import (
     LEDGER_COLUMNS,
+    AllowanceAmounts,
     AnswerRow,
+    CardHolds,
     FactRows,
     KeyClaim,
     StoredAnswer,
@@ -110,9 +114,39 @@ _TOUCH_DEVICE = (
 )
 
 
+# Core statements on the tables (an ORM update with a list of rows would be a bulk update by key).
+_CARD_TABLE = Base.metadata.tables["cards"]
+_ALLOWANCE_TABLE = Base.metadata.tables["allowances"]
+_SET_HOLDS = (
+    update(_CARD_TABLE)
+    .where(_CARD_TABLE.c.id == bindparam("b_id"))
+    .values(held_points=bindparam("b_p"), held_stamps=bindparam("b_s"))
+)
+_SET_ALLOWANCES = (
+    update(_ALLOWANCE_TABLE)
+    .where(_ALLOWANCE_TABLE.c.id == bindparam("b_id"))
+    .values(
+        points=bindparam("b_p"), stamps=bindparam("b_s"), valid_until=bindparam("b_until", type_=UtcDateTime)
+    )
+)
+
+
 class SqliteBackend:
     def lock_device(self, session: Session, device_id: str) -> None:
         """The write lock taken at BEGIN IMMEDIATE holds everything already."""
+
+    def write_holds(self, session: Session, holds: Sequence[CardHolds]) -> None:
+        if holds:
+            session.execute(
+                _SET_HOLDS, [{"b_id": h.card_id, "b_p": h.held_points, "b_s": h.held_stamps} for h in holds]
+            )
+
+    def write_allowances(self, session: Session, allowances: Sequence[AllowanceAmounts]) -> None:
+        if allowances:
+            rows = [
+                {"b_id": a.id, "b_p": a.points, "b_s": a.stamps, "b_until": a.valid_until} for a in allowances
+            ]
+            session.execute(_SET_ALLOWANCES, rows)
 
     def claim_key(self, session: Session, *, device_id: str, key: str) -> KeyClaim:
         """The write lock is the claim (the server process keeps the in-flight keys itself)."""
