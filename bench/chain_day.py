@@ -2,14 +2,16 @@
 them off, on real tills (ledger files, the sync engine) and the real server (PostgreSQL, over HTTP).
 
     .venv/bin/python bench/chain_day.py [--stores 30] [--tills 50] [--regulars 150] [--travellers 300]
-        [--visits 120] [--offline-share 0.2] [--offline-hours 4] [--redeem 0.2] [--check]
+        [--visits 120] [--offline-share 0.2] [--offline-hours 4] [--redeem 0.2]
+        [--opening-min 0] [--opening-max 600] [--check]
 
 The chain: `--tills` tills at `--stores` stores (till i at store i mod stores, so most stores have
 two), each store with its regulars (cards with a purchase there in the last 25 days) and travellers
 that are regulars of two to four stores; every card opens the day with 0 to 600 points (plus
-last month's). The programme: 10 points a euro, a free coffee for 300 points; with allowances on,
-each till may hold one coffee's worth on each of its store's regulars (of what no other till holds,
-beyond one coffee's worth kept free for anyone: docs/allowances.md).
+last month's; `--opening-min/--opening-max`). The programme: 10 points a euro, a free coffee for
+300 points; with allowances on, each till may hold one coffee's worth on each of its store's
+regulars (of what no other till holds, beyond one coffee's worth kept free for anyone:
+docs/allowances.md).
 
 The day (12 hours, simulated): each till serves `--visits` customers (scaled down from a busy
 shop's 300 or so, to run in a few minutes), regulars of its store, at random times. A customer
@@ -132,6 +134,7 @@ def prepare(workdir: Path, names: list[str], args: argparse.Namespace) -> tuple[
         tills=args.tills,
         regulars_per_store=args.regulars,
         travellers=args.travellers,
+        opening=(args.opening_min, args.opening_max),
         history_before=datetime.now(UTC) - DAY - timedelta(hours=1),
         seed=args.seed,
     )
@@ -242,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--offline-share", type=float, default=0.2)
     parser.add_argument("--offline-hours", type=float, default=4.0)
     parser.add_argument("--redeem", type=float, default=0.2, help="chance a customer who can pay redeems")
+    parser.add_argument("--opening-min", type=int, default=0, help="a card's fewest points at dawn")
+    parser.add_argument("--opening-max", type=int, default=600, help="a card's most points at dawn")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--check", action="store_true", help="a tiny day: 3 stores, 4 tills")
     args = parser.parse_args(argv)
