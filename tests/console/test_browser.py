@@ -182,3 +182,40 @@ def test_another_merchants_card_by_url_is_not_found(page: Any, console_pg: Conso
     assert page.get_by_role("heading", name="Not found").is_visible()
     own = page.goto(f"/office/cards/{ours.document['cards'][0]['card_number']}")
     assert own is not None and own.status == 200
+
+
+CONSOLE_PAGES = ("/office/", "/office/tills", "/office/rejections", "/office/cards", "/office/staff")
+CONSOLE_PAGES += ("/office/program", "/office/audit")
+
+
+def test_on_a_tablet_a_person_signs_in_by_keyboard_and_no_page_scrolls_sideways(
+    browser: Any, console_pg: ConsoleWorld
+) -> None:
+    """1024 px wide, keys pressed into whatever has the focus, as a person at a tablet with a
+    keyboard would: Tab reaches the user name, then the password, Enter signs in; then every page
+    fits the width (nothing wider than the window)."""
+    merchant = console_pg.merchants[0]
+    sell(console_pg, merchant, enrol_device(console_pg, merchant, 0))
+    context = browser.new_context(base_url=console_pg.url, viewport={"width": 1024, "height": 768})
+    context.set_default_timeout(15_000)
+    try:
+        page = context.new_page()
+        page.goto("/office/login")
+        for _ in range(10):  # the skip link and the header come first
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.name") == "username":
+                break
+        assert page.evaluate("document.activeElement.name") == "username", "Tab never reached the user name"
+        page.keyboard.type(merchant.analyst)
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.name") == "password"
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(re.compile(r".*/office/$"))
+        for path in CONSOLE_PAGES:
+            page.goto(path)
+            page.wait_for_load_state()
+            wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert wide <= 0, f"{path} is {wide} px wider than a 1024 px tablet"
+    finally:
+        context.close()

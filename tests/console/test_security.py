@@ -5,12 +5,21 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from sqlalchemy import update
 
+from server_stub.console.web import LOGIN_CSRF_COOKIE
 from server_stub.db import create_database
 from server_stub.models import OfficeSession
-from tests.console.helpers import PASSWORD, ConsoleWorld, create_office_user, page_text, rejected_push
+from tests.console.helpers import (
+    PASSWORD,
+    ConsoleWorld,
+    create_office_user,
+    csrf_of,
+    page_text,
+    rejected_push,
+)
 
 PAGES = [
     "/office/",
@@ -46,6 +55,33 @@ def test_the_session_cookie_is_httponly_and_strict_and_sign_out_ends_it(console:
     again = console.browserless()
     again.http.cookies.set("office_session", stolen or "", path="/office")
     assert again.get("/office/").status_code == 303  # the old cookie is dead on the server
+
+
+def test_behind_a_tls_proxy_the_session_cookie_is_secure(console: ConsoleWorld) -> None:
+    """Served over HTTPS by a proxy on this machine (uvicorn trusts its X-Forwarded-Proto), the
+    login form's and the session's cookies are marked Secure: a browser never sends them over
+    plain HTTP (so this plain-HTTP client hands them back by hand, as the proxy's browser would)."""
+    proxied = {"X-Forwarded-Proto": "https"}
+    http = httpx.Client(base_url=console.url, follow_redirects=False, timeout=30, headers=proxied)
+    with http:
+        form = http.get("/office/login")
+        [login_cookie] = [
+            v for v in form.headers.get_list("set-cookie") if v.startswith(f"{LOGIN_CSRF_COOKIE}=")
+        ]
+        assert "Secure" in login_cookie and "HttpOnly" in login_cookie
+        name, value = login_cookie.split(";", 1)[0].split("=", 1)
+        answer = http.post(
+            "/office/login",
+            data={
+                "username": console.merchants[0].admin,
+                "password": PASSWORD,
+                "csrf_token": csrf_of(form.text),
+            },
+            headers={"Cookie": f"{name}={value}"},
+        )
+    assert answer.status_code == 303
+    [session] = [v for v in answer.headers.get_list("set-cookie") if v.startswith("office_session=")]
+    assert "Secure" in session and "HttpOnly" in session and "SameSite=strict" in session
 
 
 def test_a_session_idle_too_long_has_expired(console: ConsoleWorld) -> None:
