@@ -4,10 +4,12 @@ Builds two worlds for one merchant on PostgreSQL (by default 1,000,000 cards and
 rows, and 10,000 cards and 100,000 rows), each balance equal to its ledger, then measures on each:
 pushes over distinct cards, a new till's first full pull, every office read, expire-points with and
 without work, and 1, 4 and 16 tills pushing at once (throughput and p99). Prints each figure beside
-its small-world twin and their ratio.
+its small-world twin and their ratio. Each world's measures start right after a checkpoint, and the
+push figure comes with its profile (`bench/scale_profile.py`): HOT updates, WAL and full-page
+images, pages read from outside shared_buffers.
 
 Run: .venv/bin/python bench/scale_bench.py [--cards 1000000] [--rows 10000000] [--small-cards 10000]
-     [--small-rows 100000] [--batches 20] [--csv-rows 2000000] [--seconds 10] [--workers 2]
+     [--small-rows 100000] [--batches 40] [--csv-rows 2000000] [--seconds 10] [--workers 2]
 Needs PostgreSQL on 127.0.0.1:5432 (LOYALTY_TEST_PG to change); creates and drops its databases
 (`--keep` keeps them, and a later run with the same sizes reuses them).
 """
@@ -31,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
-from bench.scale_load import concurrent_tills, push_distinct  # noqa: E402
+from bench.scale_load import BATCH, concurrent_tills, push_distinct  # noqa: E402
+from bench.scale_profile import checkpoint, describe, read_counters, settled_counters  # noqa: E402
 from bench.scale_world import ADMIN_DSN, World, build_world, drop_database  # noqa: E402
 from tests.support.live_server import run_cli, start_server  # noqa: E402
 
@@ -50,7 +53,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--small-cards", type=int, default=10_000)
     parser.add_argument("--small-rows", type=int, default=100_000)
-    parser.add_argument("--batches", type=int, default=20, help="pushes of 1000 over distinct cards")
+    parser.add_argument("--batches", type=int, default=40, help="pushes of 1000 over distinct cards")
     parser.add_argument("--csv-rows", type=int, default=2_000_000, help="rows of the full CSV read")
     parser.add_argument("--seconds", type=float, default=10.0, help="each concurrent-tills run")
     parser.add_argument("--workers", type=int, default=2, help="server processes")
@@ -90,12 +93,18 @@ def measure(world: World, label: str, args: argparse.Namespace, figures: dict[st
         till = httpx.Client(
             base_url=server.url, headers={"Authorization": f"Bearer {world.tills[0]}"}, timeout=600
         )
+        dsn = world.url.replace("postgresql+psycopg://", "postgresql://", 1)
+        checkpoint(dsn)
+        before = read_counters(dsn)
         record(
             "push, 1000 over distinct cards",
             "tx/s",
             "higher",
             push_distinct(till, world, batches=args.batches),
         )
+        after = settled_counters(dsn)
+        for line in describe(before, after, transactions=(args.batches + 1) * BATCH):
+            print(f"[{label}]   per 1000 pushed: {line}")
         record("first full pull", "cards/s", "higher", full_pull(till))
         today = datetime.now(UTC).date()
         for name, params in (

@@ -138,7 +138,7 @@ def _expire(database: Database, now_text: str | None) -> int:
     expired = 0
     for progress in expiring(database, now=now):
         print(
-            f"merchant {progress.merchant_id}: {progress.done} of {progress.idle} idle cards done,"
+            f"merchant {progress.merchant_id}: {progress.done} of {progress.idle} cards checked,"
             f" {progress.expired} expired",
             file=sys.stderr,
         )

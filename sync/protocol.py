@@ -351,6 +351,11 @@ class ProgramFields(WireModel):
     def has_points(self) -> bool:
         return self.type in (ProgramType.POINTS, ProgramType.HYBRID)
 
+    @property
+    def grants_allowances(self) -> bool:
+        """Whether tills get offline spending allowances (docs/allowances.md)."""
+        return self.allowance_points > 0 or self.allowance_stamps > 0
+
 
 class Program(ProgramFields):
     """The program as pulled, with its version."""

@@ -58,7 +58,7 @@ def sync_allowances(
     An ask that changes nothing writes nothing."""
     backend.lock_device(session, device.device_id)
     program = current_program(session, device.merchant_id)
-    regulars = _regulars(session, device, program, now=now) if _grants(program) else []
+    regulars = _regulars(session, device, program, now=now) if program.grants_allowances else []
     last_seq = session.execute(select(Device.last_seq).where(Device.id == device.device_id)).scalar_one()
     synced = recorded_seq is None or (last_seq is not None and last_seq >= recorded_seq)
     until = now + timedelta(hours=program.allowance_hours)
@@ -302,10 +302,6 @@ def _holding(session: Session, device_id: str) -> list[_Told]:
         .where(Allowance.device_id == device_id, Allowance.released_at.is_(None))
     )
     return [_Told(*row) for row in rows]
-
-
-def _grants(program: Program) -> bool:
-    return program.allowance_points > 0 or program.allowance_stamps > 0
 
 
 def _held(

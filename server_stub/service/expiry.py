@@ -1,9 +1,13 @@
 """The points expiry job: cards idle longer than the program allows lose their points (server-made rows).
 
-Idle cards are found through the cards' `points_active_on` index (the day of their last
-activity while they hold points), so the job's time follows the cards that expire, not the
-ledger. They are expired a chunk at a time, each chunk in its own transaction: locked first,
-in id order, then judged and written as one batch of the server's own `points_expired`.
+Cards are found through the cards' `points_active_on` index: a day on or before the card's last
+activity, set when it starts holding points (`backend.base.active_on`). A push leaves that day
+alone, so the balance update stays a HOT update; the job moves it on instead. Each candidate
+(its day before the cutoff) is locked, in id order, a chunk per transaction; those idle since
+before the cutoff lose their points (one batch of the server's own `points_expired`), and the
+others, used since, get the day of their last use: found once, not again until that day is
+itself past the cutoff. So the job's time follows the cards that expire, plus each card used
+since its day about once per expiry period, never the ledger.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from server_stub.db import Database
@@ -32,12 +36,12 @@ CHUNK_CARDS = 1000
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """Where a run is: a merchant's idle cards found at its start, and how many are done."""
+    """Where a run is: a merchant's cards to check (found at its start), and how many are done."""
 
     merchant_id: int
-    idle: int
+    idle: int  # the cards to check: their day in the expiry index is before the cutoff
     done: int
-    expired: int  # of those done, the ones that lost points (the rest were used meanwhile)
+    expired: int  # of those done, the ones that lost points (the rest were used since)
     finished: bool = False  # the merchant is done
 
 
@@ -86,28 +90,37 @@ def _cutoff(session: Session, merchant_id: int, now: datetime) -> datetime | Non
     return now - timedelta(days=program.points_expiration_days)
 
 
-def _idle(merchant_id: int, cutoff: datetime) -> ColumnElement[bool]:
-    """Cards holding points whose last activity is before `cutoff` (the day from the index first)."""
-    return and_(
-        Card.merchant_id == merchant_id,
-        Card.points_active_on <= cutoff.date(),
-        Card.last_activity_at < cutoff,
-        Card.points_balance > Card.held_points,  # what tills hold for offline use does not expire
-    )
+def _due(merchant_id: int, cutoff: datetime) -> ColumnElement[bool]:
+    """Cards to check: their day in the expiry index is before the cutoff's (the index alone)."""
+    return and_(Card.merchant_id == merchant_id, Card.points_active_on <= cutoff.date())
+
+
+def _idle(cutoff: datetime) -> ColumnElement[bool]:
+    """Of those, the cards that lose points: unused since before `cutoff`, holding points beyond
+    what tills hold for offline use (which does not expire)."""
+    return and_(Card.last_activity_at < cutoff, Card.points_balance > Card.held_points)
 
 
 def _idle_count(session: Session, merchant_id: int, cutoff: datetime) -> int:
-    return int(session.execute(select(func.count()).where(_idle(merchant_id, cutoff))).scalar_one())
+    return int(session.execute(select(func.count()).where(_due(merchant_id, cutoff))).scalar_one())
 
 
 def _expire_chunk(
     session: Session, backend: Backend, *, merchant_id: int, cutoff: datetime, after: int, now: datetime
 ) -> tuple[int, int, int]:
-    """Lock the next idle cards (ids above `after`, in id order) and expire them; how many were
-    found, how many lost points, and the last id."""
+    """Lock the next cards to check (ids above `after`, in id order), expire the idle ones and
+    give the others the day of their last use; how many were checked, how many lost points,
+    and the last id."""
     locked = session.execute(
-        select(Card.id, Card.card_number, Card.points_balance - Card.held_points)
-        .where(_idle(merchant_id, cutoff), Card.id > after)
+        select(
+            Card.id,
+            Card.card_number,
+            Card.points_balance - Card.held_points,
+            Card.points_balance,
+            Card.last_activity_at,
+            _idle(cutoff),
+        )
+        .where(_due(merchant_id, cutoff), Card.id > after)
         .order_by(Card.id)
         .limit(CHUNK_CARDS)
         .with_for_update()
@@ -118,11 +131,27 @@ def _expire_chunk(
         server_tx(
             tx_id=uuid.uuid4(), kind=T.POINTS_EXPIRED, card_number=number, at=now, points_delta=-int(balance)
         )
-        for _, number, balance in locked
+        for _, number, balance, _, _, idle in locked
+        if idle
     ]
-    submitter = Submitter(
-        merchant_id=merchant_id, store_id=None, timezone="UTC", device_id=None, made_by_server=True
-    )
-    verdicts = apply_server_batch(session, backend, submitter, txs, now=now)
-    expired = sum(1 for verdict in verdicts if verdict.status == TxStatus.ACCEPTED)
+    expired = 0
+    if txs:
+        submitter = Submitter(
+            merchant_id=merchant_id, store_id=None, timezone="UTC", device_id=None, made_by_server=True
+        )
+        verdicts = apply_server_batch(session, backend, submitter, txs, now=now)
+        expired = sum(1 for verdict in verdicts if verdict.status == TxStatus.ACCEPTED)
+    # The cards used since get the day of their last use (the expired ones got theirs with the
+    # batch): they leave the candidates until that day is past a later run's cutoff.
+    used = [
+        {"id": card_id, "points_active_on": _day(last) if points > 0 else None}
+        for card_id, _, _, points, last, idle in locked
+        if not idle
+    ]
+    if used:
+        session.execute(update(Card), used)
     return len(locked), expired, int(locked[-1].id)
+
+
+def _day(moment: datetime | None) -> date | None:
+    return moment.date() if moment is not None else None

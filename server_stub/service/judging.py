@@ -76,6 +76,7 @@ class LockedCard:
     state: rules.CardState
     last_activity_at: datetime | None = None  # UTC
     held: Held = Held()  # what the card holds for tills' offline use
+    points_active_on: date | None = None  # the expiry index's day (Card.points_active_on)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,7 @@ class Judgement:
     totals: dict[DayKey, Totals]  # the accepted items per store, UTC day and type
     held: dict[str, Held]  # what the cards hold now, for the cards whose holds changed
     allowances_left: dict[str, Held]  # what is left of this till's allowances that items spent
+    keeps_regulars: bool = False  # the program grants allowances: the store's visits are recorded
 
 
 class DayKey(NamedTuple):
@@ -165,6 +167,7 @@ def judge(
         allowances_left={
             allowance: batch.escrow.left[allowance] for allowance in batch.escrow.changed_allowances
         },
+        keeps_regulars=facts.current.grants_allowances,
     )
 
 

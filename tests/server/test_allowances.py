@@ -253,3 +253,42 @@ def test_a_till_holds_only_what_a_card_has_beyond_one_allowance_free_for_anyone(
     [third] = extra_tills(world, 1)
     answers = third.push_ok([redeem(third, card, world.staff["manager0"]) for _ in range(4)])
     assert [a["reason"] for a in answers] == [None] * 3 + ["insufficient_points"], "300 free"
+
+
+def test_a_store_counts_its_regulars_only_while_the_program_grants_allowances(world: World) -> None:
+    """Visits cost a write per card only when allowances need them; once on, the next visit counts,
+    and a regular's visit of an earlier day moves on to today's."""
+    from server_stub.models import StoreRegular
+
+    north = world.tills[0]
+    card = world.new_card(points=1000)
+    north.push_ok([north.tx("stamp_earned", card, world.staff["staff0"], stamps_delta=1)])
+
+    def seen() -> list[Any]:
+        with world.database.session() as session:
+            return list(
+                session.execute(
+                    select(StoreRegular.store_id, StoreRegular.last_at)
+                    .join(Card, Card.id == StoreRegular.card_id)
+                    .where(Card.merchant_id == world.merchant_id, Card.card_number == card)
+                ).all()
+            )
+
+    assert seen() == [] and allowances(north) == {}
+    fields = {**DEFAULT_PROGRAM.model_dump(mode="json"), "allowance_points": ALLOWANCE}
+    assert world.client(world.admin_token).put("/v1/office/program", json=fields).status_code == 200
+    north.push_ok([north.tx("stamp_earned", card, world.staff["staff0"], stamps_delta=1)])
+    [(store, first)] = seen()
+    assert allowances(north)[card]["points"] == ALLOWANCE
+    with world.database.session() as session, session.begin():  # as if that visit was yesterday's
+        session.execute(
+            update(StoreRegular)
+            .where(StoreRegular.merchant_id == world.merchant_id)
+            .values(last_at=first - timedelta(days=1))
+        )
+    north.push_ok(
+        [north.tx("points_earned", card, world.staff["staff0"], points_delta=10, purchase_amount_cents=100)]
+    )
+    [(_, today)] = seen()
+    assert today.date() == datetime.now(UTC).date() and today >= first - timedelta(seconds=1)
+    assert balances_match_ledger(world.database, world.merchant_id)

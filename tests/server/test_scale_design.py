@@ -191,22 +191,36 @@ def plan_of(backend: Backend, query: Any) -> str:
 def test_the_ledger_csv_seeks_its_keyset_on_an_index_that_matches_it(backend: Backend, world: World) -> None:
     if backend.name != "postgres":
         pytest.skip("a PostgreSQL plan")
+    with backend.database.session() as session, session.begin():  # a ledger of some size, analysed
+        session.execute(
+            text(
+                "INSERT INTO transactions (id, merchant_id, card_number, type, status, stamps_delta,"
+                " points_delta, transaction_at, local_date, received_at)"
+                " SELECT gen_random_uuid()::text, :m, 'KS-' || (g % 500), 'points_earned', 'accepted', 0, 0,"
+                " now() - g * interval '1 minute', CURRENT_DATE, now() - g * interval '1 minute'"
+                " FROM generate_series(1, 20000) AS g"
+            ),
+            {"m": world.merchant_id},
+        )
+        session.execute(text("ANALYZE transactions"))
     now = datetime.now(UTC)
     after = (now - timedelta(days=2), str(uuid.uuid4()))
-    for period in (TimeRange(), TimeRange(now - UTC_DAY, now)):
-        plan = plan_of(
-            backend, chunk_query(world.merchant_id, period=period, received_until=now, after=after)
-        )
-        assert "Index Scan using ix_transactions_accepted" in plan, plan
-        [condition] = [line for line in plan.splitlines() if "Index Cond" in line]
-        assert "ROW(received_at, (id)::text) > ROW(" in condition, plan  # the keyset, sought in the index
-        assert "Sort" not in plan, plan
+    everything = chunk_query(world.merchant_id, period=TimeRange(), received_until=now, after=after)
+    plan = plan_of(backend, everything)
+    assert "Index Scan using ix_transactions_accepted" in plan, plan
+    [condition] = [line for line in plan.splitlines() if "Index Cond" in line]
+    assert "ROW(received_at, (id)::text) > ROW(" in condition, plan  # the keyset, sought in the index
+    assert "Sort" not in plan, plan
+    # A bounded period: the keyset's index, or the time index when the period holds few rows.
+    day = TimeRange(now - UTC_DAY, now)
+    plan = plan_of(backend, chunk_query(world.merchant_id, period=day, received_until=now, after=after))
+    assert "ix_transactions_accepted" in plan or "ix_transactions_at" in plan, plan
 
 
 def test_expiry_finds_idle_cards_through_their_index(backend: Backend, world: World) -> None:
     if backend.name != "postgres":
         pytest.skip("a PostgreSQL plan")
-    from server_stub.service.expiry import _idle
+    from server_stub.service.expiry import _due
 
     with backend.database.session() as session, session.begin():  # a merchant's cards, few of them idle
         merchant = create_merchant(session, name="many cards", now=datetime.now(UTC)).id  # and no program
@@ -221,7 +235,7 @@ def test_expiry_finds_idle_cards_through_their_index(backend: Backend, world: Wo
             {"m": merchant},
         )
         session.execute(text("ANALYZE cards"))
-    plan = plan_of(backend, select(Card.id).where(_idle(merchant, datetime.now(UTC) - timedelta(days=150))))
+    plan = plan_of(backend, select(Card.id).where(_due(merchant, datetime.now(UTC) - timedelta(days=150))))
     assert "ix_cards_points_active_on" in plan, plan
 
 
@@ -253,6 +267,76 @@ def test_a_cards_last_activity_is_its_newest_accepted_time_and_expiry_follows_it
             )
         ).one()
     assert (balance, day) == (0, None)  # out of the expiry index once it holds nothing
+    assert balances_match_ledger(world.database, world.merchant_id)
+
+
+def card_day(world: World, card: str) -> tuple[int, date | None]:
+    with world.database.session() as session:
+        balance, day = session.execute(
+            select(Card.points_balance, Card.points_active_on).where(
+                Card.merchant_id == world.merchant_id, Card.card_number == card
+            )
+        ).one()
+    return int(balance), _day(day) if day is not None else None
+
+
+def set_card_day(world: World, card: str, day: date) -> None:
+    with world.database.session() as session, session.begin():
+        session.execute(
+            update(Card)
+            .where(Card.merchant_id == world.merchant_id, Card.card_number == card)
+            .values(points_active_on=day)
+        )
+
+
+def test_a_push_moves_a_cards_expiry_day_only_when_it_starts_or_stops_holding_points(world: World) -> None:
+    """The balance update leaves the indexed day alone while the card holds points (a HOT update
+    on PostgreSQL): it is set when the card comes to hold points and cleared when it holds none."""
+    till, staff, owner = world.tills[0], world.staff["staff0"], world.staff["owner"]
+    today = datetime.now(UTC).date()
+    card = world.new_card(points=100)
+    opening, day = card_day(world, card)
+    assert opening > 0 and day == today
+    long_ago = today - timedelta(days=90)
+    set_card_day(world, card, long_ago)  # as if it had held points since then, unchecked
+    till.push_ok([till.tx("points_earned", card, staff, points_delta=10, purchase_amount_cents=100)])
+    assert card_day(world, card) == (opening + 10, long_ago)
+    [emptied] = till.push_ok(
+        [till.tx("points_adjustment", card, owner, points_delta=-(opening + 10), notes="closing")]
+    )
+    assert emptied["status"] == "accepted", emptied
+    assert card_day(world, card) == (0, None)
+    till.push_ok([till.tx("points_earned", card, staff, points_delta=10, purchase_amount_cents=100)])
+    assert card_day(world, card) == (10, today)
+    assert balances_match_ledger(world.database, world.merchant_id)
+
+
+def test_expiry_gives_a_card_used_since_its_day_the_day_of_its_use_and_then_passes_it_over(
+    world: World,
+) -> None:
+    from server_stub.service.expiry import expiring
+
+    till, staff = world.tills[0], world.staff["staff0"]
+    now = datetime.now(UTC)
+    used, idle = world.new_card(points=100), world.new_card(points=40)
+    till.push_ok([till.tx("points_earned", used, staff, points_delta=10, purchase_amount_cents=100)])
+    set_card_day(world, used, (now - timedelta(days=400)).date())  # its day is old, its use is not
+    with world.database.session() as session, session.begin():  # the other was last used 400 days ago
+        session.execute(
+            update(Card)
+            .where(Card.merchant_id == world.merchant_id, Card.card_number == idle)
+            .values(
+                last_activity_at=now - timedelta(days=400),
+                points_active_on=(now - timedelta(days=400)).date(),
+            )
+        )
+    [*_, first] = expiring(world.database, now=now)
+    assert (first.idle, first.done, first.expired) == (2, 2, 1)
+    balance, day = card_day(world, used)
+    assert balance > 0 and day == now.date()  # checked: its day is its last use's
+    assert card_day(world, idle) == (0, None)
+    [*_, second] = expiring(world.database, now=now)
+    assert (second.idle, second.done, second.expired) == (0, 0, 0)  # nothing to check any more
     assert balances_match_ledger(world.database, world.merchant_id)
 
 

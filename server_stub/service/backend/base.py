@@ -187,22 +187,37 @@ def facts_of(rows: FactRows, wanted: Wanted) -> BatchFacts:
 
 def locked_cards(rows: Sequence[Sequence[Any]]) -> dict[str, LockedCard]:
     """Card rows (id, number, stamps, points, active, bonus, last activity, held points and
-    stamps) by number."""
-    return {
-        number: LockedCard(
-            card_id,
-            rules.CardState(
-                card_number=number,
-                stamp_count=stamps,
-                points_balance=points,
-                is_active=bool(active),
-                welcome_bonus_granted=bool(bonus),
-            ),
-            _utc(last_activity),
-            Held(int(held_points), int(held_stamps)),
-        )
-        for card_id, number, stamps, points, active, bonus, last_activity, held_points, held_stamps in rows
-    }
+    stamps, the expiry index's day) by number."""
+    return {str(row[1]): _locked_card(*row) for row in rows}
+
+
+def _locked_card(
+    card_id: int,
+    number: str,
+    stamps: int,
+    points: int,
+    active: bool,
+    bonus: bool,
+    last_activity: datetime | None,
+    held_points: int,
+    held_stamps: int,
+    active_on: date | str | None,
+) -> LockedCard:
+    state = rules.CardState(
+        card_number=number,
+        stamp_count=stamps,
+        points_balance=points,
+        is_active=bool(active),
+        welcome_bonus_granted=bool(bonus),
+    )
+    return LockedCard(
+        card_id, state, _utc(last_activity), Held(int(held_points), int(held_stamps)), _as_date(active_on)
+    )
+
+
+def _as_date(value: date | str | None) -> date | None:
+    """A date as read (SQLite's driver answers ISO text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -294,7 +309,7 @@ class CardRow(NamedTuple):
     is_active: bool
     welcome_bonus_granted: bool
     last_activity_at: datetime | None  # UTC
-    points_active_on: date | None  # the UTC day of the last activity, while the card holds points
+    points_active_on: date | None  # the expiry index's day, while the card holds points (see active_on)
     held_points: int  # what it holds for tills' offline use
     held_stamps: int
 
@@ -315,7 +330,7 @@ def card_rows(judgement: Judgement, new_ids: dict[str, int]) -> list[CardRow]:
                 is_active=state.is_active,
                 welcome_bonus_granted=state.welcome_bonus_granted,
                 last_activity_at=last,
-                points_active_on=last.date() if last is not None and state.points_balance > 0 else None,
+                points_active_on=active_on(locked, last, state.points_balance),
                 held_points=held.points,
                 held_stamps=held.stamps,
             )
@@ -323,9 +338,27 @@ def card_rows(judgement: Judgement, new_ids: dict[str, int]) -> list[CardRow]:
     return sorted(rows)
 
 
+def active_on(locked: LockedCard | None, last: datetime | None, points: int) -> date | None:
+    """The card's day in the expiry index (`Card.points_active_on`): on or before the day of its
+    last activity while it holds points, null when it holds none.
+
+    A push moves it only when the card starts or stops holding points: a day that changed with
+    every visit would make the balance update a non-HOT update on PostgreSQL (a new entry in each
+    of the card's indexes for every card whose last visit was another day: at a million cards,
+    nearly every card a push names). The expiry job moves the day of a card it finds used since
+    to that use's day (`service/expiry.py`).
+    """
+    if points <= 0 or last is None:
+        return None
+    if locked is not None and locked.points_active_on is not None:
+        return locked.points_active_on
+    return last.date()
+
+
 def store_visits(submitter: Submitter, judgement: Judgement, new_ids: dict[str, int]) -> dict[int, datetime]:
-    """The cards a till's batch saw at its store (accepted items), by card id: the newest time of each."""
-    if submitter.device_id is None or submitter.store_id is None:
+    """The cards a till's batch saw at its store (accepted items), by card id: the newest time of
+    each. Only while the program grants allowances: the store's regulars are what they are for."""
+    if submitter.device_id is None or submitter.store_id is None or not judgement.keeps_regulars:
         return {}
     visits: dict[int, datetime] = {}
     for verdict in judgement.verdicts:

@@ -46,7 +46,7 @@ _LOCK_KEYS = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(%(keys)s A
 # (every batch locks in that order: no deadlocks between batches).
 _LOCK_CARDS = (
     "SELECT c.id, c.card_number, c.stamp_count, c.points_balance, c.is_active, c.welcome_bonus_granted,"
-    " c.last_activity_at, c.held_points, c.held_stamps"
+    " c.last_activity_at, c.held_points, c.held_stamps, c.points_active_on"
     " FROM unnest(string_to_array(%(numbers)s, ',')) AS n(number)"
     " JOIN cards AS c ON c.merchant_id = %(merchant)s AND c.card_number = n.number"
     " ORDER BY c.id FOR UPDATE OF c"
@@ -87,7 +87,7 @@ _VOIDED = (
 )
 _CARDS = (
     "SELECT id, card_number, stamp_count, points_balance, is_active, welcome_bonus_granted, last_activity_at,"
-    " held_points, held_stamps FROM cards"
+    " held_points, held_stamps, points_active_on FROM cards"
     " WHERE merchant_id = %(merchant)s AND card_number = ANY(string_to_array(%(numbers)s, ','))"
 )
 _KEY = "SELECT request_hash, response FROM idempotency_keys WHERE device_id = %(device)s AND key = %(key)s"
@@ -147,14 +147,20 @@ _SPEND_ALLOWANCES = (
     " WHERE a.id = v.id"
 )
 # The cards the till's store saw (its regulars, for allowances): a card's visit is written once a
-# day at most (regulars are counted in days), so a batch's usual upsert changes no row.
-_VISITS = (
+# day at most (regulars are counted in days). An update of the rows whose day is older, then an
+# insert of the rest: an upsert's `DO UPDATE ... WHERE` would lock (and log) every row it passes.
+_VISITS_SEEN = (
+    "UPDATE store_regulars AS r SET last_at = v.at"
+    " FROM unnest(CAST(string_to_array(%(cards)s, ',') AS integer[]),"
+    " CAST(string_to_array(%(at)s, ',') AS timestamp[])) AS v(card, at)"
+    " WHERE r.store_id = %(store)s AND r.card_id = v.card AND CAST(r.last_at AS date) < CAST(v.at AS date)"
+)
+_VISITS_NEW = (
     "INSERT INTO store_regulars (store_id, card_id, merchant_id, last_at)"
     " SELECT %(store)s, v.card, %(merchant)s, v.at"
     " FROM unnest(CAST(string_to_array(%(cards)s, ',') AS integer[]),"
     " CAST(string_to_array(%(at)s, ',') AS timestamp[])) AS v(card, at) ORDER BY v.card"
-    " ON CONFLICT (store_id, card_id) DO UPDATE SET last_at = excluded.last_at"
-    " WHERE CAST(store_regulars.last_at AS date) < CAST(excluded.last_at AS date)"
+    " ON CONFLICT (store_id, card_id) DO NOTHING"
 )
 # The submitting till's own allowances on the batch's cards (read after the cards are locked).
 _OWN_ALLOWANCES = (
@@ -275,7 +281,8 @@ class PostgresBackend:
             if submitter.device_id is not None and judgement.max_seq is not None
             else None,
             "allowances": (_SPEND_ALLOWANCES, _spent(judgement)) if judgement.allowances_left else None,
-            "visits": (_VISITS, _visits(submitter, visits)) if visits else None,
+            "visits_seen": (_VISITS_SEEN, _visits(submitter, visits)) if visits else None,
+            "visits_new": (_VISITS_NEW, _visits(submitter, visits)) if visits else None,
             "answer": (_STORE_ANSWER, {**answer._asdict(), "created_at": _naive(answer.created_at)})
             if answer is not None
             else None,

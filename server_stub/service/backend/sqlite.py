@@ -54,7 +54,12 @@ ACCEPTED = TxStatus.ACCEPTED.value
 
 _CARD_COLUMNS = (Card.id, Card.card_number, Card.stamp_count, Card.points_balance, Card.is_active)
 _CARDS = select(
-    *_CARD_COLUMNS, Card.welcome_bonus_granted, Card.last_activity_at, Card.held_points, Card.held_stamps
+    *_CARD_COLUMNS,
+    Card.welcome_bonus_granted,
+    Card.last_activity_at,
+    Card.held_points,
+    Card.held_stamps,
+    Card.points_active_on,
 ).where(Card.merchant_id == bindparam("merchant"), Card.card_number.in_(bindparam("numbers", expanding=True)))
 _STAFF = select(Staff.id, Staff.role, Staff.store_id, Staff.is_active).where(
     Staff.merchant_id == bindparam("merchant"), Staff.id.in_(bindparam("ids", expanding=True))
