@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.orm import Session
 
 from server_stub.db import Database
@@ -67,20 +67,22 @@ def expiring(database: Database, *, now: datetime) -> Iterator[Progress]:
         if cutoff is None:
             continue
         with database.session() as session:
-            idle = _idle_count(session, merchant_id, cutoff)
+            due = _due_ids(session, merchant_id, cutoff)
         done = expired = 0
-        after = 0
-        while True:
+        for start in range(0, len(due), CHUNK_CARDS):
             with database.session() as session, session.begin():
-                found, lost, after = _expire_chunk(
-                    session, database.backend, merchant_id=merchant_id, cutoff=cutoff, after=after, now=now
+                found, lost = _expire_chunk(
+                    session,
+                    database.backend,
+                    merchant_id=merchant_id,
+                    cutoff=cutoff,
+                    ids=due[start : start + CHUNK_CARDS],
+                    now=now,
                 )
             done, expired = done + found, expired + lost
-            if not found:
-                break
-            yield Progress(merchant_id, max(idle, done), done, expired)
+            yield Progress(merchant_id, len(due), done, expired)
         log.info("merchant %d: expired the points of %d cards", merchant_id, expired)
-        yield Progress(merchant_id, done, done, expired, finished=True)
+        yield Progress(merchant_id, len(due), done, expired, finished=True)
 
 
 def _cutoff(session: Session, merchant_id: int, now: datetime) -> datetime | None:
@@ -101,16 +103,17 @@ def _idle(cutoff: datetime) -> ColumnElement[bool]:
     return and_(Card.last_activity_at < cutoff, Card.points_balance > Card.held_points)
 
 
-def _idle_count(session: Session, merchant_id: int, cutoff: datetime) -> int:
-    return int(session.execute(select(func.count()).where(_due(merchant_id, cutoff))).scalar_one())
+def _due_ids(session: Session, merchant_id: int, cutoff: datetime) -> list[int]:
+    """The ids of the cards to check, in id order (read through the day's index, then sorted: a
+    walk of the primary key in id order would pass over every card that is not due)."""
+    return list(session.execute(select(Card.id).where(_due(merchant_id, cutoff)).order_by(Card.id)).scalars())
 
 
 def _expire_chunk(
-    session: Session, backend: Backend, *, merchant_id: int, cutoff: datetime, after: int, now: datetime
-) -> tuple[int, int, int]:
-    """Lock the next cards to check (ids above `after`, in id order), expire the idle ones and
-    give the others the day of their last use; how many were checked, how many lost points,
-    and the last id."""
+    session: Session, backend: Backend, *, merchant_id: int, cutoff: datetime, ids: list[int], now: datetime
+) -> tuple[int, int]:
+    """Lock the cards of `ids` still due (in id order), expire the idle ones and give the others
+    the day of their last use; how many were checked and how many lost points."""
     locked = session.execute(
         select(
             Card.id,
@@ -120,13 +123,12 @@ def _expire_chunk(
             Card.last_activity_at,
             _idle(cutoff),
         )
-        .where(_due(merchant_id, cutoff), Card.id > after)
+        .where(Card.id.in_(ids), _due(merchant_id, cutoff))
         .order_by(Card.id)
-        .limit(CHUNK_CARDS)
         .with_for_update()
     ).all()
     if not locked:
-        return 0, 0, after
+        return 0, 0
     txs = [
         server_tx(
             tx_id=uuid.uuid4(), kind=T.POINTS_EXPIRED, card_number=number, at=now, points_delta=-int(balance)
@@ -150,7 +152,7 @@ def _expire_chunk(
     ]
     if used:
         session.execute(update(Card), used)
-    return len(locked), expired, int(locked[-1].id)
+    return len(locked), expired
 
 
 def _day(moment: datetime | None) -> date | None:
