@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -45,7 +45,7 @@ COLUMNS = (
 )
 TEXT_COLUMNS = frozenset({"card_number", "order_reference", "reward_id"})
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
-CHUNK_ROWS = 500
+CHUNK_ROWS = 2000  # rows a chunk's transaction reads (about 1 MB of CSV)
 
 
 def neutralise(value: str) -> str:
@@ -53,13 +53,21 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def csv_cell(column: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    text = str(value)
-    return neutralise(text) if column in TEXT_COLUMNS else text
+# Where the cells that are not written as they are sit in a row of COLUMNS.
+TEXT_AT = tuple(COLUMNS.index(column) for column in ("card_number", "order_reference", "reward_id"))
+TIME_AT = tuple(COLUMNS.index(column) for column in ("transaction_at", "received_at"))
+
+
+def csv_row(row: Sequence[Any]) -> list[Any]:
+    """A row's cells in COLUMNS order: numbers and ids as they are (the csv module writes None as
+    an empty cell), times in RFC 3339, free text neutralised. Only those five cells are touched."""
+    cells = list(row)
+    for index in TEXT_AT:
+        if cells[index] is not None:
+            cells[index] = neutralise(cells[index])
+    for index in TIME_AT:
+        cells[index] = cells[index].isoformat()  # never null
+    return cells
 
 
 def ledger_csv(
@@ -84,8 +92,7 @@ def ledger_csv(
             rows = _chunk(session, merchant_id, period=period, received_until=received_until, after=after)
         if not rows:
             return
-        for row in rows:
-            writer.writerow([csv_cell(column, getattr(row, column)) for column in COLUMNS])
+        writer.writerows(csv_row(row) for row in rows)
         yield _drain(buffer)
         last = rows[-1]
         after = (last.received_at, last.id)
