@@ -125,9 +125,9 @@ def measure(world: World, label: str, args: argparse.Namespace, figures: dict[st
         # The job timed in this process, then the command (the job plus Python's start and imports).
         record(
             "expiry job, nothing to do",
-            "s",
+            "ms",
             "lower",
-            expiry_job(world, at=datetime.now(UTC) - timedelta(days=200)),
+            expiry_job(world, at=datetime.now(UTC) - timedelta(days=200)) * 1000,
         )
         record(
             "expire-points command, nothing to do",
@@ -169,14 +169,15 @@ def full_pull(client: httpx.Client) -> float:
 
 
 def csv_rate(client: httpx.Client, params: dict[str, Any], *, limit: int) -> float:
-    """Rows per second of the streamed CSV, read to its end or to `limit` rows."""
-    started, rows = time.perf_counter(), 0
+    """Rows per second of the streamed CSV, read to its end or to `limit` rows (lines counted in
+    the bytes as they come: the client parses nothing, so it takes little of the CPU it shares)."""
+    started, lines = time.perf_counter(), 0
     with client.stream("GET", "/v1/office/ledger.csv", params=params) as response:
-        for _line in response.iter_lines():
-            rows += 1
-            if rows > limit:
+        for chunk in response.iter_bytes():
+            lines += chunk.count(b"\n")
+            if lines > limit:
                 break
-    return (rows - 1) / (time.perf_counter() - started)
+    return (lines - 1) / (time.perf_counter() - started)
 
 
 def csv_seconds(client: httpx.Client, params: dict[str, Any]) -> float:

@@ -13,7 +13,6 @@ since its day about once per expiry period, never the ledger.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 from server_stub.db import Database
 from server_stub.models import Card, ProgramVersion
 from server_stub.service.backend import Backend
-from server_stub.service.judging import Submitter, server_tx
+from server_stub.service.judging import Submitter, new_tx_id, server_tx
 from server_stub.service.programs import current_program
 from server_stub.service.push import apply_server_batch
 from sync.protocol import TransactionType, TxStatus
@@ -131,7 +130,7 @@ def _expire_chunk(
         return 0, 0
     txs = [
         server_tx(
-            tx_id=uuid.uuid4(), kind=T.POINTS_EXPIRED, card_number=number, at=now, points_delta=-int(balance)
+            tx_id=new_tx_id(), kind=T.POINTS_EXPIRED, card_number=number, at=now, points_delta=-int(balance)
         )
         for _, number, balance, _, _, idle in locked
         if idle

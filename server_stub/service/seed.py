@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.models import Merchant, Store
 from server_stub.service.backend import Backend
-from server_stub.service.judging import Submitter
+from server_stub.service.judging import Submitter, new_tx_id
 from server_stub.service.programs import save_program_version
 from server_stub.service.push import apply_server_batch
 from server_stub.service.world import (
@@ -144,7 +143,7 @@ def _seed_cards(
         for kind, stamps_delta, points_delta in kinds:
             txs.append(
                 Tx.model_construct(
-                    id=uuid.uuid4(),
+                    id=new_tx_id(),
                     seq=len(txs) + 1,
                     type=kind,
                     card_number=card_number,
