@@ -146,7 +146,9 @@ class ChainPlan:
 
 
 def build_chain(name: str, plan: ChainPlan) -> Chain:
-    """The chain in the (empty) database `name`, its programme without allowances (version 1)."""
+    """The chain in the (empty) database `name`. Its programme's version 1 grants allowances, so
+    last month's visits make the stores' regulars (a store records visits only then); each run
+    sets version 2, on or off (`set_program`)."""
     database = create_database(sqlalchemy_url(name), pool_size=1)
     try:
         migrate(database)
@@ -164,7 +166,7 @@ def _people(database: Database, plan: ChainPlan) -> tuple[Chain, list[DeviceCont
     now = datetime.now(UTC)
     with database.session() as session, session.begin():
         merchant = create_merchant(session, name="Allowance bench coffee", now=now)
-        save_program_version(session, merchant_id=merchant.id, fields=program(allowances=False), now=now)
+        save_program_version(session, merchant_id=merchant.id, fields=program(allowances=True), now=now)
         stores = [
             create_store(session, merchant_id=merchant.id, name=f"Store {i}", timezone="UTC")
             for i in range(plan.stores)
