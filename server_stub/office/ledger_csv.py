@@ -54,7 +54,7 @@ def neutralise(value: str) -> str:
 
 
 # Where the cells that are not written as they are sit in a row of COLUMNS.
-TEXT_AT = tuple(COLUMNS.index(column) for column in ("card_number", "order_reference", "reward_id"))
+TEXT_AT = tuple(index for index, column in enumerate(COLUMNS) if column in TEXT_COLUMNS)
 TIME_AT = tuple(COLUMNS.index(column) for column in ("transaction_at", "received_at"))
 
 

@@ -273,6 +273,7 @@ class PostgresBackend:
                         copy.write_row(row)
         cards = card_rows(judgement, new_ids)
         visits = store_visits(submitter, judgement, new_ids)
+        seen = _visits(submitter, visits) if visits else None  # the two visit statements' parameters
         touch = {"device": submitter.device_id, "top": judgement.max_seq, "now": _naive(now)}
         # One round trip; the merchant's change counter (in the card update) and the day's totals,
         # which every batch of the merchant or store takes, come last: the commit follows at once.
@@ -281,8 +282,8 @@ class PostgresBackend:
             if submitter.device_id is not None and judgement.max_seq is not None
             else None,
             "allowances": (_SPEND_ALLOWANCES, _spent(judgement)) if judgement.allowances_left else None,
-            "visits_seen": (_VISITS_SEEN, _visits(submitter, visits)) if visits else None,
-            "visits_new": (_VISITS_NEW, _visits(submitter, visits)) if visits else None,
+            "visits_seen": (_VISITS_SEEN, seen) if seen is not None else None,
+            "visits_new": (_VISITS_NEW, seen) if seen is not None else None,
             "answer": (_STORE_ANSWER, {**answer._asdict(), "created_at": _naive(answer.created_at)})
             if answer is not None
             else None,
