@@ -156,38 +156,23 @@ def judge(
     txs: Sequence[Tx], ids: Sequence[str], facts: BatchFacts, *, submitter: Submitter, now: datetime
 ) -> Judgement:
     """Each item in request order: idempotency, then the time, then the rules (PROTOCOL.md's table)."""
-    referenced = {str(tx.related_transaction_id) for tx in txs if tx.related_transaction_id is not None}
-    batch = _Batch(facts, submitter, ZoneInfo(submitter.timezone), referenced)
-    verdicts = [batch.judge(tx, tx_id, now=now) for tx, tx_id in zip(txs, ids, strict=True)]
-    return Judgement(
-        verdicts=verdicts,
-        changed={number: batch.states[number] for number in batch.changed},
-        created=batch.created,
-        locked=facts.cards,
-        max_seq=batch.max_seq,
-        last_activity={
-            number: batch.activity[number] for number in batch.changed if number in batch.activity
-        },
-        totals={
-            DayKey(submitter.store_id or 0, day, kind): Totals(*totals)
-            for (day, kind), totals in batch.counts.items()
-        },
-        held={number: batch.escrow.held[number] for number in batch.escrow.changed_cards},
-        allowances_left={
-            allowance: batch.escrow.left[allowance] for allowance in batch.escrow.changed_allowances
-        },
-        keeps_regulars=facts.current.grants_allowances,
-    )
+    judge = Judge(txs, facts, submitter=submitter, now=now)
+    return judge.judgement(judge.verdicts(txs, ids))
 
 
-class _Batch:
-    """The facts as the batch's earlier items left them."""
+class Judge:
+    """A batch judged item by item in request order, each against the facts as the batch's earlier
+    items left them. `verdicts` may be called for consecutive parts of the batch (the push sends
+    each part's ledger rows while the next is judged); `judgement` sums up all of them."""
 
-    def __init__(self, facts: BatchFacts, submitter: Submitter, zone: ZoneInfo, referenced: set[str]) -> None:
+    def __init__(self, txs: Sequence[Tx], facts: BatchFacts, *, submitter: Submitter, now: datetime) -> None:
         self.facts = facts
-        self.referenced = referenced  # the ids this batch's voids name
+        self.now = now
+        self.referenced = {  # the ids this batch's voids name
+            str(tx.related_transaction_id) for tx in txs if tx.related_transaction_id is not None
+        }
         self.submitter = submitter
-        self.zone = zone
+        self.zone = ZoneInfo(submitter.timezone)
         self.states = {number: card.state for number, card in facts.cards.items()}
         self.used_seqs = set(facts.used_seqs)
         self.order_references = set(facts.order_references)
@@ -204,14 +189,40 @@ class _Batch:
             {number: card.held for number, card in facts.cards.items()}, facts.own_allowances
         )
 
-    def judge(self, tx: Tx, tx_id: str, *, now: datetime) -> Verdict:
+    def verdicts(self, txs: Sequence[Tx], ids: Sequence[str]) -> list[Verdict]:
+        """The next items' verdicts, in order."""
+        return [self.judge(tx, tx_id) for tx, tx_id in zip(txs, ids, strict=True)]
+
+    def judgement(self, verdicts: list[Verdict]) -> Judgement:
+        """The batch's outcome, given every item's verdict."""
+        store_id = self.submitter.store_id or 0
+        return Judgement(
+            verdicts=verdicts,
+            changed={number: self.states[number] for number in self.changed},
+            created=self.created,
+            locked=self.facts.cards,
+            max_seq=self.max_seq,
+            last_activity={
+                number: self.activity[number] for number in self.changed if number in self.activity
+            },
+            totals={
+                DayKey(store_id, day, kind): Totals(*totals) for (day, kind), totals in self.counts.items()
+            },
+            held={number: self.escrow.held[number] for number in self.escrow.changed_cards},
+            allowances_left={
+                allowance: self.escrow.left[allowance] for allowance in self.escrow.changed_allowances
+            },
+            keeps_regulars=self.facts.current.grants_allowances,
+        )
+
+    def judge(self, tx: Tx, tx_id: str) -> Verdict:
         at, day = self._when(tx)
         prior = self.facts.stored.get(tx_id)
         if prior is not None:
             return self._replay_or_duplicate(tx, tx_id, prior, at, day)
         if self.submitter.device_id is not None and tx.seq in self.used_seqs:
             return self._verdict(tx, tx_id, Reason.SEQUENCE_REUSED, at, day, stored=False)
-        reason = None if self.submitter.made_by_server else rules.transaction_time_reason(at, now=now)
+        reason = None if self.submitter.made_by_server else rules.transaction_time_reason(at, now=self.now)
         if reason is None:
             covered = self.escrow.covers(tx, at)
             decision = rules.evaluate(tx, self._facts(tx, day, covered=covered))

@@ -1,5 +1,6 @@
 """The push path, top to bottom: claim the Idempotency-Key, answer its stored answer if it has one,
-lock the cards and gather the facts, judge, write and store the answer, commit.
+lock the cards and gather the facts, judge (the ledger rows written as the items are judged),
+write the rest and store the answer, commit.
 
 The route has authenticated the device and validated the body; the office import runs the same
 steps for a till's exported file (`push_once`, in its own transaction with its audit row). Each
@@ -27,12 +28,15 @@ from sqlalchemy.orm import Session
 from server_stub.db import Database
 from server_stub.service.auth import DeviceContext
 from server_stub.service.backend import AnswerRow, Backend
-from server_stub.service.judging import Judgement, Submitter, Verdict, judge
+from server_stub.service.judging import Judge, Judgement, Submitter, Verdict
 from sync.protocol import Tx, TxStatus, uuid_texts
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+# A batch is judged in parts of this many items: PostgreSQL inserts and indexes one part's ledger
+# rows on its own core while the server judges the next (docs/deployment.md, "Where a push's time goes").
+PART = 200
 R = TypeVar("R")
 
 
@@ -124,7 +128,7 @@ def push_once(
     if key is not None:
         top_seq = max(tx.seq for tx in txs)
         answer = AnswerRow(submitter.device_id, key, submitter.merchant_id, request_hash, body, now, top_seq)
-    # The write and the stored answer go together (one round trip after the ledger's COPY), the
+    # The other writes and the stored answer go together (one round trip after the ledger's), the
     # merchant's change counter taken last in it: the commit follows at once, so the counter, which
     # every batch of the merchant takes, is held for as little as the commit needs.
     backend.write(session, submitter, judgement, now=now, answer=answer)
@@ -134,19 +138,28 @@ def push_once(
 def lock_gather_and_judge(
     session: Session, backend: Backend, submitter: Submitter, txs: Sequence[Tx], *, now: datetime
 ) -> Judgement | UnknownVersion:
-    """Lock the cards and gather the facts, then judge (pure)."""
+    """Lock the cards and gather the facts, then judge (pure) in parts of PART items; each part's
+    ledger rows go to the database while the next part is judged."""
     ids = uuid_texts([tx.id for tx in txs])
     facts = backend.lock_and_gather(session, submitter, txs, ids)
     unknown = facts.unknown_version(txs)
     if unknown is not None:
         return UnknownVersion(*unknown)
-    return judge(txs, ids, facts, submitter=submitter, now=now)
+    judge = Judge(txs, facts, submitter=submitter, now=now)
+    verdicts: list[Verdict] = []
+    with backend.ledger(session, submitter, received_at=now) as ledger:
+        for start in range(0, len(txs), PART):
+            part = judge.verdicts(txs[start : start + PART], ids[start : start + PART])
+            ledger.append(part)
+            verdicts += part
+    return judge.judgement(verdicts)
 
 
 def apply_batch(
     session: Session, backend: Backend, submitter: Submitter, txs: Sequence[Tx], *, now: datetime
 ) -> list[Verdict] | UnknownVersion:
-    """Lock the cards and gather the facts, judge, write (the caller commits)."""
+    """Lock the cards and gather the facts, judge and write the ledger, write the rest (the caller
+    commits)."""
     judgement = lock_gather_and_judge(session, backend, submitter, txs, now=now)
     if isinstance(judgement, UnknownVersion):
         return judgement

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
@@ -12,7 +13,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from server_stub.service.escrow import Held, OwnAllowance
-from server_stub.service.judging import BatchFacts, Judgement, LockedCard, StoredTransaction, Submitter
+from server_stub.service.judging import (
+    BatchFacts,
+    Judgement,
+    LockedCard,
+    StoredTransaction,
+    Submitter,
+    Verdict,
+)
 from server_stub.service.programs import parsed_program
 from sync import rules
 from sync.protocol import Reason, Role, TransactionType, Tx, TxStatus
@@ -53,6 +61,13 @@ class Backend(Protocol):
     ) -> BatchFacts:
         """Lock the batch's cards (and what else its rules read), then read its facts."""
 
+    def ledger(
+        self, session: Session, submitter: Submitter, *, received_at: datetime
+    ) -> AbstractContextManager[LedgerWriter]:
+        """A writer of the batch's ledger rows, open until the block ends: the rows appended are
+        on their way to the database (on PostgreSQL, inserted while the batch's next items are
+        judged); all are written when the block ends."""
+
     def write(
         self,
         session: Session,
@@ -62,7 +77,7 @@ class Backend(Protocol):
         now: datetime,
         answer: AnswerRow | None = None,
     ) -> None:
-        """New cards, the ledger rows, the device's seq, the answer for the Idempotency-Key (a replay
+        """(After `ledger`:) new cards, the device's seq, the answer for the Idempotency-Key (a replay
         answers it), and last the cards' states with the merchant's change number and day totals."""
 
     def lock_device(self, session: Session, device_id: str) -> None:
@@ -73,6 +88,11 @@ class Backend(Protocol):
 
     def write_allowances(self, session: Session, allowances: Sequence[AllowanceAmounts]) -> None:
         """The allowances' amounts and ends (their cards locked by the caller), set-wise."""
+
+
+class LedgerWriter(Protocol):
+    def append(self, verdicts: Sequence[Verdict]) -> None:
+        """The verdicts' ledger rows (the ones stored: not replays or duplicates)."""
 
 
 class CardHolds(NamedTuple):
@@ -261,14 +281,14 @@ LEDGER_COLUMNS = (
 
 
 def ledger_rows(
-    submitter: Submitter, judgement: Judgement, *, received_at: datetime
+    submitter: Submitter, verdicts: Sequence[Verdict], *, received_at: datetime
 ) -> list[tuple[Any, ...]]:
-    """The batch's new ledger rows (accepted or rejected) in LEDGER_COLUMNS order, times as the
+    """The verdicts' new ledger rows (accepted or rejected) in LEDGER_COLUMNS order, times as the
     naive UTC the columns hold."""
     device_id = submitter.device_id
     received = received_at.astimezone(UTC).replace(tzinfo=None)
     rows = []
-    for verdict in judgement.verdicts:
+    for verdict in verdicts:
         if not verdict.stored:
             continue
         tx = verdict.tx

@@ -13,11 +13,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import BigInteger, ColumnElement, Date, DateTime, Integer, String, Text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from server_stub.models import LedgerTransaction, UtcDateTime
 from server_stub.service.backend.base import (
     LEDGER_COLUMNS,
     AllowanceAmounts,
@@ -35,7 +33,7 @@ from server_stub.service.backend.base import (
     locked_cards,
     store_visits,
 )
-from server_stub.service.judging import BatchFacts, Judgement, Submitter
+from server_stub.service.judging import BatchFacts, Judgement, Submitter, Verdict
 from sync.protocol import Tx
 
 Statement = tuple[str, dict[str, Any]]
@@ -99,28 +97,9 @@ _INSERT_CARDS = (
     " CAST(%(emails)s AS varchar[]), CAST(%(phones)s AS varchar[])) AS v(n, name, email, phone)"
     " RETURNING id, card_number"
 )
-# Binary COPY: each value sent in its column's own binary form (the types must match the columns').
-_COPY_LEDGER = f"COPY transactions ({', '.join(LEDGER_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-
-
-def _binary_type(column: ColumnElement[Any]) -> str:
-    kind = column.type
-    if isinstance(kind, BigInteger):
-        return "int8"
-    if isinstance(kind, Integer):
-        return "int4"
-    if isinstance(kind, Text):
-        return "text"
-    if isinstance(kind, String):
-        return "varchar"
-    if isinstance(kind, Date):
-        return "date"
-    if isinstance(kind, DateTime | UtcDateTime):
-        return "timestamp"
-    raise TypeError(f"no binary COPY type for {column.name}")
-
-
-LEDGER_TYPES = [_binary_type(LedgerTransaction.__table__.c[name]) for name in LEDGER_COLUMNS]
+# Text COPY: PostgreSQL inserts (and indexes) the rows of a text COPY in groups of about 64 KB of
+# lines as they arrive, a binary one's only once all have arrived (its lines are not counted).
+_COPY_LEDGER = f"COPY transactions ({', '.join(LEDGER_COLUMNS)}) FROM STDIN"
 # The merchant's next change number (its counter row locked after the cards), the change logged
 # with its cards for the pull feed, and the cards' new states: one statement.
 _UPDATE_CARDS = (
@@ -254,6 +233,13 @@ class PostgresBackend:
             facts.answer_cards.update({number: card.state for number, card in locked_cards(rows).items()})
         return facts
 
+    @contextmanager
+    def ledger(
+        self, session: Session, submitter: Submitter, *, received_at: datetime
+    ) -> Iterator[LedgerCopy]:
+        with _as_sqlalchemy_errors(), _driver(session).cursor() as cursor, cursor.copy(_COPY_LEDGER) as copy:
+            yield LedgerCopy(copy, submitter, received_at)
+
     def write(
         self,
         session: Session,
@@ -264,13 +250,6 @@ class PostgresBackend:
         answer: AnswerRow | None = None,
     ) -> None:
         new_ids = _insert_cards(session, submitter, judgement, now=now)
-        rows = ledger_rows(submitter, judgement, received_at=now)
-        if rows:
-            with _as_sqlalchemy_errors(), _driver(session).cursor() as cursor:
-                with cursor.copy(_COPY_LEDGER) as copy:
-                    copy.set_types(LEDGER_TYPES)
-                    for row in rows:
-                        copy.write_row(row)
         cards = card_rows(judgement, new_ids)
         visits = store_visits(submitter, judgement, new_ids)
         seen = _visits(submitter, visits) if visits else None  # the two visit statements' parameters
@@ -293,6 +272,19 @@ class PostgresBackend:
         changed = _run_writes_named(session, writes)
         if cards and changed["cards"] != len(cards):
             raise LookupError(f"merchant {submitter.merchant_id} has no change counter, or a card vanished")
+
+
+class LedgerCopy:
+    """The ledger rows of a batch, sent by an open COPY as they are appended."""
+
+    def __init__(self, copy: psycopg.Copy, submitter: Submitter, received_at: datetime) -> None:
+        self.copy = copy
+        self.submitter = submitter
+        self.received_at = received_at
+
+    def append(self, verdicts: Sequence[Verdict]) -> None:
+        for row in ledger_rows(self.submitter, verdicts, received_at=self.received_at):
+            self.copy.write_row(row)
 
 
 def _lock_statements(wanted: Wanted) -> dict[str, Statement | None]:

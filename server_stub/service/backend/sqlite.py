@@ -6,7 +6,8 @@ are read plainly, statement by statement.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,7 +46,7 @@ from server_stub.service.backend.base import (
     store_visits,
 )
 from server_stub.service.changes import next_change_number
-from server_stub.service.judging import BatchFacts, DayKey, Judgement, Submitter, Totals
+from server_stub.service.judging import BatchFacts, DayKey, Judgement, Submitter, Totals, Verdict
 from sync.protocol import TransactionType, Tx, TxStatus
 
 T = TransactionType
@@ -204,6 +205,15 @@ class SqliteBackend:
             facts.answer_cards.update({number: card.state for number, card in answers.items()})
         return facts
 
+    @contextmanager
+    def ledger(
+        self, session: Session, submitter: Submitter, *, received_at: datetime
+    ) -> Iterator[LedgerRows]:
+        rows = LedgerRows(submitter, received_at)
+        yield rows
+        if rows.values:
+            session.execute(insert(LedgerTransaction), rows.values)
+
     def write(
         self,
         session: Session,
@@ -216,9 +226,6 @@ class SqliteBackend:
         new_ids = _insert_cards(session, submitter, judgement, now=now)
         if answer is not None:
             session.execute(insert(IdempotencyKey).values(**answer._asdict()))
-        rows = ledger_rows(submitter, judgement, received_at=now)
-        if rows:
-            session.execute(insert(LedgerTransaction), [_ledger_values(row) for row in rows])
         if submitter.device_id is not None and judgement.max_seq is not None:
             values: dict[str, Any] = {"last_seen_at": now} if submitter.calling else {}
             session.execute(
@@ -307,6 +314,19 @@ def _totals_row(merchant_id: int, key: DayKey, value: Totals) -> dict[str, Any]:
         "stamps_delta": value.stamps_delta,
         "points_delta": value.points_delta,
     }
+
+
+class LedgerRows:
+    """The ledger rows of a batch, inserted together when its `ledger` block ends."""
+
+    def __init__(self, submitter: Submitter, received_at: datetime) -> None:
+        self.submitter = submitter
+        self.received_at = received_at
+        self.values: list[dict[str, Any]] = []
+
+    def append(self, verdicts: Sequence[Verdict]) -> None:
+        rows = ledger_rows(self.submitter, verdicts, received_at=self.received_at)
+        self.values += [_ledger_values(row) for row in rows]
 
 
 def _ledger_values(row: tuple[Any, ...]) -> dict[str, Any]:
