@@ -376,3 +376,31 @@ def test_a_stored_answer_goes_only_once_its_till_has_moved_on_or_was_revoked(wor
         )
     forget(later)
     assert kept() == ["new-north"]
+
+
+def test_a_batchs_ids_are_probed_in_the_primary_key_whatever_the_ledgers_size(
+    backend: Backend, world: World
+) -> None:
+    """A join of the batch's ids with the ledger turns into a scan of the whole ledger while its table
+    is small (tens of thousands of rows): the probe must stay one index lookup per id at any size."""
+    if backend.name != "postgres":
+        pytest.skip("a PostgreSQL plan")
+    from server_stub.service.backend.postgres import _STORED, joined
+
+    with backend.database.session() as session, session.begin():  # a small ledger, analysed
+        session.execute(
+            text(
+                "INSERT INTO transactions (id, merchant_id, card_number, type, status, stamps_delta,"
+                " points_delta, transaction_at, local_date, received_at)"
+                " SELECT gen_random_uuid()::text, :m, 'PK-' || (g % 50), 'points_earned', 'accepted', 0, 0,"
+                " now(), CURRENT_DATE, now() FROM generate_series(1, 40000) AS g"
+            ),
+            {"m": world.merchant_id},
+        )
+        session.execute(text("ANALYZE transactions"))
+    ids = joined([str(uuid.uuid4()) for _ in range(1000)])
+    with backend.database.engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        plan = "\n".join(row[0] for row in driver.execute(f"EXPLAIN {_STORED}", {"ids": ids}))
+    assert "Seq Scan on transactions" not in plan, plan
+    assert "Index Scan using transactions_pkey" in plan, plan

@@ -281,12 +281,14 @@ LEDGER_COLUMNS = (
 
 
 def ledger_rows(
-    submitter: Submitter, verdicts: Sequence[Verdict], *, received_at: datetime
+    submitter: Submitter, verdicts: Sequence[Verdict], *, received_at: datetime, times_as_text: bool = False
 ) -> list[tuple[Any, ...]]:
     """The verdicts' new ledger rows (accepted or rejected) in LEDGER_COLUMNS order, times as the
-    naive UTC the columns hold."""
+    naive UTC the columns hold; with `times_as_text`, the times and the day as ISO text, as a text
+    COPY takes them (the batch's one `received_at` formatted once, not once a row)."""
     device_id = submitter.device_id
-    received = received_at.astimezone(UTC).replace(tzinfo=None)
+    naive_received = received_at.astimezone(UTC).replace(tzinfo=None)
+    received = naive_received.isoformat(sep=" ") if times_as_text else naive_received
     rows = []
     for verdict in verdicts:
         if not verdict.stored:
@@ -312,8 +314,10 @@ def ledger_rows(
                 None if tx.staff_id == rules.NO_STAFF else tx.staff_id,
                 tx.notes,
                 tx.program_version,
-                verdict.transaction_at.replace(tzinfo=None),
-                verdict.local_date,
+                verdict.transaction_at.replace(tzinfo=None).isoformat(sep=" ")
+                if times_as_text
+                else verdict.transaction_at.replace(tzinfo=None),
+                verdict.local_date.isoformat() if times_as_text else verdict.local_date,
                 received,
             )
         )

@@ -60,9 +60,12 @@ _PROGRAMS = (
     " (SELECT max(version) FROM program_versions WHERE merchant_id = %(merchant)s))"
 )
 _USED_SEQS = "SELECT seq FROM transactions WHERE device_id = %(device)s AND seq BETWEEN %(low)s AND %(high)s"
+# One probe of the primary key per id, whatever the ledger's size: a plain join's plan turns to a
+# hash join over the whole ledger while its table is small (20 ms at 40,000 rows against 3 ms).
 _STORED = (
     "SELECT t.id, t.device_id, t.card_number, t.status, t.reason"
-    " FROM unnest(string_to_array(%(ids)s, ',')) AS i(id) JOIN transactions AS t ON t.id = i.id"
+    " FROM unnest(string_to_array(%(ids)s, ',')) AS i(id)"
+    " CROSS JOIN LATERAL (SELECT * FROM transactions WHERE id = i.id LIMIT 1) AS t"
 )
 _ORDER_REFERENCES = (
     "SELECT order_reference FROM transactions WHERE merchant_id = %(merchant)s"
@@ -283,7 +286,7 @@ class LedgerCopy:
         self.received_at = received_at
 
     def append(self, verdicts: Sequence[Verdict]) -> None:
-        for row in ledger_rows(self.submitter, verdicts, received_at=self.received_at):
+        for row in ledger_rows(self.submitter, verdicts, received_at=self.received_at, times_as_text=True):
             self.copy.write_row(row)
 
 
