@@ -152,14 +152,6 @@ class Totals(NamedTuple):
     points_delta: int
 
 
-def judge(
-    txs: Sequence[Tx], ids: Sequence[str], facts: BatchFacts, *, submitter: Submitter, now: datetime
-) -> Judgement:
-    """Each item in request order: idempotency, then the time, then the rules (PROTOCOL.md's table)."""
-    judge = Judge(txs, facts, submitter=submitter, now=now)
-    return judge.judgement(judge.verdicts(txs, ids))
-
-
 class Judge:
     """A batch judged item by item in request order, each against the facts as the batch's earlier
     items left them. `verdicts` may be called for consecutive parts of the batch (the push sends
@@ -216,6 +208,7 @@ class Judge:
         )
 
     def judge(self, tx: Tx, tx_id: str) -> Verdict:
+        """The next item: idempotency, then the time, then the rules (PROTOCOL.md's table)."""
         at, day = self._when(tx)
         prior = self.facts.stored.get(tx_id)
         if prior is not None:
