@@ -57,7 +57,9 @@ case "${1:-}" in
         .venv/bin/ruff check .
         .venv/bin/mypy
         export QT_QPA_PLATFORM=offscreen
-        exec .venv/bin/python -m pytest "$@"
+        # Two workers, a test file each at a time (the machine's two cores; PostgreSQL works beside
+        # them): 7 minutes against 11 in one process. `-n 0` (after `test`) runs in one process.
+        exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
         ;;
     setup)
         setup
