@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 # A batch is judged in parts of this many items: PostgreSQL inserts and indexes one part's ledger
 # rows on its own core while the server judges the next (docs/deployment.md, "Where a push's time goes").
-PART = 200
+PART = 50
 R = TypeVar("R")
 
 
