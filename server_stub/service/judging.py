@@ -250,6 +250,9 @@ class Judge:
         """transaction_at in UTC and its store-local day; a time at the ends of what can be stored
         (refused as invalid_transaction_at anyway) is clamped, and its day is the clamped UTC day."""
         moment = tx.transaction_at
+        if 1 < moment.year < 9999:  # nearly always: its UTC time and its day in any zone exist
+            at = moment.astimezone(UTC)  # compared with UTC times from here on: no offsets to ask
+            return at, rules.day_in(at, self.zone)
         if moment < _FIRST:
             return _FIRST, _FIRST.date()
         if moment > _LAST:

@@ -1,6 +1,6 @@
 """The push path, top to bottom: claim the Idempotency-Key, answer its stored answer if it has one,
-lock the cards and gather the facts, judge (the ledger rows written as the items are judged),
-write the rest and store the answer, commit.
+lock the cards and gather the facts, judge (the ledger rows written as the items are judged, the
+answer made as the last rows are inserted), write the rest and store the answer, commit.
 
 The route has authenticated the device and validated the body; the office import runs the same
 steps for a till's exported file (`push_once`, in its own transaction with its audit row). Each
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from server_stub.db import Database
 from server_stub.service.auth import DeviceContext
-from server_stub.service.backend import AnswerRow, Backend
+from server_stub.service.backend import AnswerRow, Backend, LedgerWriter
 from server_stub.service.judging import Judge, Judgement, Submitter, Verdict
 from sync.protocol import Tx, TxStatus, uuid_texts
 
@@ -120,10 +120,16 @@ def push_once(
             if claim.stored.request_hash != request_hash:
                 return PushOutcome(PushStatus.KEY_REUSED)
             return PushOutcome(PushStatus.REPLAYED, body=claim.stored.response)
-    judgement = lock_gather_and_judge(session, backend, submitter, txs, now=now)
-    if isinstance(judgement, UnknownVersion):
-        return PushOutcome(PushStatus.UNKNOWN_VERSION, unknown_version=(judgement.index, judgement.version))
-    body = response_body(judgement.verdicts, server_time=now)
+    ids = uuid_texts([tx.id for tx in txs])
+    facts = backend.lock_and_gather(session, submitter, txs, ids)
+    unknown = facts.unknown_version(txs)
+    if unknown is not None:
+        return PushOutcome(PushStatus.UNKNOWN_VERSION, unknown_version=unknown)
+    judge = Judge(txs, facts, submitter=submitter, now=now)
+    with backend.ledger(session, submitter, received_at=now) as ledger:
+        judgement = judge_in_parts(judge, ledger, txs, ids)
+        # Made while the database still inserts the ledger's last rows (they wait for it otherwise).
+        body = response_body(judgement.verdicts, server_time=now)
     answer = None
     if key is not None:
         top_seq = max(tx.seq for tx in txs)
@@ -135,34 +141,29 @@ def push_once(
     return PushOutcome(PushStatus.ANSWERED, body=body, verdicts=judgement.verdicts, server_time=now)
 
 
-def lock_gather_and_judge(
-    session: Session, backend: Backend, submitter: Submitter, txs: Sequence[Tx], *, now: datetime
-) -> Judgement | UnknownVersion:
-    """Lock the cards and gather the facts, then judge (pure) in parts of PART items; each part's
-    ledger rows go to the database while the next part is judged."""
-    ids = uuid_texts([tx.id for tx in txs])
-    facts = backend.lock_and_gather(session, submitter, txs, ids)
-    unknown = facts.unknown_version(txs)
-    if unknown is not None:
-        return UnknownVersion(*unknown)
-    judge = Judge(txs, facts, submitter=submitter, now=now)
+def judge_in_parts(judge: Judge, ledger: LedgerWriter, txs: Sequence[Tx], ids: Sequence[str]) -> Judgement:
+    """The batch judged (pure) in parts of PART items, each part's ledger rows sent to the
+    database while the next part is judged."""
     verdicts: list[Verdict] = []
-    with backend.ledger(session, submitter, received_at=now) as ledger:
-        for start in range(0, len(txs), PART):
-            part = judge.verdicts(txs[start : start + PART], ids[start : start + PART])
-            ledger.append(part)
-            verdicts += part
+    for start in range(0, len(txs), PART):
+        part = judge.verdicts(txs[start : start + PART], ids[start : start + PART])
+        ledger.append(part)
+        verdicts += part
     return judge.judgement(verdicts)
 
 
 def apply_batch(
     session: Session, backend: Backend, submitter: Submitter, txs: Sequence[Tx], *, now: datetime
 ) -> list[Verdict] | UnknownVersion:
-    """Lock the cards and gather the facts, judge and write the ledger, write the rest (the caller
-    commits)."""
-    judgement = lock_gather_and_judge(session, backend, submitter, txs, now=now)
-    if isinstance(judgement, UnknownVersion):
-        return judgement
+    """A batch without an Idempotency-Key: lock the cards and gather the facts, judge and write
+    the ledger, write the rest (the caller commits)."""
+    ids = uuid_texts([tx.id for tx in txs])
+    facts = backend.lock_and_gather(session, submitter, txs, ids)
+    unknown = facts.unknown_version(txs)
+    if unknown is not None:
+        return UnknownVersion(*unknown)
+    with backend.ledger(session, submitter, received_at=now) as ledger:
+        judgement = judge_in_parts(Judge(txs, facts, submitter=submitter, now=now), ledger, txs, ids)
     backend.write(session, submitter, judgement, now=now)
     return judgement.verdicts
 

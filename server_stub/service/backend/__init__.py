@@ -8,6 +8,7 @@ from server_stub.service.backend.base import (
     Backend,
     CardHolds,
     KeyClaim,
+    LedgerWriter,
     StoredAnswer,
 )
 from server_stub.service.backend.postgres import PostgresBackend
@@ -19,6 +20,7 @@ __all__ = [
     "CardHolds",
     "Backend",
     "KeyClaim",
+    "LedgerWriter",
     "PostgresBackend",
     "SqliteBackend",
     "StoredAnswer",
