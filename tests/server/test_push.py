@@ -51,7 +51,9 @@ def test_an_unknown_card_is_rejected_with_a_null_card_and_the_rejection_is_store
     tx = till.tx("stamp_earned", "NOPE-1", world.staff["staff0"], stamps_delta=1)
     [result] = till.push_ok([tx])
     assert (result["status"], result["reason"], result["card"]) == ("rejected", "unknown_card", None)
-    assert stored_count(world, id=tx["id"], status="rejected", reason="unknown_card") == 1
+    # The type, status and reason columns hold the protocol's texts.
+    stored = {"type": "stamp_earned", "status": "rejected", "reason": "unknown_card"}
+    assert stored_count(world, id=tx["id"], **stored) == 1
 
 
 def test_another_merchants_card_answers_exactly_as_an_unknown_card(world: World, backend: object) -> None:

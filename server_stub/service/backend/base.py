@@ -285,8 +285,9 @@ def ledger_rows(
 ) -> list[tuple[Any, ...]]:
     """The verdicts' new ledger rows (accepted or rejected) in LEDGER_COLUMNS order, times as the
     naive UTC the columns hold; with `times_as_text`, the times and the day as ISO text, as a text
-    COPY takes them (the batch's one `received_at` formatted once, not once a row)."""
-    device_id = submitter.device_id
+    COPY takes them (the batch's one `received_at` formatted once, not once a row). The type,
+    status and reason are `StrEnum` members: each is the text of its value."""
+    merchant_id, store_id, device_id = submitter.merchant_id, submitter.store_id, submitter.device_id
     naive_received = received_at.astimezone(UTC).replace(tzinfo=None)
     received = naive_received.isoformat(sep=" ") if times_as_text else naive_received
     rows = []
@@ -294,29 +295,29 @@ def ledger_rows(
         if not verdict.stored:
             continue
         tx = verdict.tx
+        at = verdict.transaction_at.replace(tzinfo=None)
+        related = tx.related_transaction_id
         rows.append(
             (
                 verdict.id,
-                submitter.merchant_id,
-                submitter.store_id,
+                merchant_id,
+                store_id,
                 device_id,
                 tx.seq if device_id is not None else None,
                 tx.card_number,
-                tx.type.value,
-                verdict.status.value,
-                verdict.reason.value if verdict.reason is not None else None,
+                tx.type,
+                verdict.status,
+                verdict.reason,
                 tx.stamps_delta,
                 tx.points_delta,
                 tx.purchase_amount_cents,
                 tx.order_reference,
                 tx.reward_id,
-                str(tx.related_transaction_id) if tx.related_transaction_id else None,
+                None if related is None else str(related),
                 None if tx.staff_id == rules.NO_STAFF else tx.staff_id,
                 tx.notes,
                 tx.program_version,
-                verdict.transaction_at.replace(tzinfo=None).isoformat(sep=" ")
-                if times_as_text
-                else verdict.transaction_at.replace(tzinfo=None),
+                at.isoformat(sep=" ") if times_as_text else at,
                 verdict.local_date.isoformat() if times_as_text else verdict.local_date,
                 received,
             )
