@@ -32,16 +32,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_env() -> dict[str, str]:
+def server_env(root: Path = REPO_ROOT) -> dict[str, str]:
     env = dict(os.environ)
     env["LOYALTY_ARGON2_FAST"] = "1"
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH", "")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH", "")]))
     env.pop("LOYALTY_DATABASE_URL", None)
     return env
 
 
 class LiveServer:
-    """`python -m server_stub.cli serve` on 127.0.0.1 at a free port, on the given database."""
+    """`python -m server_stub.cli serve` on 127.0.0.1 at a free port, on the given database (the
+    server of this checkout, or of the checkout at `root`: `bench/push_ab.py` compares two)."""
 
     def __init__(
         self,
@@ -50,8 +51,10 @@ class LiveServer:
         port: int | None = None,
         log_path: Path | None = None,
         extra_args: tuple[str, ...] = (),
+        root: Path = REPO_ROOT,
     ) -> None:
         self.database_url = database_url
+        self.root = root
         self.extra_args = extra_args
         self.port = port or free_port()
         self.log_path = log_path or Path(os.environ.get("TMPDIR", "/tmp")) / f"loyalty-server-{self.port}.log"
@@ -66,7 +69,7 @@ class LiveServer:
         command += ["--port", str(self.port), "--database-url", self.database_url, *self.extra_args]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
-                command, stdout=log, stderr=subprocess.STDOUT, env=server_env(), cwd=REPO_ROOT
+                command, stdout=log, stderr=subprocess.STDOUT, env=server_env(self.root), cwd=self.root
             )
         self._wait_healthy()
 
