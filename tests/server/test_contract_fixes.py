@@ -21,6 +21,8 @@ IMPOSSIBLE_TIMES = [
     "9999-12-31T23:00:00-05:00",
     "0001-01-01T00:00:00Z",
     "0001-01-01T00:00:00+05:00",
+    "0002-01-01T00:00:00+23:59",  # the judge's first year taken without a clamp, at its earliest
+    "9998-12-31T23:59:59-23:59",  # and its last, at its latest
     "2099-06-01T12:00:00+00:00",
     "1999-12-31T23:59:59Z",
 ]
