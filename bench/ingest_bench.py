@@ -324,6 +324,7 @@ def main() -> int:
         f"median of the {len(timings)} rounds' ratios: server / baseline = {median(baseline_ratios):.2f},"
         f" server / that reference = {median(schema_ratios):.2f}"
     )
+    print("each round's server / baseline: " + ", ".join(f"{ratio:.2f}" for ratio in baseline_ratios))
     return 0
 
 
