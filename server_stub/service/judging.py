@@ -103,6 +103,10 @@ class BatchFacts:
     originals: dict[str, rules.Original]  # what the batch's voids point at
     own_allowances: dict[str, OwnAllowance] = field(default_factory=dict)  # this till's, by card
     answer_cards: dict[str, rules.CardState] = field(default_factory=dict)  # replays' other cards
+    # Ids taken for the cards the batch may create, by number: PostgreSQL takes them from the cards'
+    # sequence with the facts, so that every write is ready before the ledger's COPY ends (a number
+    # whose card_created is refused leaves a gap). Empty on SQLite: its write inserts and reads them.
+    new_card_ids: dict[str, int] = field(default_factory=dict)
 
     def unknown_version(self, txs: Sequence[Tx]) -> tuple[int, int] | None:
         """(index, version) of the first item citing a program version that does not exist."""
@@ -138,6 +142,7 @@ class Judgement:
     held: dict[str, Held]  # what the cards hold now, for the cards whose holds changed
     allowances_left: dict[str, Held]  # what is left of this till's allowances that items spent
     keeps_regulars: bool = False  # the program grants allowances: the store's visits are recorded
+    new_card_ids: dict[str, int] = field(default_factory=dict)  # BatchFacts.new_card_ids
 
 
 class DayKey(NamedTuple):
@@ -205,6 +210,7 @@ class Judge:
                 allowance: self.escrow.left[allowance] for allowance in self.escrow.changed_allowances
             },
             keeps_regulars=self.facts.current.grants_allowances,
+            new_card_ids=self.facts.new_card_ids,
         )
 
     def judge(self, tx: Tx, tx_id: str) -> Verdict:

@@ -128,16 +128,19 @@ def push_once(
     judge = Judge(txs, facts, submitter=submitter, now=now)
     with backend.ledger(session, submitter, received_at=now) as ledger:
         judgement = judge_in_parts(judge, ledger, txs, ids)
-        # Made while the database still inserts the ledger's last rows (they wait for it otherwise).
+        # The answer and the other writes are made while the database still inserts the ledger's
+        # last rows (the push would wait for them otherwise).
         body = response_body(judgement.verdicts, server_time=now)
-    answer = None
-    if key is not None:
-        top_seq = max(tx.seq for tx in txs)
-        answer = AnswerRow(submitter.device_id, key, submitter.merchant_id, request_hash, body, now, top_seq)
+        answer = None
+        if key is not None:
+            top_seq = max(tx.seq for tx in txs)
+            device = submitter.device_id
+            answer = AnswerRow(device, key, submitter.merchant_id, request_hash, body, now, top_seq)
+        writes = backend.writes(submitter, judgement, now=now, answer=answer)
     # The other writes and the stored answer go together (one round trip after the ledger's), the
     # merchant's change counter taken last in it: the commit follows at once, so the counter, which
     # every batch of the merchant takes, is held for as little as the commit needs.
-    backend.write(session, submitter, judgement, now=now, answer=answer)
+    backend.write(session, writes)
     return PushOutcome(PushStatus.ANSWERED, body=body, verdicts=judgement.verdicts, server_time=now)
 
 
@@ -164,7 +167,8 @@ def apply_batch(
         return UnknownVersion(*unknown)
     with backend.ledger(session, submitter, received_at=now) as ledger:
         judgement = judge_in_parts(Judge(txs, facts, submitter=submitter, now=now), ledger, txs, ids)
-    backend.write(session, submitter, judgement, now=now)
+        writes = backend.writes(submitter, judgement, now=now)
+    backend.write(session, writes)
     return judgement.verdicts
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +60,37 @@ def test_each_batch_logs_its_change_number_with_the_cards_it_changed(world: Worl
     cards = card_rows(world, [first, second])
     assert ids == sorted(card_id for card_id, _ in cards.values())
     assert {change for _, change in cards.values()} == {change_no}
+
+
+def test_cards_created_beside_a_taken_number_are_written_logged_and_usable_in_one_batch(world: World) -> None:
+    """On PostgreSQL a batch's new cards take their ids with its facts and are inserted in the
+    same round trip as the other writes; a refused card_created leaves only a gap in the ids."""
+    till, staff = world.tills[0], world.staff["staff0"]
+    taken = world.new_card(points=5)
+    before = log_of(world)
+    first, second = (f"N{suffix}-{uuid.uuid4().hex[:6]}" for suffix in ("A", "B"))
+    results = till.push_ok(
+        [
+            till.tx("card_created", second, staff, customer={"name": "Bea"}),
+            till.tx("card_created", taken, staff),
+            till.tx("card_created", first, staff),
+            till.tx("points_earned", first, staff, points_delta=20, purchase_amount_cents=200),
+            till.tx("points_earned", taken, staff, points_delta=10, purchase_amount_cents=100),
+            till.tx("stamp_earned", second, staff, stamps_delta=1),
+        ]
+    )
+    assert [(r["status"], r["reason"]) for r in results] == [
+        ("accepted", None),
+        ("rejected", "card_number_taken"),
+        *[("accepted", None)] * 4,
+    ]
+    balances = [till.card(number)["card"]["points_balance"] for number in (first, taken)]
+    assert balances == [20, 15] and till.card(second)["card"]["stamp_count"] == 1
+    [(change_no, ids)] = log_of(world)[len(before) :]
+    cards = card_rows(world, [first, second, taken])
+    assert ids == sorted(card_id for card_id, _ in cards.values())
+    assert {change for _, change in cards.values()} == {change_no}
+    assert cards[first][0] < cards[second][0]  # the new numbers' ids in their order
 
 
 def test_a_first_pull_lists_by_number_then_sends_what_changed_meanwhile(world: World) -> None:

@@ -10,6 +10,7 @@ from server_stub.service.backend.base import (
     KeyClaim,
     LedgerWriter,
     StoredAnswer,
+    Writes,
 )
 from server_stub.service.backend.postgres import PostgresBackend
 from server_stub.service.backend.sqlite import SqliteBackend
@@ -24,6 +25,7 @@ __all__ = [
     "PostgresBackend",
     "SqliteBackend",
     "StoredAnswer",
+    "Writes",
     "backend_for",
 ]
 

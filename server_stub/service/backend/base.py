@@ -68,17 +68,16 @@ class Backend(Protocol):
         on their way to the database (on PostgreSQL, inserted while the batch's next items are
         judged); all are written when the block ends."""
 
-    def write(
-        self,
-        session: Session,
-        submitter: Submitter,
-        judgement: Judgement,
-        *,
-        now: datetime,
-        answer: AnswerRow | None = None,
-    ) -> None:
-        """(After `ledger`:) new cards, the device's seq, the answer for the Idempotency-Key (a replay
-        answers it), and last the cards' states with the merchant's change number and day totals."""
+    def writes(
+        self, submitter: Submitter, judgement: Judgement, *, now: datetime, answer: AnswerRow | None = None
+    ) -> Writes:
+        """The batch's other writes made ready, no I/O (the push makes them while the database
+        inserts the ledger's last rows): new cards, the device's seq, the answer for the
+        Idempotency-Key (a replay answers it), and last the cards' states with the merchant's change
+        number and the day totals."""
+
+    def write(self, session: Session, writes: Writes) -> None:
+        """(After `ledger`:) the writes made ready."""
 
     def lock_device(self, session: Session, device_id: str) -> None:
         """The till's own lock, held until commit (its pushes take it first too)."""
@@ -88,6 +87,20 @@ class Backend(Protocol):
 
     def write_allowances(self, session: Session, allowances: Sequence[AllowanceAmounts]) -> None:
         """The allowances' amounts and ends (their cards locked by the caller), set-wise."""
+
+
+Statement = tuple[str, dict[str, Any]]  # SQL and its parameters
+
+
+class Writes(NamedTuple):
+    """A batch's other writes, made ready: what they write, and on PostgreSQL the statements that
+    write it in their order, parameters and all (SQLite's write makes its statements itself)."""
+
+    submitter: Submitter
+    judgement: Judgement
+    now: datetime
+    answer: AnswerRow | None
+    statements: dict[str, Statement | None] | None = None
 
 
 class LedgerWriter(Protocol):
@@ -164,6 +177,7 @@ class FactRows(NamedTuple):
     originals: Sequence[Sequence[Any]]  # id, card number, type, status, stamps, points
     voided: Sequence[Sequence[Any]]  # original's id, amount voided by accepted voids
     own_allowances: Sequence[Sequence[Any]]  # id, card number, points, stamps, valid until
+    new_card_ids: Sequence[Sequence[Any]] = ()  # ids taken for the new numbers (PostgreSQL)
 
 
 def facts_of(rows: FactRows, wanted: Wanted) -> BatchFacts:
@@ -202,6 +216,10 @@ def facts_of(rows: FactRows, wanted: Wanted) -> BatchFacts:
             number: OwnAllowance(str(allowance_id), Held(int(points), int(stamps)), _as_utc(valid_until))
             for allowance_id, number, points, stamps, valid_until in rows.own_allowances
         },
+        # SQLite takes none: its new cards' ids are read back when they are inserted.
+        new_card_ids=dict(
+            zip(wanted.new_numbers, sorted(int(card_id) for (card_id,) in rows.new_card_ids), strict=False)
+        ),
     )
 
 

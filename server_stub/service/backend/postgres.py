@@ -23,8 +23,10 @@ from server_stub.service.backend.base import (
     CardHolds,
     FactRows,
     KeyClaim,
+    Statement,
     StoredAnswer,
     Wanted,
+    Writes,
     advisory_key,
     card_rows,
     cards_to_answer,
@@ -35,8 +37,6 @@ from server_stub.service.backend.base import (
 )
 from server_stub.service.judging import BatchFacts, Judgement, Submitter, Verdict
 from sync.protocol import Tx
-
-Statement = tuple[str, dict[str, Any]]
 
 # A lock taken in the order of the array (the function scan's order).
 _LOCK_KEYS = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(%(keys)s AS bigint[])) AS k"
@@ -92,13 +92,15 @@ _CARDS = (
     " WHERE merchant_id = %(merchant)s AND card_number = ANY(string_to_array(%(numbers)s, ','))"
 )
 _KEY = "SELECT request_hash, response FROM idempotency_keys WHERE device_id = %(device)s AND key = %(key)s"
+# Ids for the cards a batch may create, taken with its facts (BatchFacts.new_card_ids).
+_NEW_CARD_IDS = "SELECT nextval(pg_get_serial_sequence('cards', 'id')) FROM generate_series(1, %(count)s)"
+# The cards the batch created, with their ids and balances 0 (the card update sets their states).
 _INSERT_CARDS = (
-    "INSERT INTO cards (merchant_id, card_number, customer_name, customer_email, customer_phone,"
+    "INSERT INTO cards (id, merchant_id, card_number, customer_name, customer_email, customer_phone,"
     " stamp_count, points_balance, is_active, welcome_bonus_granted, change_no, created_at, updated_at)"
-    " SELECT %(merchant)s, n, name, email, phone, 0, 0, true, false, 0, %(now)s, %(now)s"
-    " FROM unnest(CAST(%(numbers)s AS varchar[]), CAST(%(names)s AS varchar[]),"
-    " CAST(%(emails)s AS varchar[]), CAST(%(phones)s AS varchar[])) AS v(n, name, email, phone)"
-    " RETURNING id, card_number"
+    " SELECT id, %(merchant)s, n, name, email, phone, 0, 0, true, false, 0, %(now)s, %(now)s"
+    " FROM unnest(CAST(%(ids)s AS integer[]), CAST(%(numbers)s AS varchar[]), CAST(%(names)s AS varchar[]),"
+    " CAST(%(emails)s AS varchar[]), CAST(%(phones)s AS varchar[])) AS v(id, n, name, email, phone)"
 )
 # Text COPY: PostgreSQL inserts (and indexes) the rows of a text COPY in groups of about 64 KB of
 # lines as they arrive, a binary one's only once all have arrived (its lines are not counted).
@@ -243,23 +245,19 @@ class PostgresBackend:
         with _as_sqlalchemy_errors(), _driver(session).cursor() as cursor, cursor.copy(_COPY_LEDGER) as copy:
             yield LedgerCopy(copy, submitter, received_at)
 
-    def write(
-        self,
-        session: Session,
-        submitter: Submitter,
-        judgement: Judgement,
-        *,
-        now: datetime,
-        answer: AnswerRow | None = None,
-    ) -> None:
-        new_ids = _insert_cards(session, submitter, judgement, now=now)
-        cards = card_rows(judgement, new_ids)
-        visits = store_visits(submitter, judgement, new_ids)
+    def writes(
+        self, submitter: Submitter, judgement: Judgement, *, now: datetime, answer: AnswerRow | None = None
+    ) -> Writes:
+        cards = card_rows(judgement, judgement.new_card_ids)
+        visits = store_visits(submitter, judgement, judgement.new_card_ids)
         seen = _visits(submitter, visits) if visits else None  # the two visit statements' parameters
         touch = {"device": submitter.device_id, "top": judgement.max_seq, "now": _naive(now)}
         # One round trip; the merchant's change counter (in the card update) and the day's totals,
         # which every batch of the merchant or store takes, come last: the commit follows at once.
-        writes: dict[str, Statement | None] = {
+        statements: dict[str, Statement | None] = {
+            "new_cards": (_INSERT_CARDS, _new_cards(submitter, judgement, now=now))
+            if judgement.created
+            else None,
             "device": (_TOUCH_DEVICE, {**touch, "calling": submitter.calling})
             if submitter.device_id is not None and judgement.max_seq is not None
             else None,
@@ -272,9 +270,15 @@ class PostgresBackend:
             "cards": (_UPDATE_CARDS, _card_update(submitter.merchant_id, cards, now=now)) if cards else None,
             "totals": (_ADD_TOTALS, _totals(submitter.merchant_id, judgement)) if judgement.totals else None,
         }
-        changed = _run_writes_named(session, writes)
-        if cards and changed["cards"] != len(cards):
-            raise LookupError(f"merchant {submitter.merchant_id} has no change counter, or a card vanished")
+        return Writes(submitter, judgement, now, answer, statements)
+
+    def write(self, session: Session, writes: Writes) -> None:
+        assert writes.statements is not None, "made by PostgresBackend.writes"
+        changed = _run_writes_named(session, writes.statements)
+        cards = writes.statements["cards"]
+        if cards is not None and changed["cards"] != len(writes.judgement.changed):
+            merchant = writes.submitter.merchant_id
+            raise LookupError(f"merchant {merchant} has no change counter, or a card vanished")
 
 
 class LedgerCopy:
@@ -325,6 +329,7 @@ def _fact_statements(wanted: Wanted) -> dict[str, Statement | None]:
         )
         if wanted.stamp_days
         else None,
+        "new_card_ids": (_NEW_CARD_IDS, {"count": len(wanted.new_numbers)}) if wanted.new_numbers else None,
         "originals": (_ORIGINALS, related) if wanted.related else None,
         "voided": (_VOIDED, related) if wanted.related else None,
         "own_allowances": (
@@ -336,24 +341,19 @@ def _fact_statements(wanted: Wanted) -> dict[str, Statement | None]:
     }
 
 
-def _insert_cards(
-    session: Session, submitter: Submitter, judgement: Judgement, *, now: datetime
-) -> dict[str, int]:
-    """The cards the batch created, with balances 0 (the card update sets their states); their ids."""
-    if not judgement.created:
-        return {}
+def _new_cards(submitter: Submitter, judgement: Judgement, *, now: datetime) -> dict[str, Any]:
+    """The parameters of the cards the batch created, with the ids taken for them."""
     numbers = sorted(judgement.created)
     customers = [judgement.created[number] for number in numbers]
-    params = {
+    return {
         "merchant": submitter.merchant_id,
         "now": _naive(now),
+        "ids": [judgement.new_card_ids[number] for number in numbers],
         "numbers": numbers,
         "names": [customer.name if customer else None for customer in customers],
         "emails": [customer.email if customer else None for customer in customers],
         "phones": [customer.phone if customer else None for customer in customers],
     }
-    [inserted] = _run(session, [(_INSERT_CARDS, params)])
-    return {number: card_id for card_id, number in inserted}
 
 
 def _card_update(merchant_id: int, cards: Sequence[Any], *, now: datetime) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from server_stub.service.backend.base import (
     KeyClaim,
     StoredAnswer,
     Wanted,
+    Writes,
     card_rows,
     cards_to_answer,
     facts_of,
@@ -214,15 +215,13 @@ class SqliteBackend:
         if rows.values:
             session.execute(insert(LedgerTransaction), rows.values)
 
-    def write(
-        self,
-        session: Session,
-        submitter: Submitter,
-        judgement: Judgement,
-        *,
-        now: datetime,
-        answer: AnswerRow | None = None,
-    ) -> None:
+    def writes(
+        self, submitter: Submitter, judgement: Judgement, *, now: datetime, answer: AnswerRow | None = None
+    ) -> Writes:
+        return Writes(submitter, judgement, now, answer)
+
+    def write(self, session: Session, writes: Writes) -> None:
+        submitter, judgement, now, answer, _ = writes
         new_ids = _insert_cards(session, submitter, judgement, now=now)
         if answer is not None:
             session.execute(insert(IdempotencyKey).values(**answer._asdict()))
