@@ -275,8 +275,7 @@ class PostgresBackend:
     def write(self, session: Session, writes: Writes) -> None:
         assert writes.statements is not None, "made by PostgresBackend.writes"
         changed = _run_writes_named(session, writes.statements)
-        cards = writes.statements["cards"]
-        if cards is not None and changed["cards"] != len(writes.judgement.changed):
+        if writes.statements["cards"] is not None and changed["cards"] != len(writes.judgement.changed):
             merchant = writes.submitter.merchant_id
             raise LookupError(f"merchant {merchant} has no change counter, or a card vanished")
 
